@@ -1,0 +1,93 @@
+# rowstat: top-level build.
+#
+#   make            every userspace part (model core, libaccel, tests, bench)
+#   make check      every test: unit tests, then the same under ASan+UBSan
+#   make bench      the AlexNet benchmark (not a test)
+#   make deps       install the Debian packages the build needs (root)
+#
+# The kernel module builds with `make -C $KDIR M=$PWD` through Kbuild.
+
+# Kbuild includes this file too when invoked by the kernel's make; only the
+# userspace part below applies outside it.
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+BUILD ?= build
+CC ?= cc
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+OPT ?= -O2
+CFLAGS_COMMON := -std=gnu11 -g $(WARN) -Ilibaccel/include -I. -D_GNU_SOURCE
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+MODEL_SRCS := $(wildcard qemu-device/model/*.c)
+ACCEL_SRCS := $(wildcard libaccel/src/*.c)
+SUPPORT_SRCS := $(wildcard tests/support/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+
+# One build tree per flavour: plain, and sanitized for `make check`.
+define flavour
+$(1)_DIR := $(BUILD)/$(1)
+$(1)_CFLAGS := $(CFLAGS_COMMON) $(2)
+$(1)_LDFLAGS := $(3)
+$(1)_MODEL_OBJS := $$(MODEL_SRCS:%.c=$$($(1)_DIR)/%.o)
+$(1)_ACCEL_OBJS := $$(ACCEL_SRCS:%.c=$$($(1)_DIR)/%.o)
+$(1)_SUPPORT_OBJS := $$(SUPPORT_SRCS:%.c=$$($(1)_DIR)/%.o)
+$(1)_UNIT_BINS := $$(UNIT_SRCS:tests/unit/%.c=$$($(1)_DIR)/tests/%)
+
+$$($(1)_DIR)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(1)_CFLAGS) $$(CHECK_CFLAGS) -MMD -MP -c $$< -o $$@
+
+$$($(1)_DIR)/libmodel.a: $$($(1)_MODEL_OBJS)
+	$$(AR) rcs $$@ $$^
+
+$$($(1)_DIR)/libaccel.a: $$($(1)_ACCEL_OBJS)
+	$$(AR) rcs $$@ $$^
+
+$$($(1)_DIR)/tests/%: $$($(1)_DIR)/tests/unit/%.o $$($(1)_SUPPORT_OBJS) \
+		$$($(1)_DIR)/libaccel.a $$($(1)_DIR)/libmodel.a
+	$$(CC) $$($(1)_CFLAGS) $$^ -o $$@ $$($(1)_LDFLAGS) $$(CHECK_LIBS) -lm
+
+-include $$(shell find $$($(1)_DIR) -name '*.d' 2>/dev/null)
+endef
+
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+$(eval $(call flavour,plain,$(OPT)))
+$(eval $(call flavour,san,-O1 $(SAN),$(SAN)))
+
+BENCH_BIN := $(BUILD)/plain/bench/alexnet
+
+$(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) \
+		$(plain_DIR)/libaccel.a $(plain_DIR)/libmodel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(plain_CFLAGS) $^ -o $@ -lm
+
+.PHONY: all check check-plain check-san bench deps clean
+.DEFAULT_GOAL := all
+
+all: $(plain_UNIT_BINS) $(BENCH_BIN)
+
+# Each suite prints Check's summary; a failure stops the run.
+check-plain: $(plain_UNIT_BINS)
+	@for t in $^; do echo "== $$t"; $$t || exit 1; done
+
+check-san: $(san_UNIT_BINS)
+	@for t in $^; do echo "== $$t (ASan+UBSan)"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		RS_TEST_QUICK=1 $$t || exit 1; done
+
+check: check-plain check-san
+
+bench: $(BENCH_BIN)
+	$(BENCH_BIN) --tsv shared-data
+
+deps:
+	scripts/install-deps.sh
+
+clean:
+	rm -rf $(BUILD)
+
+endif

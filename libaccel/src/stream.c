@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/* Command-stream builder: one function per command of uapi/rowstat_cmd.h. */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rowstat/compiler.h"
+
+void rs_stream_init(struct rs_stream *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void rs_stream_free(struct rs_stream *s)
+{
+	free(s->buf);
+	memset(s, 0, sizeof(*s));
+}
+
+void rs_stream_raw(struct rs_stream *s, const void *bytes, size_t len)
+{
+	if (s->error)
+		return;
+	if (s->len + len > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		uint8_t *buf;
+
+		while (cap < s->len + len)
+			cap *= 2;
+		buf = realloc(s->buf, cap);
+		if (!buf) {
+			s->error = -ENOMEM;
+			return;
+		}
+		s->buf = buf;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, bytes, len);
+	s->len += len;
+}
+
+static struct rowstat_cmd_header header(unsigned opcode, size_t bytes)
+{
+	struct rowstat_cmd_header h = {
+		.opcode = (uint8_t)opcode,
+		.dwords = htole16((uint16_t)(bytes / 4)),
+	};
+
+	return h;
+}
+
+void rs_stream_layer(struct rs_stream *s, const struct rs_conv *cv,
+		     uint64_t filter_va, uint64_t bias_va)
+{
+	struct rowstat_cmd_layer c;
+
+	memset(&c, 0, sizeof(c));
+	c.hdr = header(ROWSTAT_OP_LAYER, sizeof(c));
+	c.ifmap_prec = (uint8_t)cv->ifmap_prec;
+	c.filter_prec = (uint8_t)cv->filter_prec;
+	c.ofmap_prec = (uint8_t)cv->ofmap_prec;
+	c.flags = (cv->relu ? ROWSTAT_LAYER_RELU : 0) |
+		  (cv->bias ? ROWSTAT_LAYER_BIAS : 0);
+	c.batch = htole16((uint16_t)cv->batch);
+	c.in_channels = htole16((uint16_t)cv->in_channels);
+	c.in_height = htole16((uint16_t)cv->in_height);
+	c.in_width = htole16((uint16_t)cv->in_width);
+	c.out_channels = htole16((uint16_t)cv->out_channels);
+	c.kernel_h = htole16((uint16_t)cv->kernel_h);
+	c.kernel_w = htole16((uint16_t)cv->kernel_w);
+	c.groups = htole16((uint16_t)cv->groups);
+	c.out_height = htole16((uint16_t)rs_conv_out_height(cv));
+	c.out_width = htole16((uint16_t)rs_conv_out_width(cv));
+	c.stride_h = (uint8_t)cv->stride_h;
+	c.stride_w = (uint8_t)cv->stride_w;
+	c.pad_top = (uint8_t)cv->pad_top;
+	c.pad_bottom = (uint8_t)cv->pad_bottom;
+	c.pad_left = (uint8_t)cv->pad_left;
+	c.pad_right = (uint8_t)cv->pad_right;
+	c.requant_shift = (uint8_t)cv->requant_shift;
+	c.requant_mult = htole32((uint32_t)cv->requant_mult);
+	c.filter_va = htole64(filter_va);
+	c.bias_va = htole64(cv->bias ? bias_va : 0);
+	rs_stream_raw(s, &c, sizeof(c));
+}
+
+void rs_stream_mapping(struct rs_stream *s, const struct rs_mapping *map)
+{
+	struct rowstat_cmd_mapping c;
+
+	memset(&c, 0, sizeof(c));
+	c.hdr = header(ROWSTAT_OP_MAPPING, sizeof(c));
+	c.set_rows = htole16((uint16_t)map->set_rows);
+	c.set_cols = htole16((uint16_t)map->set_cols);
+	c.filters_per_pe = htole16((uint16_t)map->filters_per_pe);
+	c.channels_per_pe = htole16((uint16_t)map->channels_per_pe);
+	c.filter_sets = htole16((uint16_t)map->filter_sets);
+	c.channel_sets = htole16((uint16_t)map->channel_sets);
+	c.taps_per_pe = htole16((uint16_t)map->taps_per_pe);
+	c.images_per_pass = htole16((uint16_t)map->images_per_pass);
+	rs_stream_raw(s, &c, sizeof(c));
+}
+
+void rs_stream_dma(struct rs_stream *s, const struct rowstat_cmd_dma *cmd)
+{
+	struct rowstat_cmd_dma c = *cmd;
+
+	c.hdr = header(ROWSTAT_OP_DMA, sizeof(c));
+	rs_stream_raw(s, &c, sizeof(c));
+}
+
+void rs_stream_pass(struct rs_stream *s, const struct rowstat_cmd_pass *cmd)
+{
+	struct rowstat_cmd_pass c = *cmd;
+
+	c.hdr = header(ROWSTAT_OP_PASS, sizeof(c));
+	rs_stream_raw(s, &c, sizeof(c));
+}
+
+void rs_stream_barrier(struct rs_stream *s)
+{
+	struct rowstat_cmd_barrier c;
+
+	memset(&c, 0, sizeof(c));
+	c.hdr = header(ROWSTAT_OP_BARRIER, sizeof(c));
+	rs_stream_raw(s, &c, sizeof(c));
+}
+
+void rs_stream_end(struct rs_stream *s)
+{
+	struct rowstat_cmd_end c;
+
+	memset(&c, 0, sizeof(c));
+	c.hdr = header(ROWSTAT_OP_END, sizeof(c));
+	rs_stream_raw(s, &c, sizeof(c));
+}

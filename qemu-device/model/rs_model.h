@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rowstat model core: executes command streams exactly as the hardware
+ * would, counting every access, with no QEMU types.  Memory is reached only
+ * through the caller's callbacks, so the QEMU device routes it through PCI
+ * DMA and the device MMU while libaccel's sim backend uses plain memory.
+ */
+#ifndef RS_MODEL_H
+#define RS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../uapi/rowstat_regs.h"
+#include "../../uapi/rowstat_cmd.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The configuration a device reports through its capability registers. */
+struct rs_hw_params {
+	uint32_t array_rows;
+	uint32_t array_cols;
+	uint32_t rf_filter;	/* entries */
+	uint32_t rf_ifmap;
+	uint32_t rf_psum;
+	uint32_t glb_bytes;
+	uint32_t precisions;	/* ROWSTAT_PREC_BIT() mask */
+	uint32_t clock_khz;
+	uint32_t dram_bw;	/* bytes per 1000 cycles */
+	uint32_t glb_bw;	/* values per cycle */
+	uint32_t energy[ROWSTAT_LEVEL_COUNT];	/* per access, fixed point */
+};
+
+/* Eyeriss v1 defaults (uapi/rowstat_regs.h). */
+void rs_hw_params_default(struct rs_hw_params *hw);
+
+/*
+ * Checks a configuration; returns 0, or -1 with *why naming the bad field.
+ * Array dimensions up to ROWSTAT_MAX_ARRAY_DIM, RFs 1..4096 entries, GLB
+ * 4 KiB..64 MiB, bandwidths and clock nonzero.
+ */
+int rs_hw_params_check(const struct rs_hw_params *hw, const char **why);
+
+/*
+ * Memory access on behalf of a job: device VAs of the job's context.  Return
+ * 0 on success, nonzero if the access faults; the model then stops the job
+ * with ROWSTAT_ERR_FAULT and reports the first faulting VA.
+ */
+struct rs_mem_ops {
+	int (*read)(void *opaque, uint64_t va, void *buf, size_t len);
+	int (*write)(void *opaque, uint64_t va, const void *buf, size_t len);
+	void *opaque;
+};
+
+/* Host-endian mirror of struct rowstat_job_stats. */
+struct rs_counters {
+	uint64_t cycles;
+	uint64_t array_cycles;
+	uint64_t macs;
+	uint64_t macs_gated;
+	uint64_t passes;
+	uint64_t pe_active_max;
+	uint64_t pe_active_cycles;
+	uint64_t dram_read_bytes[ROWSTAT_DT_COUNT];
+	uint64_t dram_write_bytes[ROWSTAT_DT_COUNT];
+	uint64_t glb_reads[ROWSTAT_DT_COUNT];
+	uint64_t glb_writes[ROWSTAT_DT_COUNT];
+	uint64_t glb_read_bytes;
+	uint64_t glb_write_bytes;
+	uint64_t noc[ROWSTAT_DT_COUNT];
+	uint64_t rf_reads[ROWSTAT_DT_COUNT];
+	uint64_t rf_writes[ROWSTAT_DT_COUNT];
+	uint64_t energy[ROWSTAT_LEVEL_COUNT][ROWSTAT_DT_COUNT];
+};
+
+#define RS_DETAIL_MAX 160
+
+struct rs_job_result {
+	enum rowstat_status status;
+	uint32_t error_offset;		/* byte offset of the failing command */
+	uint64_t fault_va;		/* with ROWSTAT_ERR_FAULT */
+	bool fault_write;
+	char detail[RS_DETAIL_MAX];	/* names the offending field */
+	struct rs_counters counts;
+};
+
+struct rs_run_opts {
+	/* Polled between commands and images; nonzero aborts the job. */
+	const volatile int *cancel;
+	/* Validate the whole stream but execute nothing. */
+	bool validate_only;
+};
+
+struct rs_model;
+
+struct rs_model *rs_model_create(const struct rs_hw_params *hw);
+void rs_model_destroy(struct rs_model *model);
+const struct rs_hw_params *rs_model_hw(const struct rs_model *model);
+
+/*
+ * Runs one job.  The stream is fetched and validated completely before any
+ * command executes, so a malformed stream changes no memory.  Returns the
+ * status (also in res->status).  A cancelled job ends with
+ * ROWSTAT_ERR_CANCELLED.
+ */
+enum rowstat_status rs_model_run(struct rs_model *model, uint64_t stream_va,
+				 uint32_t stream_bytes,
+				 const struct rs_mem_ops *mem,
+				 const struct rs_run_opts *opts,
+				 struct rs_job_result *res);
+
+/* The GLB, for tests that look inside. */
+const uint8_t *rs_model_glb(const struct rs_model *model);
+
+/* Energy from counts and a cost table (also done by rs_model_run). */
+void rs_counters_energy(struct rs_counters *c, const uint32_t cost[ROWSTAT_LEVEL_COUNT]);
+void rs_counters_add(struct rs_counters *sum, const struct rs_counters *c);
+uint64_t rs_counters_energy_total(const struct rs_counters *c);
+
+/* Little-endian record for desc.stats_va. */
+void rs_job_stats_encode(const struct rs_job_result *res,
+			 struct rowstat_job_stats *out);
+
+const char *rs_status_name(enum rowstat_status status);
+const char *rs_dtype_name(enum rowstat_dtype dtype);
+const char *rs_level_name(enum rowstat_level level);
+
+/* ---- RLC codec (uapi/rowstat_cmd.h, "RLC") ---- */
+
+/*
+ * Encodes n >= 1 values into little-endian words at out, which must hold
+ * ROWSTAT_RLC_SLOT_BYTES(n) bytes; returns the bytes used.
+ */
+size_t rs_rlc_encode(const int16_t *values, size_t n, uint8_t *out);
+
+/*
+ * Decodes one segment of n values from at most slot_bytes of words.  Returns
+ * 0 and the bytes consumed in *used, or -1 with *why describing the defect.
+ */
+int rs_rlc_decode(const uint8_t *in, size_t slot_bytes, int16_t *values,
+		  size_t n, size_t *used, const char **why);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RS_MODEL_H */

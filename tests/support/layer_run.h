@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runs one convolution layer end to end on the model in a flat simulated
+ * memory: places tensors (raw or RLC), compiles the stream, runs it and
+ * reads the ofmap back.  Shared by the unit tests and the benchmark.
+ */
+#ifndef RS_LAYER_RUN_H
+#define RS_LAYER_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../libaccel/include/rowstat/compiler.h"
+#include "sim_mem.h"
+
+struct layer_case {
+	struct rs_conv cv;
+	struct rs_mapping map;
+	struct rs_tensor in, out;	/* formats; the VAs are set by layer_place */
+	int16_t *ifmap;			/* [N][C][H][W] */
+	int16_t *filters;		/* [M][C/G][R][S] */
+	int32_t *bias;			/* [M], or NULL */
+	/* Placed in memory: */
+	struct sim_mem mem;
+	uint64_t filter_va, bias_va, stream_va;
+	struct rs_stream stream;
+};
+
+struct rng {
+	uint64_t s;
+};
+
+uint64_t rng_next(struct rng *r);
+unsigned rng_range(struct rng *r, unsigned lo, unsigned hi);	/* inclusive */
+
+/* Fills ifmap/filters/bias with values in their precision's range. */
+int layer_alloc_data(struct layer_case *lc, struct rng *r, double ifmap_zeros,
+		     int value_bits);
+void layer_free(struct layer_case *lc);
+
+/* Lays out tensors and the stream in a fresh simulated memory. */
+int layer_place(struct layer_case *lc, const struct rs_hw_params *hw,
+		char *err, size_t errlen);
+
+/* Runs the placed stream; the ofmap comes back as int32 [N][M][E][F]. */
+enum rowstat_status layer_execute(struct rs_model *model, struct layer_case *lc,
+				  struct rs_job_result *res, int32_t *ofmap);
+
+uint64_t layer_ofmap_count(const struct rs_conv *cv);
+
+#endif

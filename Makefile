@@ -82,7 +82,7 @@ check-san: $(san_UNIT_BINS)
 check: check-plain check-san
 
 bench: $(BENCH_BIN)
-	$(BENCH_BIN) --tsv shared-data
+	$(BENCH_BIN)
 
 deps:
 	scripts/install-deps.sh

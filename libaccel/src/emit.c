@@ -354,14 +354,18 @@ int rs_emit_conv(struct rs_stream *s, const struct rs_hw_params *hw,
 		const struct step *st = &steps[i];
 		const struct step *next = i + 1 < count ? &steps[i + 1] : NULL;
 
-		/* Phase i: prefetch, drain the previous tile, run this step. */
+		/*
+		 * Phase i: this step's passes, then the prefetch and the previous
+		 * tile's store.  The passes go first so that their filter loads
+		 * take the DRAM link ahead of the bulk transfers.
+		 */
+		emit_passes(&em, st);
 		if (map->double_ifmap && next && next->load)
 			emit_load(&em, next);
 		if (pending_store) {
 			emit_store(&em, &steps[pending]);
 			pending_store = false;
 		}
-		emit_passes(&em, st);
 		rs_stream_barrier(s);
 		if (st->last_c) {
 			if (map->double_psum) {

@@ -7,6 +7,7 @@
  * sizes) are expectations.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,18 +205,6 @@ void glb_plan_get(const struct conv_shape *sh, const struct rs_tensor *in,
 	plan->total = plan->ifmap_addr[1] + plan->ifmap_bytes;
 }
 
-unsigned rs_pe_set_copies(const struct rs_hw_params *hw, unsigned set_rows,
-		       unsigned set_cols)
-{
-	unsigned strips = div_up(set_cols, hw->array_cols);
-	unsigned height = set_rows * strips;
-	unsigned width = min_u(set_cols, hw->array_cols);
-
-	if (!set_rows || !set_cols || height > hw->array_rows)
-		return 0;
-	return (hw->array_rows / height) * (hw->array_cols / width);
-}
-
 double rlc_segment_bytes(unsigned len, double density)
 {
 	/* Nonzeros, one pair per 32 zeros of long runs, and the tail pair. */
@@ -243,16 +232,17 @@ int rs_mapping_check(const struct rs_hw_params *hw, const struct rs_conv *cv,
 	if (!map->set_rows || map->set_rows > hw->array_rows)
 		return einval(err, errlen, "set_rows %u outside 1..%u", map->set_rows,
 			      hw->array_rows);
-	if (!rs_pe_set_copies(hw, map->set_rows, map->set_cols))
+	unsigned vertical;
+
+	if (!rs_array_slots(hw, map->set_rows, map->set_cols, &vertical))
 		return einval(err, errlen, "a %ux%u PE set does not fit the %ux%u array",
 			      map->set_rows, map->set_cols, hw->array_rows,
 			      hw->array_cols);
-	if (!map->filter_sets || !map->channel_sets ||
-	    map->filter_sets * map->channel_sets >
-	    rs_pe_set_copies(hw, map->set_rows, map->set_cols))
+	if (!rs_array_fits(hw, map->set_rows, map->set_cols, map->filter_sets,
+			   map->channel_sets))
 		return einval(err, errlen,
-			      "filter_sets %u x channel_sets %u PE sets do not fit",
-			      map->filter_sets, map->channel_sets);
+			      "filter_sets %u x channel_sets %u PE sets do not fit (at most %u channel sets stack)",
+			      map->filter_sets, map->channel_sets, vertical);
 	if (!map->filters_per_pe || !map->channels_per_pe || !map->taps_per_pe ||
 	    !map->images_per_pass)
 		return einval(err, errlen, "a per-PE parameter is zero");
@@ -500,21 +490,54 @@ void rs_mapping_estimate(const struct rs_hw_params *hw, const struct rs_conv *cv
 
 /* ---- search ----------------------------------------------------------------- */
 
-struct candidate {
-	struct rs_mapping map;
-	double score;
+/*
+ * Lower is better, compared first on `primary`, then on `secondary`.  For a
+ * single objective, values within 0.1% count as equal and the other
+ * quantity decides.
+ */
+struct score {
+	double primary, secondary;
 };
 
-static double edp(const struct rs_estimate *e)
+static struct score score(const struct rs_estimate *e, enum rs_map_objective obj)
 {
-	return (double)e->energy * (double)e->cycles;
+	double energy = (double)e->energy + 1, cycles = (double)e->cycles + 1;
+	double bucket = 1.0 / log(1.001);
+	struct score s;
+
+	switch (obj) {
+	case RS_MAP_ENERGY:
+		s.primary = floor(log(energy) * bucket);
+		s.secondary = cycles;
+		break;
+	case RS_MAP_LATENCY:
+		s.primary = floor(log(cycles) * bucket);
+		s.secondary = energy;
+		break;
+	default:
+		s.primary = energy * cycles;
+		s.secondary = 0;
+		break;
+	}
+	return s;
 }
+
+static bool better(struct score a, struct score b)
+{
+	return a.primary < b.primary ||
+	       (a.primary == b.primary && a.secondary < b.secondary);
+}
+
+struct candidate {
+	struct rs_mapping map;
+	struct score score;
+};
 
 static int cmp_candidate(const void *a, const void *b)
 {
 	const struct candidate *x = a, *y = b;
 
-	return x->score < y->score ? -1 : x->score > y->score;
+	return better(x->score, y->score) ? -1 : better(y->score, x->score);
 }
 
 /* Filters per PE: the most the RFs allow, and the least that keeps as few passes. */
@@ -542,9 +565,9 @@ static void keep_best(struct candidate *list, unsigned *count, unsigned keep,
 	unsigned worst = 0;
 
 	for (unsigned i = 1; i < *count; i++)
-		if (list[i].score > list[worst].score)
+		if (better(list[worst].score, list[i].score))
 			worst = i;
-	if (c->score < list[worst].score)
+	if (better(c->score, list[worst].score))
 		list[worst] = *c;
 }
 
@@ -552,14 +575,18 @@ static void keep_best(struct candidate *list, unsigned *count, unsigned keep,
 
 int rs_map_search(const struct rs_hw_params *hw, const struct rs_conv *cv,
 		  const struct rs_tensor *in, const struct rs_tensor *out,
-		  const struct rs_map_hints *hints, struct rs_mapping *best,
+		  const struct rs_map_hints *hints,
+		  const struct rs_map_options *opts, struct rs_mapping *best,
 		  struct rs_estimate *best_est)
 {
 	struct conv_shape sh;
 	struct candidate *arr;
 	unsigned narr = 0;
 	bool found = false;
-	double best_score = 0;
+	struct score best_score = { 0, 0 };
+
+	const struct rs_map_options none = { 0 };
+	const struct rs_map_options *fx = opts ? opts : &none;
 
 	if (rs_conv_check(cv, NULL, 0))
 		return -EINVAL;
@@ -576,29 +603,47 @@ int rs_map_search(const struct rs_hw_params *hw, const struct rs_conv *cv,
 	taps = div_up(sh.S, div_up(sh.S, taps));
 
 	/* Stage 1: array-level choices, scored as if the GLB held everything. */
-	for (unsigned e = 1; e <= sh.E; e++) {
-		unsigned copies = rs_pe_set_copies(hw, set_rows, e);
 
-		if (!copies)
+	for (unsigned e = 1; e <= sh.E; e++) {
+		unsigned vertical, slots = rs_array_slots(hw, set_rows, e, &vertical);
+
+		if (!slots)
 			break;
+		if (fx->set_cols && e != fx->set_cols)
+			continue;
 		for (unsigned q = 1; q <= min_u(sh.Cg, hw->rf_ifmap / taps); q++) {
 			unsigned pmax = min_u(min_u(hw->rf_psum, sh.Mg),
 					      hw->rf_filter / (q * taps));
 
-			for (unsigned t = 1; t <= copies; t++) {
-				for (unsigned r = 1; t * r <= copies; r++) {
+			if (fx->channels_per_pe && q != fx->channels_per_pe)
+				continue;
+			for (unsigned r = 1; r <= vertical; r++) {
+				unsigned tmax = (vertical / r) * (slots / vertical);
+
+				if (r > 1 && (r - 1) * q >= sh.Cg)
+					break;
+				if (fx->channel_sets && r != fx->channel_sets)
+					continue;
+				for (unsigned t = 1; t <= tmax; t++) {
 					unsigned ps[2], np;
 
 					if (t > 1 && (t - 1) * pmax >= sh.Mg)
 						break;
-					if (r > 1 && (r - 1) * q >= sh.Cg)
-						break;
-					np = p_choices(pmax, sh.Mg, t, ps);
+					if (fx->filter_sets && t != fx->filter_sets)
+						continue;
+					if (fx->filters_per_pe) {
+						ps[0] = fx->filters_per_pe;
+						np = fx->filters_per_pe <= pmax ? 1 : 0;
+					} else {
+						np = p_choices(pmax, sh.Mg, t, ps);
+					}
 					for (unsigned i = 0; i < np; i++) {
-						for (unsigned n = 1; n <= sh.N; n *= 2) {
+						for (unsigned n = 1; n <= sh.N; n = n < sh.N && 2 * n > sh.N ? sh.N : 2 * n) {
 							struct candidate c;
 							struct rs_estimate est;
 
+							if (fx->images_per_pass && n != fx->images_per_pass)
+								continue;
 							memset(&c, 0, sizeof(c));
 							c.map.set_rows = set_rows;
 							c.map.set_cols = e;
@@ -615,7 +660,7 @@ int rs_map_search(const struct rs_hw_params *hw, const struct rs_conv *cv,
 							c.map.tile_c = sh.Cg;
 							rs_mapping_estimate(hw, cv, &c.map, in, out,
 									    hints, &est);
-							c.score = edp(&est);
+							c.score = score(&est, fx->objective);
 							keep_best(arr, &narr, ARRAY_KEEP, &c);
 						}
 					}
@@ -668,9 +713,9 @@ int rs_map_search(const struct rs_hw_params *hw, const struct rs_conv *cv,
 								continue;
 							m.tile_m = min_u(fit * pt, sh.Mg);
 							rs_mapping_estimate(hw, cv, &m, in, out, hints, &est);
-							if (!found || edp(&est) < best_score) {
+							if (!found || better(score(&est, fx->objective), best_score)) {
 								found = true;
-								best_score = edp(&est);
+								best_score = score(&est, fx->objective);
 								*best = m;
 								if (best_est)
 									*best_est = est;

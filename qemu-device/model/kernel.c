@@ -4,6 +4,9 @@
  * pairs (two int16 per int32) so that one vpmaddwd does sixteen MACs; the
  * sums wrap at 32 bits exactly as the hardware's accumulators do.
  */
+#include <string.h>
+
+#include "rs_model.h"
 #include "rs_internal.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -88,15 +91,37 @@ static void kernel_taps_avx2(const int32_t *planes, const uint32_t *tap_offset,
 	}
 }
 
+#endif
+
+/* -1: not chosen yet; then 0 scalar, 1 AVX2. */
+static int kernel_choice = -1;
+
 static int use_avx2(void)
 {
-	static int cached = -1;
-
-	if (cached < 0)
-		cached = __builtin_cpu_supports("avx2") ? 1 : 0;
-	return cached;
-}
+	if (kernel_choice < 0) {
+#ifdef RS_HAVE_AVX2_PATH
+		kernel_choice = __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+		kernel_choice = 0;
 #endif
+	}
+	return kernel_choice;
+}
+
+int rs_model_select_kernel(const char *name)
+{
+	if (!strcmp(name, "scalar")) {
+		kernel_choice = 0;
+		return 0;
+	}
+#ifdef RS_HAVE_AVX2_PATH
+	if (!strcmp(name, "avx2") && __builtin_cpu_supports("avx2")) {
+		kernel_choice = 1;
+		return 0;
+	}
+#endif
+	return -1;
+}
 
 void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 		    unsigned taps, const int32_t *weights, unsigned filters,
@@ -113,11 +138,7 @@ void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 			   out);
 }
 
-const char *rs_kernel_name(void)
+const char *rs_model_kernel(void)
 {
-#ifdef RS_HAVE_AVX2_PATH
-	if (use_avx2())
-		return "avx2";
-#endif
-	return "scalar";
+	return use_avx2() ? "avx2" : "scalar";
 }

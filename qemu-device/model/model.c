@@ -95,6 +95,19 @@ struct rs_model {
 	size_t tap_offset_cap;
 	int16_t *filters;
 	size_t filters_cap;
+	int16_t *region;	/* dense copy of a pass's input rows */
+	size_t region_cap;
+	/*
+	 * What the tap table in tap_offset/weights was built for; passes that
+	 * keep the same filters and geometry reuse it.
+	 */
+	struct taps_key {
+		uint64_t filters_gen;
+		unsigned Hs, Ws, ka, kb, ma, mcount, mpad, rr, ss, cc;
+		bool pair_rows;
+	} taps_key;
+	unsigned taps_count;
+	uint64_t filters_gen;	/* bumped whenever `filters` is refilled */
 	int32_t *bias;
 	size_t bias_cap;
 	uint32_t *use;		/* row uses, then column uses, of a pass */
@@ -487,14 +500,33 @@ static int do_layer(struct job *j, const uint8_t *raw)
 
 /* ---- MAPPING ----------------------------------------------------------------- */
 
-/* PE sets of set_rows x set_cols, folded into strips no wider than the array. */
-static void set_footprint(const struct rs_hw_params *hw, unsigned set_rows,
-			  unsigned set_cols, unsigned *height, unsigned *width)
+unsigned rs_array_slots(const struct rs_hw_params *hw, unsigned set_rows,
+			unsigned set_cols, unsigned *vertical)
 {
-	unsigned strips = (set_cols + hw->array_cols - 1) / hw->array_cols;
+	/* Sets wider than the array fold into strips stacked below each other. */
+	unsigned strips, height, width;
 
-	*height = set_rows * strips;
-	*width = set_cols < hw->array_cols ? set_cols : hw->array_cols;
+	*vertical = 0;
+	if (!set_rows || !set_cols)
+		return 0;
+	strips = (set_cols + hw->array_cols - 1) / hw->array_cols;
+	height = set_rows * strips;
+	width = set_cols < hw->array_cols ? set_cols : hw->array_cols;
+	if (height > hw->array_rows)
+		return 0;
+	*vertical = hw->array_rows / height;
+	return *vertical * (hw->array_cols / width);
+}
+
+bool rs_array_fits(const struct rs_hw_params *hw, unsigned set_rows,
+		   unsigned set_cols, unsigned filter_sets, unsigned channel_sets)
+{
+	unsigned vertical, slots = rs_array_slots(hw, set_rows, set_cols, &vertical);
+
+	if (!slots || !filter_sets || !channel_sets || channel_sets > vertical)
+		return false;
+	/* Each filter group takes channel_sets slots of one slot column. */
+	return filter_sets <= (vertical / channel_sets) * (slots / vertical);
 }
 
 static int do_mapping(struct job *j, const uint8_t *raw)
@@ -502,7 +534,7 @@ static int do_mapping(struct job *j, const uint8_t *raw)
 	struct rowstat_cmd_mapping cmd;
 	struct mapping *mp = &j->mp;
 	const struct rs_hw_params *hw = &j->model->hw;
-	unsigned height, width, copies;
+	unsigned copies, vslots;
 
 	memcpy(&cmd, raw, sizeof(cmd));
 	if (cmd.reserved)
@@ -536,13 +568,17 @@ static int do_mapping(struct job *j, const uint8_t *raw)
 		return fail(j, ROWSTAT_ERR_MAP_ARRAY,
 			    "MAPPING.set_rows %u exceeds the array's %u rows",
 			    mp->set_rows, hw->array_rows);
-	set_footprint(hw, mp->set_rows, mp->set_cols, &height, &width);
-	if (height > hw->array_rows)
+	copies = rs_array_slots(hw, mp->set_rows, mp->set_cols, &vslots);
+	if (!copies)
 		return fail(j, ROWSTAT_ERR_MAP_ARRAY,
-			    "MAPPING.set_cols %u folds into %u rows, the array has %u",
-			    mp->set_cols, height, hw->array_rows);
-	copies = (hw->array_rows / height) * (hw->array_cols / width);
-	if ((uint64_t)mp->t * mp->r > copies)
+			    "MAPPING.set_cols %u: a %ux%u PE set does not fit the %ux%u array",
+			    mp->set_cols, mp->set_rows, mp->set_cols,
+			    hw->array_rows, hw->array_cols);
+	if (mp->r > vslots)
+		return fail(j, ROWSTAT_ERR_MAP_ARRAY,
+			    "MAPPING.channel_sets %u: only %u sets stack in the array's columns",
+			    mp->r, vslots);
+	if (!rs_array_fits(hw, mp->set_rows, mp->set_cols, mp->t, mp->r))
 		return fail(j, ROWSTAT_ERR_MAP_ARRAY,
 			    "MAPPING.filter_sets %u x channel_sets %u exceeds the %u PE sets that fit",
 			    mp->t, mp->r, copies);
@@ -1022,64 +1058,119 @@ struct pass_geom {
 	unsigned hn, wn;	/* input region of the pass */
 	long hlo, wlo;		/* its first row/column, padded coords */
 	unsigned Ws;		/* sub-plane row length */
+	/* Region rows/columns between the first and last real used ones. */
+	unsigned rlo, rhi, clo, chi;
+	uint64_t col_total;	/* sum of column uses */
+	uint64_t pad_col_uses;	/* column uses that fall in padding */
 };
 
-/* Packs rows [ra, ra + rows) of the region, planes [ka, kb), image n. */
-static void pack_planes(struct job *j, const struct pass *p,
-			const struct pass_geom *pg, unsigned n, unsigned ra,
-			unsigned rows, unsigned Hs, unsigned ka, unsigned kb,
+/* Copies one GLB row span into a dense int16 row. */
+static void load_row(const uint8_t *src, unsigned elem, unsigned count,
+		     int16_t *dst)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (elem == 2) {
+		memcpy(dst, src, (size_t)count * 2);
+		return;
+	}
+#endif
+	for (unsigned i = 0; i < count; i++)
+		dst[i] = rs_get_elem(src + (size_t)i * elem, elem);
+}
+
+/*
+ * Copies region rows [ra, ra + xrows) of `channels` channels from c_first
+ * into x[channel][row][xcols], zero outside the image, and returns the
+ * MACs gated on zeros in the rows this chunk owns ([own_lo, own_hi)).
+ */
+static uint64_t load_region(struct job *j, const struct pass *p,
+			    const struct pass_geom *pg, unsigned n,
+			    unsigned c_first, unsigned channels, unsigned ra,
+			    unsigned xrows, unsigned xcols, unsigned own_lo,
+			    unsigned own_hi, bool count, int16_t *x)
+{
+	const struct tile *t = &p->ifmap;
+	const uint32_t *rowuse = j->model->rowuse, *coluse = j->model->coluse;
+	unsigned elem = (unsigned)t->stride[0];
+	uint64_t zeros = 0;
+
+	for (unsigned c = 0; c < channels; c++) {
+		for (unsigned i = 0; i < xrows; i++) {
+			int16_t *row = x + ((size_t)c * xrows + i) * xcols;
+			unsigned ri = ra + i;
+			bool owned = count && ri >= own_lo && ri < own_hi && rowuse[ri];
+
+			if (ri < pg->rlo || ri >= pg->rhi) {
+				memset(row, 0, (size_t)xcols * sizeof(*row));
+				if (owned)
+					zeros += (uint64_t)rowuse[ri] * pg->col_total;
+				continue;
+			}
+			long y = pg->hlo + ri, x0 = pg->wlo + pg->clo;
+			const uint8_t *src = j->model->glb + t->addr +
+				(x0 - t->origin[0]) * t->stride[0] +
+				(y - t->origin[1]) * t->stride[1] +
+				(c_first + c - t->origin[2]) * t->stride[2] +
+				(n - t->origin[3]) * t->stride[3];
+
+			memset(row, 0, (size_t)pg->clo * sizeof(*row));
+			load_row(src, elem, pg->chi - pg->clo, row + pg->clo);
+			memset(row + pg->chi, 0, (size_t)(xcols - pg->chi) * sizeof(*row));
+			if (owned) {
+				uint32_t z = 0;
+
+				/* Column uses of a row fit 32 bits: wn x taps < 2^32. */
+				for (unsigned k = pg->clo; k < pg->chi; k++)
+					z += row[k] == 0 ? coluse[k] : 0;
+				zeros += (uint64_t)rowuse[ri] * (z + pg->pad_col_uses);
+			}
+		}
+	}
+	return zeros;
+}
+
+static inline int32_t pack_pair(int16_t lo, int16_t hi)
+{
+	return (int32_t)(((uint32_t)(uint16_t)hi << 16) | (uint16_t)lo);
+}
+
+/*
+ * Pairs operands into planes[k][a][b][i][jj] = (lo, hi) at region row
+ * i*Uh + a, column jj*Uw + b: lo/hi are two channels, or rows r and r+1.
+ */
+static void pack_planes(const struct layer *L, const struct pass_geom *pg,
+			const int16_t *x, unsigned channels, unsigned xrows,
+			unsigned xcols, unsigned Hs, unsigned nplanes,
 			int32_t *dst)
 {
-	const struct layer *L = &j->L;
-	const struct tile *t = &p->ifmap;
-	const uint8_t *glb = j->model->glb;
-	const uint32_t *rowuse = j->model->rowuse, *coluse = j->model->coluse;
 	unsigned Uh = L->Uh, Uw = L->Uw, Ws = pg->Ws;
-	size_t sub = (size_t)Hs * Ws, plane = sub * Uh * Uw;
+	size_t sub = (size_t)Hs * Ws;
 
-	for (unsigned k = ka; k < kb; k++) {
-		int32_t *pl = dst + (k - ka) * plane;
+	for (unsigned k = 0; k < nplanes; k++) {
+		int32_t *pl = dst + k * sub * Uh * Uw;
+		const int16_t *x0 = x + (size_t)(pg->pair_rows ? 0 : 2 * k) * xrows * xcols;
+		/* An odd channel count pairs its last channel with zeros. */
+		const int16_t *x1 = pg->pair_rows ? x0 + xcols :
+				    (2 * k + 1 < channels ? x0 + (size_t)xrows * xcols : NULL);
 
 		for (unsigned a = 0; a < Uh; a++) {
 			for (unsigned b = 0; b < Uw; b++) {
 				int32_t *sp = pl + (a * Uw + b) * sub;
 
 				for (unsigned i = 0; i < Hs; i++) {
-					for (unsigned jj = 0; jj < Ws; jj++) {
-						unsigned ri = ra + i * Uh + a;
-						unsigned rj = jj * Uw + b;
-						int16_t v[2] = { 0, 0 };
+					const int16_t *r0 = x0 + (size_t)(i * Uh + a) * xcols + b;
+					const int16_t *r1 = x1 ? x1 + (size_t)(i * Uh + a) * xcols + b : NULL;
+					int32_t *d = sp + (size_t)i * Ws;
 
-						for (int h = 0; h < 2; h++) {
-							unsigned c, row = ri;
-							long y, x;
-
-							if (pg->pair_rows) {
-								c = p->c0;
-								row = ri + h;
-							} else {
-								c = p->c0 + 2 * k + h;
-								if (c >= p->c0 + p->cc)
-									continue;
-							}
-							if (row >= ra + rows || row >= pg->hn ||
-							    rj >= pg->wn ||
-							    !rowuse[row] || !coluse[rj])
-								continue;
-							y = pg->hlo + row;
-							x = pg->wlo + rj;
-							if (y < 0 || y >= (long)L->H ||
-							    x < 0 || x >= (long)L->W)
-								continue;
-							v[h] = rs_get_elem(glb + t->addr +
-								(x - t->origin[0]) * t->stride[0] +
-								(y - t->origin[1]) * t->stride[1] +
-								(c - t->origin[2]) * t->stride[2] +
-								(n - t->origin[3]) * t->stride[3],
-								(unsigned)t->stride[0]);
-						}
-						sp[i * Ws + jj] = (int32_t)(((uint32_t)(uint16_t)v[1] << 16) |
-									    (uint16_t)v[0]);
+					if (Uw == 1 && r1) {
+						for (unsigned jj = 0; jj < Ws; jj++)
+							d[jj] = pack_pair(r0[jj], r1[jj]);
+					} else if (r1) {
+						for (unsigned jj = 0; jj < Ws; jj++)
+							d[jj] = pack_pair(r0[jj * Uw], r1[jj * Uw]);
+					} else {
+						for (unsigned jj = 0; jj < Ws; jj++)
+							d[jj] = pack_pair(r0[jj * Uw], 0);
 					}
 				}
 			}
@@ -1226,48 +1317,95 @@ static void count_pass(struct job *j, const struct pass *p,
 	j->tl.array_end = j->tl.link_free + compute;
 }
 
-/* MACs whose ifmap operand is zero (padding included), for one image. */
-static uint64_t gated_macs(struct job *j, const struct pass *p,
-			   const struct pass_geom *pg, unsigned n)
+/* psum[f] = (init ? bias : psum[f]) + sum[f], in the GLB's little-endian slots. */
+static void update_psums(uint8_t *dst, const int32_t *sum, unsigned count,
+			 bool init, int32_t bias)
+{
+	for (unsigned f = 0; f < count; f++) {
+		uint32_t v;
+
+		if (init) {
+			v = (uint32_t)bias;
+		} else {
+			memcpy(&v, dst + 4 * f, 4);
+			v = LE32(v);
+		}
+		v = LE32(v + (uint32_t)sum[f]);
+		memcpy(dst + 4 * f, &v, 4);
+	}
+}
+
+static void requantize_row(uint8_t *dst, unsigned count, const struct layer *L)
+{
+	for (unsigned f = 0; f < count; f++) {
+		int32_t y = (int32_t)rs_get_le32(dst + 4 * f);
+
+		y = rs_requantize(y, L->mult, L->shift, L->relu, L->ofmap_prec);
+		rs_put_le32(dst + 4 * f, (uint32_t)y);
+	}
+}
+
+/* Region geometry, use counts and the real spans of a pass. */
+static int pass_geometry(struct job *j, const struct pass *p,
+			 struct pass_geom *pg)
 {
 	const struct layer *L = &j->L;
-	const struct tile *t = &p->ifmap;
-	const uint8_t *glb = j->model->glb;
-	const uint32_t *rowuse = j->model->rowuse, *coluse = j->model->coluse;
-	uint64_t col_total = 0, zeros = 0;
+	struct rs_model *md = j->model;
+	unsigned Uh = L->Uh, Uw = L->Uw;
+	size_t uses;
 
-	for (unsigned i = 0; i < pg->wn; i++)
-		col_total += coluse[i];
-	for (unsigned c = p->c0; c < p->c0 + p->cc; c++) {
-		for (unsigned i = 0; i < pg->hn; i++) {
-			long y = pg->hlo + i;
-			uint64_t row_zeros = 0;
+	memset(pg, 0, sizeof(*pg));
+	pg->pair_rows = p->cc == 1;
+	pg->planes = pg->pair_rows ? 1 : (p->cc + 1) / 2;
+	pg->hn = (p->ee - 1) * Uh + p->rr;
+	pg->wn = (p->ff - 1) * Uw + p->ss;
+	pg->hlo = (long)p->e0 * Uh + p->r0 - L->pt;
+	pg->wlo = (long)p->f0 * Uw + p->s0 - L->pl;
+	pg->Ws = (pg->wn + Uw - 1) / Uw;
+	uses = (size_t)pg->hn + pg->wn + 2;
+	if (!RESERVE(j, use, uses))
+		return out_of_memory(j);
+	memset(md->use, 0, uses * sizeof(uint32_t));
+	md->rowuse = md->use;
+	md->coluse = md->use + pg->hn + 1;
+	for (unsigned e = 0; e < p->ee; e++)
+		for (unsigned r = 0; r < p->rr; r++)
+			md->rowuse[e * Uh + r]++;
+	for (unsigned f = 0; f < p->ff; f++)
+		for (unsigned s = 0; s < p->ss; s++)
+			md->coluse[f * Uw + s]++;
 
-			if (!rowuse[i])
-				continue;
-			if (y < 0 || y >= (long)L->H) {
-				zeros += (uint64_t)rowuse[i] * col_total;
-				continue;
-			}
-			const uint8_t *row = glb + t->addr +
-				(y - t->origin[1]) * t->stride[1] +
-				(c - t->origin[2]) * t->stride[2] +
-				(n - t->origin[3]) * t->stride[3];
+	pg->rlo = pg->hn;
+	for (unsigned i = 0; i < pg->hn; i++) {
+		long y = pg->hlo + i;
 
-			for (unsigned k = 0; k < pg->wn; k++) {
-				long x = pg->wlo + k;
-
-				if (!coluse[k])
-					continue;
-				if (x < 0 || x >= (long)L->W ||
-				    rs_get_elem(row + (x - t->origin[0]) * t->stride[0],
-						(unsigned)t->stride[0]) == 0)
-					row_zeros += coluse[k];
-			}
-			zeros += (uint64_t)rowuse[i] * row_zeros;
-		}
+		if (!md->rowuse[i] || y < 0 || y >= (long)L->H)
+			continue;
+		if (i < pg->rlo)
+			pg->rlo = i;
+		pg->rhi = i + 1;
 	}
-	return zeros * p->mm;
+	pg->clo = pg->wn;
+	for (unsigned i = 0; i < pg->wn; i++) {
+		long x = pg->wlo + i;
+
+		pg->col_total += md->coluse[i];
+		if (x < 0 || x >= (long)L->W) {
+			pg->pad_col_uses += md->coluse[i];
+			continue;
+		}
+		if (!md->coluse[i])
+			continue;
+		if (i < pg->clo)
+			pg->clo = i;
+		pg->chi = i + 1;
+	}
+	/* No real rows or columns: the whole pass reads padding. */
+	if (pg->rhi <= pg->rlo || pg->chi <= pg->clo) {
+		pg->rlo = pg->rhi = 0;
+		pg->clo = pg->chi = 0;
+	}
+	return 0;
 }
 
 static int exec_pass(struct job *j, const struct pass *p)
@@ -1280,34 +1418,14 @@ static int exec_pass(struct job *j, const struct pass *p)
 	unsigned Uh = L->Uh, Uw = L->Uw;
 	uint64_t gated = 0;
 	int32_t *bias;
-
-	memset(&pg, 0, sizeof(pg));
-	pg.pair_rows = p->cc == 1;
-	pg.planes = pg.pair_rows ? 1 : (p->cc + 1) / 2;
-	pg.hn = (p->ee - 1) * Uh + p->rr;
-	pg.wn = (p->ff - 1) * Uw + p->ss;
-	pg.hlo = (long)p->e0 * Uh + p->r0 - L->pt;
-	pg.wlo = (long)p->f0 * Uw + p->s0 - L->pl;
-	pg.Ws = (pg.wn + Uw - 1) / Uw;
-
-	if (!RESERVE(j, use, (size_t)pg.hn + pg.wn + 2))
-		return out_of_memory(j);
-	memset(md->use, 0, ((size_t)pg.hn + pg.wn + 2) * sizeof(uint32_t));
-	md->rowuse = md->use;
-	md->coluse = md->use + pg.hn + 1;
-	for (unsigned e = 0; e < p->ee; e++)
-		for (unsigned r = 0; r < p->rr; r++)
-			md->rowuse[e * Uh + r]++;
-	for (unsigned f = 0; f < p->ff; f++)
-		for (unsigned s = 0; s < p->ss; s++)
-			md->coluse[f * Uw + s]++;
-
 	bool reuse = j->held.valid && j->held.m0 == p->m0 &&
 		     j->held.mm == p->mm && j->held.c0 == p->c0 &&
 		     j->held.cc == p->cc && j->held.r0 == p->r0 &&
 		     j->held.rr == p->rr && j->held.s0 == p->s0 &&
 		     j->held.ss == p->ss && p->ee <= j->held.ee;
 
+	if (pass_geometry(j, p, &pg))
+		return -1;
 	bias = RESERVE(j, bias, p->mm);
 	if (!bias)
 		return out_of_memory(j);
@@ -1315,6 +1433,7 @@ static int exec_pass(struct job *j, const struct pass *p)
 		j->held.valid = false;
 		if (!RESERVE(j, filters, (size_t)p->mm * p->cc * p->rr * p->ss))
 			return out_of_memory(j);
+		md->filters_gen++;
 		if (fetch_filters(j, p, md->filters))
 			return -1;
 		j->held.valid = true;
@@ -1354,15 +1473,19 @@ static int exec_pass(struct job *j, const struct pass *p)
 	for (unsigned n = p->n0; n < p->n0 + p->nn; n++) {
 		if (cancelled(j))
 			return fail(j, ROWSTAT_ERR_CANCELLED, "job cancelled");
-		gated += gated_macs(j, p, &pg, n);
 		for (unsigned ea = 0; ea < p->ee; ea += rows_chunk) {
 			unsigned erows = p->ee - ea < rows_chunk ? p->ee - ea : rows_chunk;
 			unsigned ra = ea * Uh;
-			unsigned rows = (erows - 1) * Uh + p->rr + (pg.pair_rows ? 1 : 0);
+			unsigned rows = (erows - 1) * Uh + p->rr;
 			unsigned Hs = (rows + Uh - 1) / Uh;
+			unsigned xrows = Hs * Uh + 1, xcols = pg.Ws * Uw;
 			size_t plane = (size_t)Hs * pg.Ws * Uh * Uw;
+			size_t xplane = (size_t)xrows * xcols;
 			unsigned lanes = (erows * pg.Ws + 15) & ~15u;
-			unsigned kchunk = (unsigned)(PLANES_BUDGET / plane);
+			unsigned kchunk = (unsigned)(PLANES_BUDGET / (plane + xplane));
+			/* Region rows this chunk counts zeros for. */
+			unsigned own_lo = ra;
+			unsigned own_hi = ea + erows == p->ee ? pg.hn : (ea + erows) * Uh;
 			size_t max_taps;
 
 			if (kchunk < 1)
@@ -1371,6 +1494,7 @@ static int exec_pass(struct job *j, const struct pass *p)
 				kchunk = pg.planes;
 			max_taps = (size_t)kchunk * p->rr * p->ss;
 			if (!RESERVE(j, planes, kchunk * plane + lanes + 64) ||
+			    !RESERVE(j, region, 2 * kchunk * xplane) ||
 			    !RESERVE(j, acc, (size_t)mpad_max * lanes * 2) ||
 			    !RESERVE(j, tap_offset, max_taps) ||
 			    !RESERVE(j, weights, max_taps * mpad_max))
@@ -1383,13 +1507,41 @@ static int exec_pass(struct job *j, const struct pass *p)
 
 				for (unsigned ka = 0; ka < pg.planes; ka += kchunk) {
 					unsigned kb = ka + kchunk < pg.planes ? ka + kchunk : pg.planes;
+					unsigned c_first = pg.pair_rows ? p->c0 : p->c0 + 2 * ka;
+					unsigned channels = pg.pair_rows ? 1 :
+						(p->c0 + p->cc - c_first < 2 * (kb - ka) ?
+						 p->c0 + p->cc - c_first : 2 * (kb - ka));
 					unsigned taps;
 
+					gated += load_region(j, p, &pg, n, c_first, channels, ra,
+							     xrows, xcols, own_lo, own_hi,
+							     ma == 0, md->region);
 					/* Zero the slack so junk lanes read defined values. */
 					memset(md->planes + (kb - ka) * plane, 0,
 					       (lanes + 64) * sizeof(int32_t));
-					pack_planes(j, p, &pg, n, ra, rows, Hs, ka, kb, md->planes);
-					taps = build_taps(j, p, &pg, Hs, ka, kb, ma, mcount, mpad);
+					pack_planes(L, &pg, md->region, channels, xrows, xcols,
+						    Hs, kb - ka, md->planes);
+					struct taps_key key;
+
+					memset(&key, 0, sizeof(key));
+					key.filters_gen = md->filters_gen;
+					key.Hs = Hs;
+					key.Ws = pg.Ws;
+					key.ka = ka;
+					key.kb = kb;
+					key.ma = ma;
+					key.mcount = mcount;
+					key.mpad = mpad;
+					key.rr = p->rr;
+					key.ss = p->ss;
+					key.cc = p->cc;
+					key.pair_rows = pg.pair_rows;
+					if (memcmp(&key, &md->taps_key, sizeof(key))) {
+						md->taps_count = build_taps(j, p, &pg, Hs, ka, kb,
+									    ma, mcount, mpad);
+						md->taps_key = key;
+					}
+					taps = md->taps_count;
 					rs_kernel_taps(md->planes, md->tap_offset, taps,
 						       md->weights, mpad, lanes,
 						       first ? sum : part);
@@ -1410,22 +1562,15 @@ static int exec_pass(struct job *j, const struct pass *p)
 							(p->m0 + mi - p->psum.origin[2]) * p->psum.stride[2] +
 							(n - p->psum.origin[3]) * p->psum.stride[3];
 
-						for (unsigned f = 0; f < p->ff; f++) {
-							int32_t base = init ? bias[mi] :
-								(int32_t)rs_get_le32(dst + 4 * f);
-							int32_t y = rs_wrap_add(base, src[f]);
-
-							if (final)
-								y = rs_requantize(y, L->mult, L->shift,
-										  L->relu, L->ofmap_prec);
-							rs_put_le32(dst + 4 * f, (uint32_t)y);
-						}
+						update_psums(dst, src, p->ff, init, bias[mi]);
+						if (final)
+							requantize_row(dst, p->ff, L);
 					}
 				}
 			}
 		}
 	}
-	count_pass(j, p, &pg, gated, !reuse);
+	count_pass(j, p, &pg, gated * p->mm, !reuse);
 	return 0;
 }
 
@@ -1725,6 +1870,7 @@ void rs_model_destroy(struct rs_model *m)
 	free(m->weights);
 	free(m->tap_offset);
 	free(m->filters);
+	free(m->region);
 	free(m->bias);
 	free(m->use);
 	free(m->io);

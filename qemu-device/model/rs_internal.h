@@ -83,7 +83,4 @@ void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 		    unsigned taps, const int32_t *weights, unsigned filters,
 		    unsigned lanes, int32_t *out);
 
-/* Which implementation rs_kernel_taps uses: "avx2" or "scalar". */
-const char *rs_kernel_name(void);
-
 #endif /* RS_INTERNAL_H */

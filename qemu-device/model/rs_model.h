@@ -112,6 +112,18 @@ enum rowstat_status rs_model_run(struct rs_model *model, uint64_t stream_va,
 				 const struct rs_run_opts *opts,
 				 struct rs_job_result *res);
 
+/*
+ * The PE-set placement rule (docs/hardware.md, "Mapping"): sets of
+ * set_rows x set_cols, wider ones folded into strips, occupy a grid of
+ * slots; the channel sets of one filter group chain their psums up a slot
+ * column.  rs_array_slots returns the slots (0 if one set does not fit) and
+ * the slots per column; rs_array_fits says whether t x r sets fit.
+ */
+unsigned rs_array_slots(const struct rs_hw_params *hw, unsigned set_rows,
+			unsigned set_cols, unsigned *vertical);
+bool rs_array_fits(const struct rs_hw_params *hw, unsigned set_rows,
+		   unsigned set_cols, unsigned filter_sets, unsigned channel_sets);
+
 /* The GLB, for tests that look inside. */
 const uint8_t *rs_model_glb(const struct rs_model *model);
 
@@ -123,6 +135,13 @@ uint64_t rs_counters_energy_total(const struct rs_counters *c);
 /* Little-endian record for desc.stats_va. */
 void rs_job_stats_encode(const struct rs_job_result *res,
 			 struct rowstat_job_stats *out);
+
+/*
+ * The MAC kernel in use, "avx2" or "scalar" (chosen from the CPU at first
+ * use).  Selecting one lets tests cover both; returns -1 if unavailable.
+ */
+const char *rs_model_kernel(void);
+int rs_model_select_kernel(const char *name);
 
 const char *rs_status_name(enum rowstat_status status);
 const char *rs_dtype_name(enum rowstat_dtype dtype);

@@ -85,17 +85,18 @@ int random_mapping(struct rng *r, const struct rs_hw_params *hw,
 	unsigned Cg = cv->in_channels / cv->groups, Mg = cv->out_channels / cv->groups;
 
 	for (int tries = 0; tries < 2000; tries++) {
-		unsigned copies;
+		unsigned copies, vertical;
 
 		memset(map, 0, sizeof(*map));
 		map->set_rows = rng_range(r, 1, hw->array_rows < cv->kernel_h ?
 					  hw->array_rows : cv->kernel_h);
 		map->set_cols = rng_range(r, 1, E < 2 * hw->array_cols ? E : 2 * hw->array_cols);
-		copies = rs_pe_set_copies(hw, map->set_rows, map->set_cols);
+		copies = rs_array_slots(hw, map->set_rows, map->set_cols, &vertical);
 		if (!copies)
 			continue;
-		map->filter_sets = rng_range(r, 1, copies);
-		map->channel_sets = rng_range(r, 1, copies / map->filter_sets);
+		map->channel_sets = rng_range(r, 1, vertical);
+		map->filter_sets = rng_range(r, 1, (vertical / map->channel_sets) *
+					     (copies / vertical));
 		map->taps_per_pe = rng_range(r, 1, cv->kernel_w < hw->rf_ifmap ?
 					     cv->kernel_w : hw->rf_ifmap);
 		map->channels_per_pe = rng_range(r, 1, hw->rf_ifmap / map->taps_per_pe);

@@ -100,26 +100,36 @@ int rs_mapping_check(const struct rs_hw_params *hw, const struct rs_conv *cv,
 		     const struct rs_mapping *map, const struct rs_tensor *in,
 		     const struct rs_tensor *out, char *err, size_t errlen);
 
-/*
- * How many PE sets of set_rows x set_cols the array holds once sets wider
- * than the array are folded into strips; 0 if one set does not fit.
- */
-unsigned rs_pe_set_copies(const struct rs_hw_params *hw, unsigned set_rows,
-			  unsigned set_cols);
-
 /* Closed-form estimate of what running the mapping costs. */
 void rs_mapping_estimate(const struct rs_hw_params *hw, const struct rs_conv *cv,
 			 const struct rs_mapping *map, const struct rs_tensor *in,
 			 const struct rs_tensor *out,
 			 const struct rs_map_hints *hints, struct rs_estimate *est);
 
+enum rs_map_objective {
+	RS_MAP_EDP = 0,		/* energy x delay (the default) */
+	RS_MAP_ENERGY = 1,	/* least energy, then least delay */
+	RS_MAP_LATENCY = 2,	/* least delay, then least energy */
+};
+
+/* What a search optimizes, and array-level parameters it must use (0: free). */
+struct rs_map_options {
+	enum rs_map_objective objective;
+	unsigned set_cols;
+	unsigned filters_per_pe, channels_per_pe;
+	unsigned filter_sets, channel_sets;
+	unsigned images_per_pass;
+};
+
 /*
- * Searches mappings, pruned by the RF, array and GLB limits, for the least
- * energy x delay.  Returns 0, or -ENOSPC if nothing fits the hardware.
+ * Searches mappings, pruned by the RF, array and GLB limits, for the best
+ * by opts->objective (opts may be NULL: EDP, nothing pinned).  Returns 0, or
+ * -ENOSPC if nothing fits the hardware.
  */
 int rs_map_search(const struct rs_hw_params *hw, const struct rs_conv *cv,
 		  const struct rs_tensor *in, const struct rs_tensor *out,
-		  const struct rs_map_hints *hints, struct rs_mapping *best,
+		  const struct rs_map_hints *hints,
+		  const struct rs_map_options *opts, struct rs_mapping *best,
 		  struct rs_estimate *est);
 
 /* ---- command streams ---- */

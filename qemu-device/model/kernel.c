@@ -93,6 +93,201 @@ static void kernel_taps_avx2(const int32_t *planes, const uint32_t *tap_offset,
 
 #endif
 
+/* ---- the per-output and per-element loops around the MACs ---- */
+
+static void psum_update_scalar(uint8_t *dst, const int32_t *sum, unsigned count,
+			       bool init, int32_t bias)
+{
+	for (unsigned f = 0; f < count; f++) {
+		uint32_t v = init ? (uint32_t)bias : rs_get_le32(dst + 4 * f);
+
+		rs_put_le32(dst + 4 * f, v + (uint32_t)sum[f]);
+	}
+}
+
+static uint32_t count_zero_uses_scalar(const int16_t *x, const uint32_t *uses,
+				       unsigned count)
+{
+	uint32_t z = 0;
+
+	for (unsigned k = 0; k < count; k++)
+		z += x[k] == 0 ? uses[k] : 0;
+	return z;
+}
+
+static void pack_pairs_scalar(const int16_t *lo, const int16_t *hi,
+			      unsigned count, int32_t *dst)
+{
+	for (unsigned k = 0; k < count; k++)
+		dst[k] = (int32_t)(((uint32_t)(uint16_t)hi[k] << 16) | (uint16_t)lo[k]);
+}
+
+static void requantize_scalar(uint8_t *dst, unsigned count,
+			      const struct rs_requant *q)
+{
+	for (unsigned f = 0; f < count; f++) {
+		int32_t y = (int32_t)rs_get_le32(dst + 4 * f);
+
+		rs_put_le32(dst + 4 * f, (uint32_t)rs_requantize(y, q->mult, q->shift,
+								 q->relu, q->out_prec));
+	}
+}
+
+#ifdef RS_HAVE_AVX2_PATH
+/*
+ * x86 is little-endian, so GLB slots load as int32 directly.  Tails shorter
+ * than a vector go through a zero-padded block on the stack.
+ */
+__attribute__((target("avx2")))
+static inline __m256i psum_update8(__m256i old, const int32_t *sum, bool init,
+				   __m256i bias)
+{
+	__m256i s = _mm256_loadu_si256((const __m256i *)sum);
+
+	return _mm256_add_epi32(init ? bias : old, s);
+}
+
+__attribute__((target("avx2")))
+static void psum_update_avx2(uint8_t *dst, const int32_t *sum, unsigned count,
+			     bool init, int32_t bias)
+{
+	__m256i b = _mm256_set1_epi32(bias);
+	unsigned f = 0;
+
+	for (; f + 8 <= count; f += 8) {
+		__m256i *d = (__m256i *)(dst + 4 * f);
+
+		_mm256_storeu_si256(d, psum_update8(_mm256_loadu_si256(d), sum + f, init, b));
+	}
+	if (f < count) {
+		int32_t old[8] = { 0 }, add[8] = { 0 }, out[8];
+
+		memcpy(old, dst + 4 * f, 4 * (count - f));
+		memcpy(add, sum + f, 4 * (count - f));
+		_mm256_storeu_si256((__m256i *)out,
+			psum_update8(_mm256_loadu_si256((const __m256i *)old), add, init, b));
+		memcpy(dst + 4 * f, out, 4 * (count - f));
+	}
+}
+
+__attribute__((target("avx2")))
+static inline __m256i zero_uses8(const int16_t *x, const uint32_t *uses)
+{
+	__m256i v = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)x));
+	__m256i is0 = _mm256_cmpeq_epi32(v, _mm256_setzero_si256());
+
+	return _mm256_and_si256(is0, _mm256_loadu_si256((const __m256i *)uses));
+}
+
+__attribute__((target("avx2")))
+static uint32_t count_zero_uses_avx2(const int16_t *x, const uint32_t *uses,
+				     unsigned count)
+{
+	__m256i acc = _mm256_setzero_si256();
+	unsigned k = 0;
+	uint32_t lanes[8], z = 0;
+
+	for (; k + 8 <= count; k += 8)
+		acc = _mm256_add_epi32(acc, zero_uses8(x + k, uses + k));
+	if (k < count) {
+		int16_t xt[8];
+		uint32_t ut[8] = { 0 };
+
+		memset(xt, 0xff, sizeof(xt));
+		memcpy(xt, x + k, 2 * (count - k));
+		memcpy(ut, uses + k, 4 * (count - k));
+		acc = _mm256_add_epi32(acc, zero_uses8(xt, ut));
+	}
+	_mm256_storeu_si256((__m256i *)lanes, acc);
+	for (int i = 0; i < 8; i++)
+		z += lanes[i];
+	return z;
+}
+
+__attribute__((target("avx2")))
+static inline void pack16(const int16_t *lo, const int16_t *hi, int32_t *dst)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)lo);
+	__m256i b = _mm256_loadu_si256((const __m256i *)hi);
+	/* unpack works within 128-bit halves; the permutes restore order. */
+	__m256i l = _mm256_unpacklo_epi16(a, b), h = _mm256_unpackhi_epi16(a, b);
+
+	_mm256_storeu_si256((__m256i *)dst, _mm256_permute2x128_si256(l, h, 0x20));
+	_mm256_storeu_si256((__m256i *)(dst + 8), _mm256_permute2x128_si256(l, h, 0x31));
+}
+
+__attribute__((target("avx2")))
+static void pack_pairs_avx2(const int16_t *lo, const int16_t *hi,
+			    unsigned count, int32_t *dst)
+{
+	unsigned k = 0;
+
+	for (; k + 16 <= count; k += 16)
+		pack16(lo + k, hi + k, dst + k);
+	if (k < count) {
+		int16_t lt[16] = { 0 }, ht[16] = { 0 };
+		int32_t out[16];
+
+		memcpy(lt, lo + k, 2 * (count - k));
+		memcpy(ht, hi + k, 2 * (count - k));
+		pack16(lt, ht, out);
+		memcpy(dst + k, out, 4 * (count - k));
+	}
+}
+
+/* Arithmetic right shift of 64-bit lanes by n (1..62), which AVX2 lacks. */
+__attribute__((target("avx2")))
+static inline __m256i sra64(__m256i v, int n)
+{
+	__m256i sign = _mm256_cmpgt_epi64(_mm256_setzero_si256(), v);
+
+	return _mm256_or_si256(_mm256_srli_epi64(v, n), _mm256_slli_epi64(sign, 64 - n));
+}
+
+__attribute__((target("avx2")))
+static inline __m256i clamp64(__m256i v, __m256i lo, __m256i hi)
+{
+	v = _mm256_blendv_epi8(v, lo, _mm256_cmpgt_epi64(lo, v));
+	return _mm256_blendv_epi8(v, hi, _mm256_cmpgt_epi64(v, hi));
+}
+
+/* rs_requantize on 8 lanes: 64-bit products of the even and odd lanes. */
+__attribute__((target("avx2")))
+static inline __m256i requant8(__m256i y, const struct rs_requant *q)
+{
+	__m256i m = _mm256_set1_epi32(q->mult);
+	__m256i even = _mm256_mul_epi32(y, m);
+	__m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(y, 32), m);
+	__m256i lo = _mm256_set1_epi64x(q->relu ? 0 :
+		(q->out_prec == ROWSTAT_PREC_INT8 ? INT8_MIN : INT16_MIN));
+	__m256i hi = _mm256_set1_epi64x(q->out_prec == ROWSTAT_PREC_INT8 ? INT8_MAX : INT16_MAX);
+
+	if (q->shift) {
+		__m256i half = _mm256_set1_epi64x(1ll << (q->shift - 1));
+
+		even = sra64(_mm256_add_epi64(even, half), (int)q->shift);
+		odd = sra64(_mm256_add_epi64(odd, half), (int)q->shift);
+	}
+	even = clamp64(even, lo, hi);
+	odd = clamp64(odd, lo, hi);
+	/* Results fit 32 bits: put odd lanes back in the high halves. */
+	return _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
+}
+
+__attribute__((target("avx2")))
+static void requantize_avx2(uint8_t *dst, unsigned count, const struct rs_requant *q)
+{
+	unsigned f = 0;
+
+	for (; f + 8 <= count; f += 8) {
+		__m256i *d = (__m256i *)(dst + 4 * f);
+
+		_mm256_storeu_si256(d, requant8(_mm256_loadu_si256(d), q));
+	}
+	requantize_scalar(dst + 4 * f, count - f, q);
+}
+#endif
+
 /* -1: not chosen yet; then 0 scalar, 1 AVX2. */
 static int kernel_choice = -1;
 
@@ -136,6 +331,50 @@ void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 #endif
 	kernel_taps_scalar(planes, tap_offset, taps, weights, filters, lanes,
 			   out);
+}
+
+void rs_psum_update(uint8_t *dst, const int32_t *sum, unsigned count, bool init,
+		    int32_t bias)
+{
+#ifdef RS_HAVE_AVX2_PATH
+	if (use_avx2()) {
+		psum_update_avx2(dst, sum, count, init, bias);
+		return;
+	}
+#endif
+	psum_update_scalar(dst, sum, count, init, bias);
+}
+
+uint32_t rs_count_zero_uses(const int16_t *x, const uint32_t *uses, unsigned count)
+{
+#ifdef RS_HAVE_AVX2_PATH
+	if (use_avx2())
+		return count_zero_uses_avx2(x, uses, count);
+#endif
+	return count_zero_uses_scalar(x, uses, count);
+}
+
+void rs_pack_pairs(const int16_t *lo, const int16_t *hi, unsigned count,
+		   int32_t *dst)
+{
+#ifdef RS_HAVE_AVX2_PATH
+	if (use_avx2()) {
+		pack_pairs_avx2(lo, hi, count, dst);
+		return;
+	}
+#endif
+	pack_pairs_scalar(lo, hi, count, dst);
+}
+
+void rs_requantize_slots(uint8_t *dst, unsigned count, const struct rs_requant *q)
+{
+#ifdef RS_HAVE_AVX2_PATH
+	if (use_avx2()) {
+		requantize_avx2(dst, count, q);
+		return;
+	}
+#endif
+	requantize_scalar(dst, count, q);
 }
 
 const char *rs_model_kernel(void)

@@ -26,6 +26,8 @@
 #define LANES_BUDGET	2048
 #define FILTER_CHUNK	256
 #define PLANES_BUDGET	(1u << 20)
+#define PLANE_CACHE_ENTRIES	8
+#define PLANE_CACHE_MAX		(64u << 10)
 
 #define RS_MODEL_MAX_ARRAY	64
 #define RS_MODEL_MAX_RF		1024
@@ -108,6 +110,29 @@ struct rs_model {
 	} taps_key;
 	unsigned taps_count;
 	uint64_t filters_gen;	/* bumped whenever `filters` is refilled */
+	/*
+	 * Packed operand planes of recent passes.  Passes that differ only in
+	 * their filters read the same ifmap region; an entry is dropped when
+	 * anything writes the GLB bytes it was built from.
+	 */
+	struct plane_entry {
+		bool valid;
+		struct plane_key {
+			uint32_t addr;
+			unsigned origin[4], extent[4];
+			uint64_t stride[4];
+			long hlo, wlo;
+			unsigned n, c_first, channels, ra, xrows, xcols, Hs, Ws;
+			unsigned nplanes, own_lo, own_hi, ee, rr, ff, ss;
+			bool pair_rows, counted;
+		} key;
+		int32_t *planes;
+		size_t cap;
+		uint64_t zeros;
+		uint64_t lo, hi;	/* GLB bytes it depends on */
+		uint64_t used;		/* LRU stamp */
+	} plane_cache[PLANE_CACHE_ENTRIES];
+	uint64_t plane_clock;
 	int32_t *bias;
 	size_t bias_cap;
 	uint32_t *use;		/* row uses, then column uses, of a pass */
@@ -338,6 +363,16 @@ static uint64_t tile_end(const struct tile *t)
 	for (int d = 1; d < 4; d++)
 		end += (uint64_t)(t->extent[d] - 1) * t->stride[d];
 	return end;
+}
+
+static void plane_cache_invalidate(struct rs_model *md, uint64_t lo, uint64_t hi)
+{
+	for (int i = 0; i < PLANE_CACHE_ENTRIES; i++) {
+		struct plane_entry *e = &md->plane_cache[i];
+
+		if (e->valid && lo < e->hi && e->lo < hi)
+			e->valid = false;
+	}
 }
 
 /* ---- decoding ------------------------------------------------------------------ */
@@ -746,6 +781,13 @@ static int exec_dma(struct job *j, const struct dma *d)
 
 	if (!io || !line)
 		return out_of_memory(j);
+	if (d->dir == ROWSTAT_DMA_LOAD) {
+		uint64_t end = d->glb + (uint64_t)d->count[0] * d->gelem;
+
+		for (int k = 1; k < 4; k++)
+			end += (uint64_t)(d->count[k] - 1) * d->gstride[k];
+		plane_cache_invalidate(j->model, d->glb, end);
+	}
 	for (unsigned i3 = 0; i3 < d->count[3]; i3++) {
 		for (unsigned i2 = 0; i2 < d->count[2]; i2++) {
 			if (cancelled(j))
@@ -1117,11 +1159,10 @@ static uint64_t load_region(struct job *j, const struct pass *p,
 			load_row(src, elem, pg->chi - pg->clo, row + pg->clo);
 			memset(row + pg->chi, 0, (size_t)(xcols - pg->chi) * sizeof(*row));
 			if (owned) {
-				uint32_t z = 0;
-
 				/* Column uses of a row fit 32 bits: wn x taps < 2^32. */
-				for (unsigned k = pg->clo; k < pg->chi; k++)
-					z += row[k] == 0 ? coluse[k] : 0;
+				uint32_t z = rs_count_zero_uses(row + pg->clo, coluse + pg->clo,
+								pg->chi - pg->clo);
+
 				zeros += (uint64_t)rowuse[ri] * (z + pg->pad_col_uses);
 			}
 		}
@@ -1163,8 +1204,7 @@ static void pack_planes(const struct layer *L, const struct pass_geom *pg,
 					int32_t *d = sp + (size_t)i * Ws;
 
 					if (Uw == 1 && r1) {
-						for (unsigned jj = 0; jj < Ws; jj++)
-							d[jj] = pack_pair(r0[jj], r1[jj]);
+						rs_pack_pairs(r0, r1, Ws, d);
 					} else if (r1) {
 						for (unsigned jj = 0; jj < Ws; jj++)
 							d[jj] = pack_pair(r0[jj * Uw], r1[jj * Uw]);
@@ -1317,32 +1357,99 @@ static void count_pass(struct job *j, const struct pass *p,
 	j->tl.array_end = j->tl.link_free + compute;
 }
 
-/* psum[f] = (init ? bias : psum[f]) + sum[f], in the GLB's little-endian slots. */
-static void update_psums(uint8_t *dst, const int32_t *sum, unsigned count,
-			 bool init, int32_t bias)
+/*
+ * The packed planes of one chunk of a pass, from the cache or built now;
+ * adds the gated MACs of the rows the chunk owns to *gated when `count`.
+ */
+static const int32_t *get_planes(struct job *j, const struct pass *p,
+				 const struct pass_geom *pg, unsigned n,
+				 unsigned c_first, unsigned channels, unsigned ra,
+				 unsigned xrows, unsigned xcols, unsigned Hs,
+				 unsigned nplanes, size_t plane, unsigned lanes,
+				 unsigned own_lo, unsigned own_hi, bool count,
+				 uint64_t *gated)
 {
-	for (unsigned f = 0; f < count; f++) {
-		uint32_t v;
+	struct rs_model *md = j->model;
+	struct plane_key key;
+	struct plane_entry *slot = NULL;
+	size_t len = nplanes * plane + lanes + 64;
+	int32_t *dst;
+	uint64_t zeros;
 
-		if (init) {
-			v = (uint32_t)bias;
-		} else {
-			memcpy(&v, dst + 4 * f, 4);
-			v = LE32(v);
+	memset(&key, 0, sizeof(key));
+	key.addr = p->ifmap.addr;
+	memcpy(key.origin, p->ifmap.origin, sizeof(key.origin));
+	memcpy(key.extent, p->ifmap.extent, sizeof(key.extent));
+	memcpy(key.stride, p->ifmap.stride, sizeof(key.stride));
+	key.hlo = pg->hlo;
+	key.wlo = pg->wlo;
+	key.n = n;
+	key.c_first = c_first;
+	key.channels = channels;
+	key.ra = ra;
+	key.xrows = xrows;
+	key.xcols = xcols;
+	key.Hs = Hs;
+	key.Ws = pg->Ws;
+	key.nplanes = nplanes;
+	key.own_lo = own_lo;
+	key.own_hi = own_hi;
+	key.ee = p->ee;
+	key.rr = p->rr;
+	key.ff = p->ff;
+	key.ss = p->ss;
+	key.pair_rows = pg->pair_rows;
+	key.counted = count;
+	for (int i = 0; i < PLANE_CACHE_ENTRIES; i++) {
+		struct plane_entry *e = &md->plane_cache[i];
+
+		if (e->valid && !memcmp(&e->key, &key, sizeof(key))) {
+			e->used = ++md->plane_clock;
+			*gated += e->zeros;
+			return e->planes;
 		}
-		v = LE32(v + (uint32_t)sum[f]);
-		memcpy(dst + 4 * f, &v, 4);
 	}
-}
+	if (len <= PLANE_CACHE_MAX) {
+		for (int i = 0; i < PLANE_CACHE_ENTRIES; i++) {
+			struct plane_entry *e = &md->plane_cache[i];
 
-static void requantize_row(uint8_t *dst, unsigned count, const struct layer *L)
-{
-	for (unsigned f = 0; f < count; f++) {
-		int32_t y = (int32_t)rs_get_le32(dst + 4 * f);
+			if (!slot || !e->valid || (slot->valid && e->used < slot->used))
+				slot = e;
+			if (!e->valid)
+				break;
+		}
+		if (slot->cap < len) {
+			int32_t *buf = realloc(slot->planes, len * sizeof(*buf));
 
-		y = rs_requantize(y, L->mult, L->shift, L->relu, L->ofmap_prec);
-		rs_put_le32(dst + 4 * f, (uint32_t)y);
+			if (!buf)
+				return NULL;
+			slot->planes = buf;
+			slot->cap = len;
+		}
+		slot->valid = false;
+		dst = slot->planes;
+	} else {
+		if (!RESERVE(j, planes, len))
+			return NULL;
+		dst = md->planes;
 	}
+	if (!RESERVE(j, region, 2 * (size_t)nplanes * xrows * xcols))
+		return NULL;
+	zeros = load_region(j, p, pg, n, c_first, channels, ra, xrows, xcols,
+			    own_lo, own_hi, count, md->region);
+	/* Zero the slack so junk lanes read defined values. */
+	memset(dst + nplanes * plane, 0, (lanes + 64) * sizeof(int32_t));
+	pack_planes(&j->L, pg, md->region, channels, xrows, xcols, Hs, nplanes, dst);
+	*gated += zeros;
+	if (slot) {
+		slot->key = key;
+		slot->zeros = zeros;
+		slot->lo = p->ifmap.addr;
+		slot->hi = tile_end(&p->ifmap);
+		slot->used = ++md->plane_clock;
+		slot->valid = true;
+	}
+	return dst;
 }
 
 /* Region geometry, use counts and the real spans of a pass. */
@@ -1417,6 +1524,10 @@ static int exec_pass(struct job *j, const struct pass *p)
 	bool final = p->flags & ROWSTAT_PASS_FINAL;
 	unsigned Uh = L->Uh, Uw = L->Uw;
 	uint64_t gated = 0;
+	struct rs_requant rq = {
+		.mult = L->mult, .shift = L->shift, .relu = L->relu,
+		.out_prec = L->ofmap_prec,
+	};
 	int32_t *bias;
 	bool reuse = j->held.valid && j->held.m0 == p->m0 &&
 		     j->held.mm == p->mm && j->held.c0 == p->c0 &&
@@ -1493,9 +1604,7 @@ static int exec_pass(struct job *j, const struct pass *p)
 			if (kchunk > pg.planes)
 				kchunk = pg.planes;
 			max_taps = (size_t)kchunk * p->rr * p->ss;
-			if (!RESERVE(j, planes, kchunk * plane + lanes + 64) ||
-			    !RESERVE(j, region, 2 * kchunk * xplane) ||
-			    !RESERVE(j, acc, (size_t)mpad_max * lanes * 2) ||
+			if (!RESERVE(j, acc, (size_t)mpad_max * lanes * 2) ||
 			    !RESERVE(j, tap_offset, max_taps) ||
 			    !RESERVE(j, weights, max_taps * mpad_max))
 				return out_of_memory(j);
@@ -1513,14 +1622,14 @@ static int exec_pass(struct job *j, const struct pass *p)
 						 p->c0 + p->cc - c_first : 2 * (kb - ka));
 					unsigned taps;
 
-					gated += load_region(j, p, &pg, n, c_first, channels, ra,
-							     xrows, xcols, own_lo, own_hi,
-							     ma == 0, md->region);
-					/* Zero the slack so junk lanes read defined values. */
-					memset(md->planes + (kb - ka) * plane, 0,
-					       (lanes + 64) * sizeof(int32_t));
-					pack_planes(L, &pg, md->region, channels, xrows, xcols,
-						    Hs, kb - ka, md->planes);
+					const int32_t *planes = get_planes(j, p, &pg, n, c_first,
+									   channels, ra, xrows, xcols,
+									   Hs, kb - ka, plane, lanes,
+									   own_lo, own_hi, ma == 0,
+									   &gated);
+
+					if (!planes)
+						return out_of_memory(j);
 					struct taps_key key;
 
 					memset(&key, 0, sizeof(key));
@@ -1542,7 +1651,7 @@ static int exec_pass(struct job *j, const struct pass *p)
 						md->taps_key = key;
 					}
 					taps = md->taps_count;
-					rs_kernel_taps(md->planes, md->tap_offset, taps,
+					rs_kernel_taps(planes, md->tap_offset, taps,
 						       md->weights, mpad, lanes,
 						       first ? sum : part);
 					if (!first)
@@ -1562,14 +1671,15 @@ static int exec_pass(struct job *j, const struct pass *p)
 							(p->m0 + mi - p->psum.origin[2]) * p->psum.stride[2] +
 							(n - p->psum.origin[3]) * p->psum.stride[3];
 
-						update_psums(dst, src, p->ff, init, bias[mi]);
+						rs_psum_update(dst, src, p->ff, init, bias[mi]);
 						if (final)
-							requantize_row(dst, p->ff, L);
+							rs_requantize_slots(dst, p->ff, &rq);
 					}
 				}
 			}
 		}
 	}
+	plane_cache_invalidate(md, p->psum.addr, tile_end(&p->psum));
 	count_pass(j, p, &pg, gated * p->mm, !reuse);
 	return 0;
 }
@@ -1699,6 +1809,8 @@ enum rowstat_status rs_model_run(struct rs_model *model, uint64_t stream_va,
 		goto out;
 	if (opts && opts->validate_only)
 		goto out;
+	/* Cached planes describe another job's GLB layout. */
+	plane_cache_invalidate(model, 0, UINT64_MAX);
 	if (sweep(&j, true))
 		goto out;
 out:
@@ -1871,6 +1983,8 @@ void rs_model_destroy(struct rs_model *m)
 	free(m->tap_offset);
 	free(m->filters);
 	free(m->region);
+	for (int i = 0; i < PLANE_CACHE_ENTRIES; i++)
+		free(m->plane_cache[i].planes);
 	free(m->bias);
 	free(m->use);
 	free(m->io);

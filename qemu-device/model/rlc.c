@@ -16,7 +16,7 @@ struct rlc_writer {
 	unsigned pairs;
 };
 
-static void rlc_put(struct rlc_writer *w, unsigned run, int16_t level)
+static inline void rlc_put(struct rlc_writer *w, unsigned run, int16_t level)
 {
 	uint64_t pair = (uint64_t)run | ((uint64_t)(uint16_t)level << ROWSTAT_RLC_RUN_BITS);
 
@@ -29,8 +29,8 @@ static void rlc_put(struct rlc_writer *w, unsigned run, int16_t level)
 	}
 }
 
-/* Emits `zeros` zeros using pairs of level 0. */
-static void rlc_put_zeros(struct rlc_writer *w, size_t zeros)
+/* Emits `zeros` zeros: full runs as (31, 0), the rest as one shorter pair. */
+static inline void rlc_put_zeros(struct rlc_writer *w, size_t zeros)
 {
 	while (zeros > ROWSTAT_RLC_MAX_RUN) {
 		rlc_put(w, ROWSTAT_RLC_MAX_RUN, 0);
@@ -43,21 +43,33 @@ static void rlc_put_zeros(struct rlc_writer *w, size_t zeros)
 size_t rs_rlc_encode(const int16_t *values, size_t n, uint8_t *out)
 {
 	struct rlc_writer w = { .out = out };
-	size_t run = 0;
+	size_t next = 0, run;	/* next: first value no pair covers yet */
 
-	for (size_t i = 0; i < n; i++) {
-		if (values[i] == 0) {
-			run++;
-			continue;
+	/*
+	 * Walk the nonzeros through 16-bit masks: one loop trip per nonzero
+	 * instead of a hard-to-predict branch per value.
+	 */
+	for (size_t base = 0; base < n; base += 16) {
+		unsigned count = n - base < 16 ? (unsigned)(n - base) : 16;
+		uint32_t mask = 0;
+
+		for (unsigned k = 0; k < count; k++)
+			mask |= (uint32_t)(values[base + k] != 0) << k;
+		while (mask) {
+			size_t pos = base + (unsigned)__builtin_ctz(mask);
+
+			mask &= mask - 1;
+			run = pos - next;
+			/* Leave at most MAX_RUN zeros for the pair that carries it. */
+			while (run > ROWSTAT_RLC_MAX_RUN) {
+				rlc_put(&w, ROWSTAT_RLC_MAX_RUN, 0);
+				run -= ROWSTAT_RLC_MAX_RUN + 1;
+			}
+			rlc_put(&w, (unsigned)run, values[pos]);
+			next = pos + 1;
 		}
-		/* Leave at most MAX_RUN zeros for the pair that carries values[i]. */
-		while (run > ROWSTAT_RLC_MAX_RUN) {
-			rlc_put(&w, ROWSTAT_RLC_MAX_RUN, 0);
-			run -= ROWSTAT_RLC_MAX_RUN + 1;
-		}
-		rlc_put(&w, (unsigned)run, values[i]);
-		run = 0;
 	}
+	run = n - next;
 	rlc_put_zeros(&w, run);
 	if (w.pairs) {
 		rs_put_le64(w.out + w.bytes, w.word | ROWSTAT_RLC_TERM);
@@ -98,7 +110,12 @@ int rs_rlc_decode(const uint8_t *in, size_t slot_bytes, int16_t *values,
 				*why = "RLC run overruns the segment";
 				return -1;
 			}
-			memset(values + produced, 0, run * sizeof(*values));
+			/* A fixed-size fill is one or two vector stores. */
+			if (n - produced >= ROWSTAT_RLC_MAX_RUN + 1)
+				memset(values + produced, 0,
+				       (ROWSTAT_RLC_MAX_RUN + 1) * sizeof(*values));
+			else
+				memset(values + produced, 0, run * sizeof(*values));
 			produced += run;
 			values[produced++] = (int16_t)(pair >> ROWSTAT_RLC_RUN_BITS);
 		}

@@ -72,6 +72,16 @@ static inline int32_t rs_wrap_add(int32_t a, int32_t b)
 int32_t rs_requantize(int32_t acc, int32_t mult, unsigned shift, bool relu,
 		      unsigned out_prec);
 
+struct rs_requant {
+	int32_t mult;
+	unsigned shift;
+	bool relu;
+	unsigned out_prec;
+};
+
+/* rs_requantize on GLB slots dst[0..count), in place. */
+void rs_requantize_slots(uint8_t *dst, unsigned count, const struct rs_requant *q);
+
 /*
  * The arithmetic core of a pass: out[m][o] = sum over taps t of
  * madd(planes[tap_offset[t] + o], weights[t][m]), where each int32 of planes
@@ -82,5 +92,14 @@ int32_t rs_requantize(int32_t acc, int32_t mult, unsigned shift, bool relu,
 void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 		    unsigned taps, const int32_t *weights, unsigned filters,
 		    unsigned lanes, int32_t *out);
+
+/* GLB psum slots dst[0..count) = (init ? bias : dst) + sum, wrapping. */
+void rs_psum_update(uint8_t *dst, const int32_t *sum, unsigned count, bool init,
+		    int32_t bias);
+/* Sum of uses[k] over the k where x[k] is zero. */
+uint32_t rs_count_zero_uses(const int16_t *x, const uint32_t *uses, unsigned count);
+/* dst[k] = lo[k] in the low half, hi[k] in the high half. */
+void rs_pack_pairs(const int16_t *lo, const int16_t *hi, unsigned count,
+		   int32_t *dst);
 
 #endif /* RS_INTERNAL_H */

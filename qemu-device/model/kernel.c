@@ -95,13 +95,19 @@ static void kernel_taps_avx2(const int32_t *planes, const uint32_t *tap_offset,
 
 /* ---- the per-output and per-element loops around the MACs ---- */
 
-static void psum_update_scalar(uint8_t *dst, const int32_t *sum, unsigned count,
+static void psum_update_scalar(uint8_t *dst, size_t dst_stride, const int32_t *sum,
+			       size_t sum_stride, unsigned rows, unsigned count,
 			       bool init, int32_t bias)
 {
-	for (unsigned f = 0; f < count; f++) {
-		uint32_t v = init ? (uint32_t)bias : rs_get_le32(dst + 4 * f);
+	for (unsigned r = 0; r < rows; r++) {
+		uint8_t *d = dst + r * dst_stride;
+		const int32_t *s = sum + r * sum_stride;
 
-		rs_put_le32(dst + 4 * f, v + (uint32_t)sum[f]);
+		for (unsigned f = 0; f < count; f++) {
+			uint32_t v = init ? (uint32_t)bias : rs_get_le32(d + 4 * f);
+
+			rs_put_le32(d + 4 * f, v + (uint32_t)s[f]);
+		}
 	}
 }
 
@@ -122,14 +128,18 @@ static void pack_pairs_scalar(const int16_t *lo, const int16_t *hi,
 		dst[k] = (int32_t)(((uint32_t)(uint16_t)hi[k] << 16) | (uint16_t)lo[k]);
 }
 
-static void requantize_scalar(uint8_t *dst, unsigned count,
-			      const struct rs_requant *q)
+static void requantize_scalar(uint8_t *dst, size_t stride, unsigned rows,
+			      unsigned count, const struct rs_requant *q)
 {
-	for (unsigned f = 0; f < count; f++) {
-		int32_t y = (int32_t)rs_get_le32(dst + 4 * f);
+	for (unsigned r = 0; r < rows; r++) {
+		uint8_t *d = dst + r * stride;
 
-		rs_put_le32(dst + 4 * f, (uint32_t)rs_requantize(y, q->mult, q->shift,
-								 q->relu, q->out_prec));
+		for (unsigned f = 0; f < count; f++) {
+			int32_t y = (int32_t)rs_get_le32(d + 4 * f);
+
+			rs_put_le32(d + 4 * f, (uint32_t)rs_requantize(y, q->mult, q->shift,
+									q->relu, q->out_prec));
+		}
 	}
 }
 
@@ -138,35 +148,41 @@ static void requantize_scalar(uint8_t *dst, unsigned count,
  * x86 is little-endian, so GLB slots load as int32 directly.  Tails shorter
  * than a vector go through a zero-padded block on the stack.
  */
+/* Lanes 0..n-1 set, for masked loads and stores of a row's tail. */
 __attribute__((target("avx2")))
-static inline __m256i psum_update8(__m256i old, const int32_t *sum, bool init,
-				   __m256i bias)
+static inline __m256i tail_mask(unsigned n)
 {
-	__m256i s = _mm256_loadu_si256((const __m256i *)sum);
+	static const int32_t ramp[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
 
-	return _mm256_add_epi32(init ? bias : old, s);
+	return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n),
+				  _mm256_loadu_si256((const __m256i *)ramp));
 }
 
 __attribute__((target("avx2")))
-static void psum_update_avx2(uint8_t *dst, const int32_t *sum, unsigned count,
+static void psum_update_avx2(uint8_t *dst, size_t dst_stride, const int32_t *sum,
+			     size_t sum_stride, unsigned rows, unsigned count,
 			     bool init, int32_t bias)
 {
-	__m256i b = _mm256_set1_epi32(bias);
-	unsigned f = 0;
+	__m256i b = _mm256_set1_epi32(bias), tail = tail_mask(count % 8);
+	unsigned full = count & ~7u;
 
-	for (; f + 8 <= count; f += 8) {
-		__m256i *d = (__m256i *)(dst + 4 * f);
+	for (unsigned r = 0; r < rows; r++) {
+		int32_t *d = (int32_t *)(dst + r * dst_stride);
+		const int32_t *s = sum + r * sum_stride;
+		unsigned f = 0;
 
-		_mm256_storeu_si256(d, psum_update8(_mm256_loadu_si256(d), sum + f, init, b));
-	}
-	if (f < count) {
-		int32_t old[8] = { 0 }, add[8] = { 0 }, out[8];
+		for (; f < full; f += 8) {
+			__m256i old = init ? b : _mm256_loadu_si256((const __m256i *)(d + f));
 
-		memcpy(old, dst + 4 * f, 4 * (count - f));
-		memcpy(add, sum + f, 4 * (count - f));
-		_mm256_storeu_si256((__m256i *)out,
-			psum_update8(_mm256_loadu_si256((const __m256i *)old), add, init, b));
-		memcpy(dst + 4 * f, out, 4 * (count - f));
+			_mm256_storeu_si256((__m256i *)(d + f),
+				_mm256_add_epi32(old, _mm256_loadu_si256((const __m256i *)(s + f))));
+		}
+		if (f < count) {
+			__m256i old = init ? b : _mm256_maskload_epi32(d + f, tail);
+
+			_mm256_maskstore_epi32(d + f, tail,
+				_mm256_add_epi32(old, _mm256_maskload_epi32(s + f, tail)));
+		}
 	}
 }
 
@@ -275,16 +291,23 @@ static inline __m256i requant8(__m256i y, const struct rs_requant *q)
 }
 
 __attribute__((target("avx2")))
-static void requantize_avx2(uint8_t *dst, unsigned count, const struct rs_requant *q)
+static void requantize_avx2(uint8_t *dst, size_t stride, unsigned rows,
+			    unsigned count, const struct rs_requant *q)
 {
-	unsigned f = 0;
+	__m256i tail = tail_mask(count % 8);
+	unsigned full = count & ~7u;
 
-	for (; f + 8 <= count; f += 8) {
-		__m256i *d = (__m256i *)(dst + 4 * f);
+	for (unsigned r = 0; r < rows; r++) {
+		int32_t *d = (int32_t *)(dst + r * stride);
+		unsigned f = 0;
 
-		_mm256_storeu_si256(d, requant8(_mm256_loadu_si256(d), q));
+		for (; f < full; f += 8)
+			_mm256_storeu_si256((__m256i *)(d + f),
+				requant8(_mm256_loadu_si256((const __m256i *)(d + f)), q));
+		if (f < count)
+			_mm256_maskstore_epi32(d + f, tail,
+				requant8(_mm256_maskload_epi32(d + f, tail), q));
 	}
-	requantize_scalar(dst + 4 * f, count - f, q);
 }
 #endif
 
@@ -333,16 +356,18 @@ void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 			   out);
 }
 
-void rs_psum_update(uint8_t *dst, const int32_t *sum, unsigned count, bool init,
+void rs_psum_update(uint8_t *dst, size_t dst_stride, const int32_t *sum,
+		    size_t sum_stride, unsigned rows, unsigned count, bool init,
 		    int32_t bias)
 {
 #ifdef RS_HAVE_AVX2_PATH
 	if (use_avx2()) {
-		psum_update_avx2(dst, sum, count, init, bias);
+		psum_update_avx2(dst, dst_stride, sum, sum_stride, rows, count,
+				 init, bias);
 		return;
 	}
 #endif
-	psum_update_scalar(dst, sum, count, init, bias);
+	psum_update_scalar(dst, dst_stride, sum, sum_stride, rows, count, init, bias);
 }
 
 uint32_t rs_count_zero_uses(const int16_t *x, const uint32_t *uses, unsigned count)
@@ -366,15 +391,16 @@ void rs_pack_pairs(const int16_t *lo, const int16_t *hi, unsigned count,
 	pack_pairs_scalar(lo, hi, count, dst);
 }
 
-void rs_requantize_slots(uint8_t *dst, unsigned count, const struct rs_requant *q)
+void rs_requantize_slots(uint8_t *dst, size_t stride, unsigned rows,
+			 unsigned count, const struct rs_requant *q)
 {
 #ifdef RS_HAVE_AVX2_PATH
 	if (use_avx2()) {
-		requantize_avx2(dst, count, q);
+		requantize_avx2(dst, stride, rows, count, q);
 		return;
 	}
 #endif
-	requantize_scalar(dst, count, q);
+	requantize_scalar(dst, stride, rows, count, q);
 }
 
 const char *rs_model_kernel(void)

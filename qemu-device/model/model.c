@@ -1661,20 +1661,17 @@ static int exec_pass(struct job *j, const struct pass *p)
 				}
 				for (unsigned m = 0; m < mcount; m++) {
 					unsigned mi = ma + m;
+					uint8_t *dst = md->glb + p->psum.addr +
+						(p->f0 - p->psum.origin[0]) * 4 +
+						(p->e0 + ea - p->psum.origin[1]) * p->psum.stride[1] +
+						(p->m0 + mi - p->psum.origin[2]) * p->psum.stride[2] +
+						(n - p->psum.origin[3]) * p->psum.stride[3];
 
-					for (unsigned e = 0; e < erows; e++) {
-						const int32_t *src = sum + (size_t)m * lanes +
-								     (size_t)e * pg.Ws;
-						uint8_t *dst = md->glb + p->psum.addr +
-							(p->f0 - p->psum.origin[0]) * 4 +
-							(p->e0 + ea + e - p->psum.origin[1]) * p->psum.stride[1] +
-							(p->m0 + mi - p->psum.origin[2]) * p->psum.stride[2] +
-							(n - p->psum.origin[3]) * p->psum.stride[3];
-
-						rs_psum_update(dst, src, p->ff, init, bias[mi]);
-						if (final)
-							rs_requantize_slots(dst, p->ff, &rq);
-					}
+					rs_psum_update(dst, p->psum.stride[1], sum + (size_t)m * lanes,
+						       pg.Ws, erows, p->ff, init, bias[mi]);
+					if (final)
+						rs_requantize_slots(dst, p->psum.stride[1], erows,
+								    p->ff, &rq);
 				}
 			}
 		}

@@ -79,8 +79,9 @@ struct rs_requant {
 	unsigned out_prec;
 };
 
-/* rs_requantize on GLB slots dst[0..count), in place. */
-void rs_requantize_slots(uint8_t *dst, unsigned count, const struct rs_requant *q);
+/* rs_requantize on `rows` rows of `count` GLB slots, `stride` bytes apart. */
+void rs_requantize_slots(uint8_t *dst, size_t stride, unsigned rows,
+			 unsigned count, const struct rs_requant *q);
 
 /*
  * The arithmetic core of a pass: out[m][o] = sum over taps t of
@@ -93,8 +94,12 @@ void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 		    unsigned taps, const int32_t *weights, unsigned filters,
 		    unsigned lanes, int32_t *out);
 
-/* GLB psum slots dst[0..count) = (init ? bias : dst) + sum, wrapping. */
-void rs_psum_update(uint8_t *dst, const int32_t *sum, unsigned count, bool init,
+/*
+ * GLB psum slots = (init ? bias : slot) + sum, wrapping, over `rows` rows of
+ * `count`; dst_stride in bytes, sum_stride in elements.  dst is 4-aligned.
+ */
+void rs_psum_update(uint8_t *dst, size_t dst_stride, const int32_t *sum,
+		    size_t sum_stride, unsigned rows, unsigned count, bool init,
 		    int32_t bias);
 /* Sum of uses[k] over the k where x[k] is zero. */
 uint32_t rs_count_zero_uses(const int16_t *x, const uint32_t *uses, unsigned count);

@@ -43,14 +43,20 @@ static void kernel_taps_scalar(const int32_t *planes, const uint32_t *tap_offset
 }
 
 #ifdef RS_HAVE_AVX2_PATH
-/* Four filters by sixteen lanes per block: 8 accumulators, 6 operands. */
+/*
+ * Four filters by sixteen lanes per block: 8 accumulators and 6 operands
+ * in the 16 ymm registers; an 8-lane block takes the rest.  One vpmaddwd
+ * per cycle is this machine's limit, so wider blocks do not help.
+ */
 __attribute__((target("avx2")))
 static void kernel_taps_avx2(const int32_t *planes, const uint32_t *tap_offset,
 			     unsigned taps, const int32_t *weights,
 			     unsigned filters, unsigned lanes, int32_t *out)
 {
 	for (unsigned m = 0; m < filters; m += 4) {
-		for (unsigned o = 0; o < lanes; o += 16) {
+		unsigned o = 0;
+
+		for (; o + 16 <= lanes; o += 16) {
 			__m256i a00 = _mm256_setzero_si256(), a01 = a00;
 			__m256i a10 = a00, a11 = a00, a20 = a00, a21 = a00;
 			__m256i a30 = a00, a31 = a00;
@@ -88,9 +94,27 @@ static void kernel_taps_avx2(const int32_t *planes, const uint32_t *tap_offset,
 			_mm256_storeu_si256((__m256i *)d, a30);
 			_mm256_storeu_si256((__m256i *)(d + 8), a31);
 		}
+		if (o < lanes) {
+			__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+			const int32_t *w = weights + m;
+
+			for (unsigned t = 0; t < taps; t++, w += filters) {
+				__m256i x0 = _mm256_loadu_si256((const __m256i *)(planes + tap_offset[t] + o));
+
+				a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(x0, _mm256_set1_epi32(w[0])));
+				a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(x0, _mm256_set1_epi32(w[1])));
+				a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(x0, _mm256_set1_epi32(w[2])));
+				a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(x0, _mm256_set1_epi32(w[3])));
+			}
+			int32_t *d = out + (size_t)m * lanes + o;
+
+			_mm256_storeu_si256((__m256i *)d, a0);
+			_mm256_storeu_si256((__m256i *)(d + lanes), a1);
+			_mm256_storeu_si256((__m256i *)(d + 2 * lanes), a2);
+			_mm256_storeu_si256((__m256i *)(d + 3 * lanes), a3);
+		}
 	}
 }
-
 #endif
 
 /* ---- the per-output and per-element loops around the MACs ---- */

@@ -1592,7 +1592,7 @@ static int exec_pass(struct job *j, const struct pass *p)
 			unsigned xrows = Hs * Uh + 1, xcols = pg.Ws * Uw;
 			size_t plane = (size_t)Hs * pg.Ws * Uh * Uw;
 			size_t xplane = (size_t)xrows * xcols;
-			unsigned lanes = (erows * pg.Ws + 15) & ~15u;
+			unsigned lanes = (erows * pg.Ws + 7) & ~7u;
 			unsigned kchunk = (unsigned)(PLANES_BUDGET / (plane + xplane));
 			/* Region rows this chunk counts zeros for. */
 			unsigned own_lo = ra;

@@ -135,14 +135,11 @@ static void psum_update_scalar(uint8_t *dst, size_t dst_stride, const int32_t *s
 	}
 }
 
-static uint32_t count_zero_uses_scalar(const int16_t *x, const uint32_t *uses,
-				       unsigned count)
+static void zero_weights_scalar(const int16_t *x, uint32_t weight, unsigned count,
+				uint32_t *acc)
 {
-	uint32_t z = 0;
-
 	for (unsigned k = 0; k < count; k++)
-		z += x[k] == 0 ? uses[k] : 0;
-	return z;
+		acc[k] += x[k] == 0 ? weight : 0;
 }
 
 static void pack_pairs_scalar(const int16_t *lo, const int16_t *hi,
@@ -211,37 +208,20 @@ static void psum_update_avx2(uint8_t *dst, size_t dst_stride, const int32_t *sum
 }
 
 __attribute__((target("avx2")))
-static inline __m256i zero_uses8(const int16_t *x, const uint32_t *uses)
+static void zero_weights_avx2(const int16_t *x, uint32_t weight, unsigned count,
+			      uint32_t *acc)
 {
-	__m256i v = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)x));
-	__m256i is0 = _mm256_cmpeq_epi32(v, _mm256_setzero_si256());
-
-	return _mm256_and_si256(is0, _mm256_loadu_si256((const __m256i *)uses));
-}
-
-__attribute__((target("avx2")))
-static uint32_t count_zero_uses_avx2(const int16_t *x, const uint32_t *uses,
-				     unsigned count)
-{
-	__m256i acc = _mm256_setzero_si256();
+	__m256i w = _mm256_set1_epi32((int)weight), zero = _mm256_setzero_si256();
 	unsigned k = 0;
-	uint32_t lanes[8], z = 0;
 
-	for (; k + 8 <= count; k += 8)
-		acc = _mm256_add_epi32(acc, zero_uses8(x + k, uses + k));
-	if (k < count) {
-		int16_t xt[8];
-		uint32_t ut[8] = { 0 };
+	for (; k + 8 <= count; k += 8) {
+		__m256i v = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(x + k)));
+		__m256i hit = _mm256_and_si256(_mm256_cmpeq_epi32(v, zero), w);
+		__m256i *a = (__m256i *)(acc + k);
 
-		memset(xt, 0xff, sizeof(xt));
-		memcpy(xt, x + k, 2 * (count - k));
-		memcpy(ut, uses + k, 4 * (count - k));
-		acc = _mm256_add_epi32(acc, zero_uses8(xt, ut));
+		_mm256_storeu_si256(a, _mm256_add_epi32(_mm256_loadu_si256(a), hit));
 	}
-	_mm256_storeu_si256((__m256i *)lanes, acc);
-	for (int i = 0; i < 8; i++)
-		z += lanes[i];
-	return z;
+	zero_weights_scalar(x + k, weight, count - k, acc + k);
 }
 
 __attribute__((target("avx2")))
@@ -394,13 +374,16 @@ void rs_psum_update(uint8_t *dst, size_t dst_stride, const int32_t *sum,
 	psum_update_scalar(dst, dst_stride, sum, sum_stride, rows, count, init, bias);
 }
 
-uint32_t rs_count_zero_uses(const int16_t *x, const uint32_t *uses, unsigned count)
+void rs_zero_weights(const int16_t *x, uint32_t weight, unsigned count,
+		     uint32_t *acc)
 {
 #ifdef RS_HAVE_AVX2_PATH
-	if (use_avx2())
-		return count_zero_uses_avx2(x, uses, count);
+	if (use_avx2()) {
+		zero_weights_avx2(x, weight, count, acc);
+		return;
+	}
 #endif
-	return count_zero_uses_scalar(x, uses, count);
+	zero_weights_scalar(x, weight, count, acc);
 }
 
 void rs_pack_pairs(const int16_t *lo, const int16_t *hi, unsigned count,

@@ -135,9 +135,9 @@ struct rs_model {
 	uint64_t plane_clock;
 	int32_t *bias;
 	size_t bias_cap;
-	uint32_t *use;		/* row uses, then column uses, of a pass */
+	uint32_t *use;		/* row uses, column uses, column zero counts */
 	size_t use_cap;
-	uint32_t *rowuse, *coluse;
+	uint32_t *rowuse, *coluse, *colzero;
 	uint8_t *io;
 	size_t io_cap;
 	int16_t *line;
@@ -1102,8 +1102,6 @@ struct pass_geom {
 	unsigned Ws;		/* sub-plane row length */
 	/* Region rows/columns between the first and last real used ones. */
 	unsigned rlo, rhi, clo, chi;
-	uint64_t col_total;	/* sum of column uses */
-	uint64_t pad_col_uses;	/* column uses that fall in padding */
 };
 
 /* Copies one GLB row span into a dense int16 row. */
@@ -1123,7 +1121,8 @@ static void load_row(const uint8_t *src, unsigned elem, unsigned count,
 /*
  * Copies region rows [ra, ra + xrows) of `channels` channels from c_first
  * into x[channel][row][xcols], zero outside the image, and returns the
- * MACs gated on zeros in the rows this chunk owns ([own_lo, own_hi)).
+ * MACs gated on zero operands (padding included) in the rows this chunk
+ * owns ([own_lo, own_hi)), per filter.
  */
 static uint64_t load_region(struct job *j, const struct pass *p,
 			    const struct pass_geom *pg, unsigned n,
@@ -1132,40 +1131,41 @@ static uint64_t load_region(struct job *j, const struct pass *p,
 			    unsigned own_hi, bool count, int16_t *x)
 {
 	const struct tile *t = &p->ifmap;
-	const uint32_t *rowuse = j->model->rowuse, *coluse = j->model->coluse;
+	struct rs_model *md = j->model;
+	const uint32_t *rowuse = md->rowuse, *coluse = md->coluse;
 	unsigned elem = (unsigned)t->stride[0];
+	uint32_t *colzero = md->colzero;
 	uint64_t zeros = 0;
 
 	for (unsigned c = 0; c < channels; c++) {
+		if (count)
+			memset(colzero, 0, pg->wn * sizeof(*colzero));
 		for (unsigned i = 0; i < xrows; i++) {
 			int16_t *row = x + ((size_t)c * xrows + i) * xcols;
 			unsigned ri = ra + i;
-			bool owned = count && ri >= own_lo && ri < own_hi && rowuse[ri];
 
 			if (ri < pg->rlo || ri >= pg->rhi) {
 				memset(row, 0, (size_t)xcols * sizeof(*row));
-				if (owned)
-					zeros += (uint64_t)rowuse[ri] * pg->col_total;
-				continue;
-			}
-			long y = pg->hlo + ri, x0 = pg->wlo + pg->clo;
-			const uint8_t *src = j->model->glb + t->addr +
-				(x0 - t->origin[0]) * t->stride[0] +
-				(y - t->origin[1]) * t->stride[1] +
-				(c_first + c - t->origin[2]) * t->stride[2] +
-				(n - t->origin[3]) * t->stride[3];
+			} else {
+				long y = pg->hlo + ri, x0 = pg->wlo + pg->clo;
+				const uint8_t *src = md->glb + t->addr +
+					(x0 - t->origin[0]) * t->stride[0] +
+					(y - t->origin[1]) * t->stride[1] +
+					(c_first + c - t->origin[2]) * t->stride[2] +
+					(n - t->origin[3]) * t->stride[3];
 
-			memset(row, 0, (size_t)pg->clo * sizeof(*row));
-			load_row(src, elem, pg->chi - pg->clo, row + pg->clo);
-			memset(row + pg->chi, 0, (size_t)(xcols - pg->chi) * sizeof(*row));
-			if (owned) {
-				/* Column uses of a row fit 32 bits: wn x taps < 2^32. */
-				uint32_t z = rs_count_zero_uses(row + pg->clo, coluse + pg->clo,
-								pg->chi - pg->clo);
-
-				zeros += (uint64_t)rowuse[ri] * (z + pg->pad_col_uses);
+				memset(row, 0, (size_t)pg->clo * sizeof(*row));
+				load_row(src, elem, pg->chi - pg->clo, row + pg->clo);
+				memset(row + pg->chi, 0,
+				       (size_t)(xcols - pg->chi) * sizeof(*row));
 			}
+			/* Padding and unused positions hold zeros: they count too. */
+			if (count && ri >= own_lo && ri < own_hi && ri < pg->hn && rowuse[ri])
+				rs_zero_weights(row, rowuse[ri], pg->wn, colzero);
 		}
+		if (count)
+			for (unsigned k = 0; k < pg->wn; k++)
+				zeros += (uint64_t)colzero[k] * coluse[k];
 	}
 	return zeros;
 }
@@ -1469,12 +1469,13 @@ static int pass_geometry(struct job *j, const struct pass *p,
 	pg->hlo = (long)p->e0 * Uh + p->r0 - L->pt;
 	pg->wlo = (long)p->f0 * Uw + p->s0 - L->pl;
 	pg->Ws = (pg->wn + Uw - 1) / Uw;
-	uses = (size_t)pg->hn + pg->wn + 2;
+	uses = (size_t)pg->hn + 2 * (size_t)pg->wn + 2;
 	if (!RESERVE(j, use, uses))
 		return out_of_memory(j);
 	memset(md->use, 0, uses * sizeof(uint32_t));
 	md->rowuse = md->use;
 	md->coluse = md->use + pg->hn + 1;
+	md->colzero = md->coluse + pg->wn + 1;
 	for (unsigned e = 0; e < p->ee; e++)
 		for (unsigned r = 0; r < p->rr; r++)
 			md->rowuse[e * Uh + r]++;
@@ -1496,12 +1497,7 @@ static int pass_geometry(struct job *j, const struct pass *p,
 	for (unsigned i = 0; i < pg->wn; i++) {
 		long x = pg->wlo + i;
 
-		pg->col_total += md->coluse[i];
-		if (x < 0 || x >= (long)L->W) {
-			pg->pad_col_uses += md->coluse[i];
-			continue;
-		}
-		if (!md->coluse[i])
+		if (x < 0 || x >= (long)L->W || !md->coluse[i])
 			continue;
 		if (i < pg->clo)
 			pg->clo = i;

@@ -101,8 +101,9 @@ void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 void rs_psum_update(uint8_t *dst, size_t dst_stride, const int32_t *sum,
 		    size_t sum_stride, unsigned rows, unsigned count, bool init,
 		    int32_t bias);
-/* Sum of uses[k] over the k where x[k] is zero. */
-uint32_t rs_count_zero_uses(const int16_t *x, const uint32_t *uses, unsigned count);
+/* acc[k] += weight wherever x[k] is zero. */
+void rs_zero_weights(const int16_t *x, uint32_t weight, unsigned count,
+		     uint32_t *acc);
 /* dst[k] = lo[k] in the low half, hi[k] in the high half. */
 void rs_pack_pairs(const int16_t *lo, const int16_t *hi, unsigned count,
 		   int32_t *dst);

@@ -16,7 +16,7 @@ else
 BUILD ?= build
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-OPT ?= -O2
+OPT ?= -O3
 CFLAGS_COMMON := -std=gnu11 -g $(WARN) -Ilibaccel/include -I. -D_GNU_SOURCE
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -67,6 +67,8 @@ $(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) \
 
 .PHONY: all check check-plain check-san bench deps clean
 .DEFAULT_GOAL := all
+# Objects are built through pattern rules; keep them between runs.
+.SECONDARY:
 
 all: $(plain_UNIT_BINS) $(BENCH_BIN)
 
@@ -79,7 +81,10 @@ check-san: $(san_UNIT_BINS)
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		RS_TEST_QUICK=1 $$t || exit 1; done
 
-check: check-plain check-san
+# One flavour after the other, so each suite's output stays together.
+check:
+	$(MAKE) --no-print-directory check-plain
+	$(MAKE) --no-print-directory check-san
 
 bench: $(BENCH_BIN)
 	$(BENCH_BIN)

@@ -324,10 +324,19 @@ int rs_emit_conv(struct rs_stream *s, const struct rs_hw_params *hw,
 	size_t count;
 	bool pending_store = false;
 	size_t pending = 0;
+	struct rs_estimate est;
 	int ret = rs_mapping_check(hw, cv, map, in, out, err, errlen);
 
 	if (ret)
 		return ret;
+	/* The passes alone tell whether the stream can fit the device. */
+	rs_mapping_estimate(hw, cv, map, in, out, NULL, &est);
+	if (est.passes > (s->len + ROWSTAT_STREAM_MAX_BYTES) / sizeof(struct rowstat_cmd_pass)) {
+		snprintf(err, errlen,
+			 "the mapping needs %llu passes, more than a %u-byte stream holds: use larger tiles",
+			 (unsigned long long)est.passes, ROWSTAT_STREAM_MAX_BYTES);
+		return -E2BIG;
+	}
 	memset(&em, 0, sizeof(em));
 	em.s = s;
 	em.cv = cv;
@@ -386,10 +395,11 @@ int rs_emit_conv(struct rs_stream *s, const struct rs_hw_params *hw,
 		rs_stream_barrier(s);
 	}
 	free(steps);
-	if (!s->error && s->len + sizeof(struct rowstat_cmd_end) > ROWSTAT_STREAM_MAX_BYTES) {
+	if (s->error == -E2BIG ||
+	    (!s->error && s->len + sizeof(struct rowstat_cmd_end) > ROWSTAT_STREAM_MAX_BYTES)) {
 		snprintf(err, errlen,
-			 "the mapping needs a %zu-byte stream, the device takes %u: use larger tiles",
-			 s->len, ROWSTAT_STREAM_MAX_BYTES);
+			 "the mapping needs more than the device's %u-byte stream: use larger tiles",
+			 ROWSTAT_STREAM_MAX_BYTES);
 		return -E2BIG;
 	}
 	return s->error;

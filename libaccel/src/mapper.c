@@ -409,8 +409,16 @@ void rs_mapping_estimate(const struct rs_hw_params *hw, const struct rs_conv *cv
 	uint64_t glb_ifmap = (uint64_t)sh.N * sh.Cg * dm.subs * rows_real * cols_real;
 	uint64_t noc_ifmap = (uint64_t)sh.N * sh.Cg * dm.sum_sets * sh.E * sh.R * cols_used;
 	uint64_t filter_blocks = (uint64_t)sh.Mg * sh.Cg * sh.R * sh.S;
-	uint64_t noc_filter = (uint64_t)dn.tiles * ftiles * ee_first_sum * filter_blocks;
-	uint64_t filter_bytes = (uint64_t)dn.tiles * etiles * ftiles * filter_blocks * sh.wb +
+	/*
+	 * Each spatial tile loads every filter block once.  When one block is
+	 * all a group needs, the spads keep it from tile to tile.
+	 */
+	bool one_block = rch == 1 && sch == 1 && dm.subs == 1 && dc.subs == 1;
+	uint64_t loads = one_block ? 1 : (uint64_t)dn.tiles * etiles * ftiles;
+	uint64_t noc_filter = one_block ?
+		(uint64_t)min_u(map->set_cols, min_u(map->tile_e, sh.E)) * filter_blocks :
+		(uint64_t)dn.tiles * ftiles * ee_first_sum * filter_blocks;
+	uint64_t filter_bytes = loads * filter_blocks * sh.wb +
 				(cv->bias ? 4ull * sh.Mg * dn.subs * esub * ftiles : 0);
 	uint64_t noc_psum = outputs * ((uint64_t)sch * sh.R * dc.sum_sets + red_steps - 1);
 	uint64_t drains = (uint64_t)sh.N * sh.F * sh.E * sh.R * sh.Mg * dc.sum_sets * sch;

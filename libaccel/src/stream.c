@@ -22,6 +22,11 @@ void rs_stream_raw(struct rs_stream *s, const void *bytes, size_t len)
 {
 	if (s->error)
 		return;
+	/* The device takes no more; a longer stream is a compiler error. */
+	if (s->len + len > ROWSTAT_STREAM_MAX_BYTES) {
+		s->error = -E2BIG;
+		return;
+	}
 	if (s->len + len > s->cap) {
 		size_t cap = s->cap ? s->cap : 4096;
 		uint8_t *buf;

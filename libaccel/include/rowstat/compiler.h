@@ -137,7 +137,8 @@ int rs_map_search(const struct rs_hw_params *hw, const struct rs_conv *cv,
 struct rs_stream {
 	uint8_t *buf;
 	size_t len, cap;
-	int error;		/* sticky: -ENOMEM once an append failed */
+	/* Sticky: -ENOMEM, or -E2BIG past ROWSTAT_STREAM_MAX_BYTES. */
+	int error;
 };
 
 void rs_stream_init(struct rs_stream *s);

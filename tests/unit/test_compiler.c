@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The compiler and the hardware description: layer and mapping checks name
+ * the bad field, the placement rule for PE sets, the search respects the
+ * GLB and pinned parameters, and the emitter refuses what it cannot do.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "../support/alexnet.h"
+#include "../support/check_main.h"
+
+static struct rs_hw_params hw;
+static struct rs_conv conv;
+static struct rs_tensor raw;
+
+static void setup(void)
+{
+	rs_hw_params_default(&hw);
+	conv = (struct rs_conv){
+		.batch = 2, .in_channels = 16, .in_height = 13, .in_width = 13,
+		.out_channels = 32, .kernel_h = 3, .kernel_w = 3, .groups = 1,
+		.stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_bottom = 1,
+		.pad_left = 1, .pad_right = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+		.requant_mult = 1,
+	};
+	memset(&raw, 0, sizeof(raw));
+}
+
+START_TEST(hardware_parameters_are_checked)
+{
+	struct rs_hw_params p;
+	const char *why = NULL;
+
+	rs_hw_params_default(&p);
+	ck_assert_int_eq(rs_hw_params_check(&p, &why), 0);
+	p.array_rows = 0;
+	ck_assert_int_eq(rs_hw_params_check(&p, &why), -1);
+	ck_assert_str_eq(why, "array_rows must be 1..64");
+	ck_assert_ptr_null(rs_model_create(&p));
+	rs_hw_params_default(&p);
+	p.glb_bytes = 100;
+	ck_assert_int_eq(rs_hw_params_check(&p, &why), -1);
+	ck_assert_str_eq(why, "glb_bytes must be 4 KiB..64 MiB");
+	rs_hw_params_default(&p);
+	p.precisions = 1u << 5;
+	ck_assert_int_eq(rs_hw_params_check(&p, &why), -1);
+	rs_hw_params_default(&p);
+	p.dram_bw = 0;
+	ck_assert_int_eq(rs_hw_params_check(&p, &why), -1);
+	ck_assert_str_eq(why, "dram_bw must be nonzero");
+}
+END_TEST
+
+START_TEST(pe_sets_fold_and_stack)
+{
+	unsigned vertical;
+
+	/* CONV1's 11x7 sets: one row of two slots. */
+	ck_assert_uint_eq(rs_array_slots(&hw, 11, 7, &vertical), 2);
+	ck_assert_uint_eq(vertical, 1);
+	/* CONV2's 5x27 set folds into two strips of 14 and 13 columns. */
+	ck_assert_uint_eq(rs_array_slots(&hw, 5, 27, &vertical), 1);
+	ck_assert_uint_eq(rs_array_slots(&hw, 5, 43, &vertical), 0);
+	/* 3x13 sets: a column of four slots, channel sets stack within it. */
+	ck_assert_uint_eq(rs_array_slots(&hw, 3, 13, &vertical), 4);
+	ck_assert(rs_array_fits(&hw, 3, 13, 2, 2));
+	ck_assert(rs_array_fits(&hw, 3, 13, 1, 4));
+	ck_assert(!rs_array_fits(&hw, 3, 13, 1, 5));
+	ck_assert(!rs_array_fits(&hw, 3, 13, 2, 3));
+	/* 3x7 sets: 4 x 2 slots; 3 channel sets per column leave room for 2 groups. */
+	ck_assert(rs_array_fits(&hw, 3, 7, 2, 3));
+	ck_assert(!rs_array_fits(&hw, 3, 7, 3, 3));
+}
+END_TEST
+
+START_TEST(layer_checks_name_the_field)
+{
+	char err[128];
+	struct rs_conv c = conv;
+
+	ck_assert_int_eq(rs_conv_check(&c, err, sizeof(err)), 0);
+	c.groups = 3;
+	ck_assert_int_eq(rs_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "groups 3 does not divide in_channels 16 and out_channels 32");
+	c = conv;
+	c.pad_left = 3;
+	ck_assert_int_eq(rs_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "pad_left 3 outside 0..2");
+	c = conv;
+	c.ofmap_prec = 7;
+	ck_assert_int_eq(rs_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "ofmap_prec 7 is not a precision");
+	c = conv;
+	c.kernel_h = 20;
+	c.pad_top = c.pad_bottom = 0;
+	ck_assert_int_eq(rs_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "kernel 20x3 larger than the padded input");
+}
+END_TEST
+
+START_TEST(mapping_checks_name_the_problem)
+{
+	struct rs_mapping m = {
+		.set_rows = 3, .set_cols = 13, .filters_per_pe = 16,
+		.channels_per_pe = 4, .filter_sets = 2, .channel_sets = 2,
+		.taps_per_pe = 3, .images_per_pass = 2, .tile_n = 2, .tile_e = 13,
+		.tile_f = 13, .tile_m = 32, .tile_c = 8,
+	};
+	struct rs_mapping b;
+	struct rs_tensor rlc_rows = { .rlc = true, .seg_rows = 1 };
+	struct rs_tensor rlc_bad = { .rlc = true, .seg_rows = 5 };
+	char err[160];
+
+	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &m, &raw, &raw, err, sizeof(err)), 0);
+	b = m;
+	b.channel_sets = 3;
+	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "filter_sets 2 x channel_sets 3"));
+	b = m;
+	b.channels_per_pe = 5;
+	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "overflow the RFs"));
+	b = m;
+	b.tile_m = 33;
+	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "tile_m 33 outside 1..32");
+	b = m;
+	b.tile_f = 7;
+	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &b, &raw, &rlc_rows, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "an RLC ofmap needs tile_f = out_width 13");
+	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &m, &rlc_bad, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "ifmap seg_rows 5: 1 or in_height 13");
+	/* Two images x 64 filters x 13 x 13 x 4 bytes, double-buffered: too much. */
+	struct rs_conv wide = conv;
+
+	wide.out_channels = 64;
+	b = m;
+	b.tile_m = 64;
+	ck_assert_int_eq(rs_mapping_check(&hw, &wide, &b, &raw, &raw, err, sizeof(err)), 0);
+	b.double_psum = true;
+	ck_assert_int_eq(rs_mapping_check(&hw, &wide, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "GLB bytes, the GLB has 110592"));
+}
+END_TEST
+
+START_TEST(search_fits_the_glb_and_honours_pins)
+{
+	struct rs_mapping m;
+	struct rs_estimate est;
+	struct rs_map_options pin = { .objective = RS_MAP_ENERGY, .set_cols = 13,
+				      .filters_per_pe = 8, .channel_sets = 2 };
+	struct rs_hw_params tiny = hw;
+
+	ck_assert_int_eq(rs_map_search(&hw, &conv, &raw, &raw, NULL, NULL, &m, &est), 0);
+	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &m, &raw, &raw, NULL, 0), 0);
+	ck_assert_uint_le(est.glb_bytes_used, hw.glb_bytes);
+	ck_assert_uint_gt(est.pe_active, 0);
+	ck_assert_int_eq(rs_map_search(&hw, &conv, &raw, &raw, NULL, &pin, &m, &est), 0);
+	ck_assert_uint_eq(m.set_cols, 13);
+	ck_assert_uint_eq(m.filters_per_pe, 8);
+	ck_assert_uint_eq(m.channel_sets, 2);
+	/* A 4 KiB GLB cannot hold one psum row of a 4096-wide layer. */
+	tiny.glb_bytes = 4096;
+	conv.in_width = 4096;
+	ck_assert_int_eq(rs_map_search(&tiny, &conv, &raw, &raw, NULL, NULL, &m, NULL), -ENOSPC);
+}
+END_TEST
+
+START_TEST(objectives_trade_energy_for_latency)
+{
+	struct alexnet_layer l;
+	struct rs_tensor in = { .rlc = true, .seg_rows = 13 }, out = in;
+	struct rs_map_options e = { .objective = RS_MAP_ENERGY };
+	struct rs_map_options t = { .objective = RS_MAP_LATENCY };
+	struct rs_mapping me, mt;
+	struct rs_estimate ee, et;
+
+	alexnet_layer_get(2, ALEXNET_BATCH, &l);
+	ck_assert_int_eq(rs_map_search(&hw, &l.cv, &in, &out, NULL, &e, &me, &ee), 0);
+	ck_assert_int_eq(rs_map_search(&hw, &l.cv, &in, &out, NULL, &t, &mt, &et), 0);
+	ck_assert_uint_le(ee.energy, et.energy);
+	ck_assert_uint_le(et.cycles, ee.cycles);
+}
+END_TEST
+
+START_TEST(emitter_refuses_bad_mappings_and_huge_streams)
+{
+	struct rs_stream s;
+	struct rs_mapping m = {
+		.set_rows = 3, .set_cols = 1, .filters_per_pe = 1,
+		.channels_per_pe = 1, .filter_sets = 1, .channel_sets = 1,
+		.taps_per_pe = 1, .images_per_pass = 1, .tile_n = 1, .tile_e = 1,
+		.tile_f = 1, .tile_m = 1, .tile_c = 1,
+	};
+	struct rs_conv big = conv;
+	char err[160];
+
+	rs_stream_init(&s);
+	m.set_rows = 13;
+	ck_assert_int_eq(rs_emit_conv(&s, &hw, &conv, &m, 0x1000, 0, &raw, &raw,
+				      err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "set_rows 13 outside 1..12");
+	ck_assert_uint_eq(s.len, 0);
+	/* One output per pass on a 512x256x56x56 layer: far over 16 MiB. */
+	m.set_rows = 3;
+	big.in_channels = 256;
+	big.out_channels = 512;
+	big.in_height = big.in_width = 56;
+	ck_assert_int_eq(rs_emit_conv(&s, &hw, &big, &m, 0x1000, 0, &raw, &raw,
+				      err, sizeof(err)), -E2BIG);
+	ck_assert_ptr_nonnull(strstr(err, "use larger tiles"));
+	rs_stream_free(&s);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("compiler");
+	TCase *tc = tcase_create("checks");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, hardware_parameters_are_checked);
+	tcase_add_test(tc, pe_sets_fold_and_stack);
+	tcase_add_test(tc, layer_checks_name_the_field);
+	tcase_add_test(tc, mapping_checks_name_the_problem);
+	tcase_add_test(tc, search_fits_the_glb_and_honours_pins);
+	tcase_add_test(tc, objectives_trade_energy_for_latency);
+	tcase_add_test(tc, emitter_refuses_bad_mappings_and_huge_streams);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(make_suite)

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The model's counts (MACs, gated MACs, accesses per level and data type,
+ * DRAM bytes, cycles, PE activity) equal the step-by-step counter's, which
+ * executes the same stream one PE and one MAC at a time.  And the compiler's
+ * estimate predicts the model's data-independent counts.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../support/check_main.h"
+#include "../support/random_case.h"
+#include "../support/step_counter.h"
+
+static struct rs_hw_params hw;
+
+static void setup(void)
+{
+	rs_hw_params_default(&hw);
+}
+
+#define SAME(field) \
+	ck_assert_msg(a->field == b->field, "seed %llu: " #field " model %llu, step %llu", \
+		      (unsigned long long)seed, (unsigned long long)a->field, \
+		      (unsigned long long)b->field)
+
+static void compare(const struct rs_counters *a, const struct rs_counters *b,
+		    uint64_t seed)
+{
+	SAME(cycles);
+	SAME(array_cycles);
+	SAME(macs);
+	SAME(macs_gated);
+	SAME(passes);
+	SAME(pe_active_max);
+	SAME(pe_active_cycles);
+	SAME(glb_read_bytes);
+	SAME(glb_write_bytes);
+	for (int t = 0; t < ROWSTAT_DT_COUNT; t++) {
+		SAME(dram_read_bytes[t]);
+		SAME(dram_write_bytes[t]);
+		SAME(glb_reads[t]);
+		SAME(glb_writes[t]);
+		SAME(noc[t]);
+		SAME(rf_reads[t]);
+		SAME(rf_writes[t]);
+		for (int l = 0; l < ROWSTAT_LEVEL_COUNT; l++)
+			SAME(energy[l][t]);
+	}
+}
+
+/* Runs the model and the step counter on one case; DRAM results must match too. */
+static void check_case(struct rs_model *model, struct layer_case *lc, uint64_t seed)
+{
+	struct rs_job_result res;
+	struct rs_counters steps;
+	char why[256];
+	unsigned ob = lc->cv.ofmap_prec == ROWSTAT_PREC_INT8 ? 1 : 2;
+	size_t out = rs_tensor_bytes(lc->cv.batch, lc->cv.out_channels,
+				     rs_conv_out_height(&lc->cv),
+				     rs_conv_out_width(&lc->cv), ob, &lc->out);
+	uint8_t *model_out = malloc(out);
+
+	ck_assert_ptr_nonnull(model_out);
+	ck_assert_msg(layer_execute(model, lc, &res, NULL) == ROWSTAT_OK,
+		      "seed %llu: %s", (unsigned long long)seed, res.detail);
+	memcpy(model_out, sim_mem_ptr(&lc->mem, lc->out.va), out);
+	memset(sim_mem_ptr(&lc->mem, lc->out.va), 0, out);
+	ck_assert_msg(step_count(&hw, lc->stream_va, (uint32_t)lc->stream.len,
+				 &lc->mem.ops, &steps, why, sizeof(why)) == 0,
+		      "seed %llu: %s", (unsigned long long)seed, why);
+	ck_assert_msg(!memcmp(model_out, sim_mem_ptr(&lc->mem, lc->out.va), out),
+		      "seed %llu: DRAM ofmap bytes differ", (unsigned long long)seed);
+	compare(&res.counts, &steps, seed);
+	free(model_out);
+}
+
+START_TEST(random_layers_count_like_the_step_counter)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	unsigned count = test_quick() ? 60 : 250, ran = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		struct layer_case lc;
+		struct rng r = { 7000 + i };
+		char err[256];
+
+		memset(&lc, 0, sizeof(lc));
+		random_conv(&r, 1, &lc.cv, &lc.in, &lc.out);
+		if (random_mapping(&r, &hw, &lc.cv, &lc.in, &lc.out, &lc.map))
+			continue;
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.4, rng_range(&r, 0, 1) ? 0 : 4), 0);
+		if (layer_place(&lc, &hw, err, sizeof(err)) == -E2BIG) {
+			layer_free(&lc);
+			continue;
+		}
+		check_case(model, &lc, 7000 + i);
+		layer_free(&lc);
+		ran++;
+	}
+	ck_assert_uint_ge(ran, count * 9 / 10);
+	rs_model_destroy(model);
+}
+END_TEST
+
+/* A filter block held in the spads is not fetched again. */
+START_TEST(retained_filters_are_not_reloaded)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	struct layer_case lc;
+	struct rng r = { 5 };
+	struct rs_job_result res;
+	char err[256];
+
+	memset(&lc, 0, sizeof(lc));
+	lc.cv = (struct rs_conv){
+		.batch = 3, .in_channels = 4, .in_height = 10, .in_width = 8,
+		.out_channels = 8, .kernel_h = 3, .kernel_w = 3, .groups = 1,
+		.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+		.requant_mult = 1, .requant_shift = 4,
+	};
+	/* All filters and channels in one pass; images and row groups loop inside. */
+	lc.map = (struct rs_mapping){
+		.set_rows = 3, .set_cols = 4, .filters_per_pe = 8,
+		.channels_per_pe = 4, .filter_sets = 1, .channel_sets = 1,
+		.taps_per_pe = 3, .images_per_pass = 1, .tile_n = 3, .tile_e = 8,
+		.tile_f = 6, .tile_m = 8, .tile_c = 4,
+	};
+	ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.2, 0), 0);
+	ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(layer_execute(model, &lc, &res, NULL), ROWSTAT_OK);
+	/* 6 passes (3 images x 2 row groups), one filter load of 8x4x3x3 values. */
+	ck_assert_uint_eq(res.counts.passes, 6);
+	ck_assert_uint_eq(res.counts.dram_read_bytes[ROWSTAT_DT_FILTER], 8 * 4 * 9 * 2);
+	check_case(model, &lc, 5);
+	layer_free(&lc);
+	rs_model_destroy(model);
+}
+END_TEST
+
+/* RLC traffic is the words actually moved, and zeros are gated MACs. */
+START_TEST(rlc_traffic_and_gating_follow_the_data)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	struct rs_job_result dense, sparse;
+	uint64_t dram_dense, dram_sparse;
+
+	for (int k = 0; k < 2; k++) {
+		struct layer_case lc;
+		struct rng r = { 11 };
+		char err[256];
+
+		memset(&lc, 0, sizeof(lc));
+		lc.cv = (struct rs_conv){
+			.batch = 2, .in_channels = 6, .in_height = 12, .in_width = 12,
+			.out_channels = 8, .kernel_h = 3, .kernel_w = 3, .groups = 1,
+			.stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_bottom = 1,
+			.pad_left = 1, .pad_right = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+			.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+			.relu = true, .requant_mult = 1, .requant_shift = 8,
+		};
+		lc.in = (struct rs_tensor){ .rlc = true, .seg_rows = 12 };
+		lc.out = (struct rs_tensor){ .rlc = true, .seg_rows = 12 };
+		ck_assert_int_eq(rs_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL,
+					       &lc.map, NULL), 0);
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, k ? 0.9 : 0.0, 0), 0);
+		ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_int_eq(layer_execute(model, &lc, k ? &sparse : &dense, NULL), ROWSTAT_OK);
+		check_case(model, &lc, 11 + k);
+		layer_free(&lc);
+	}
+	dram_dense = dense.counts.dram_read_bytes[ROWSTAT_DT_IFMAP];
+	dram_sparse = sparse.counts.dram_read_bytes[ROWSTAT_DT_IFMAP];
+	/* Dense 16-bit data costs 8 bytes per 3 values; 90% zeros far less. */
+	ck_assert_uint_gt(dram_dense, dram_sparse * 3);
+	ck_assert_uint_eq(dense.counts.macs, sparse.counts.macs);
+	ck_assert_uint_gt(sparse.counts.macs_gated, sparse.counts.macs * 8 / 10);
+	/* Gated MACs spend no MAC energy. */
+	ck_assert_uint_lt(sparse.counts.energy[ROWSTAT_LEVEL_MAC][ROWSTAT_DT_PSUM],
+			  dense.counts.energy[ROWSTAT_LEVEL_MAC][ROWSTAT_DT_PSUM] / 4);
+	rs_model_destroy(model);
+}
+END_TEST
+
+/* For raw tensors the compiler's closed form predicts the model exactly. */
+START_TEST(estimate_predicts_data_independent_counts)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	unsigned count = test_quick() ? 40 : 150, checked = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		struct layer_case lc;
+		struct rng r = { 9000 + i };
+		struct rs_estimate est;
+		struct rs_job_result res;
+		uint64_t glb = 0, dram = 0;
+		char err[256];
+
+		memset(&lc, 0, sizeof(lc));
+		random_conv(&r, 1, &lc.cv, &lc.in, &lc.out);
+		lc.in.rlc = lc.out.rlc = false;
+		lc.in.seg_rows = lc.out.seg_rows = 0;
+		if (random_mapping(&r, &hw, &lc.cv, &lc.in, &lc.out, &lc.map))
+			continue;
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 0), 0);
+		if (layer_place(&lc, &hw, err, sizeof(err)) == -E2BIG) {
+			layer_free(&lc);
+			continue;
+		}
+		rs_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
+		ck_assert_int_eq(layer_execute(model, &lc, &res, NULL), ROWSTAT_OK);
+		for (int t = 0; t < ROWSTAT_DT_COUNT; t++) {
+			glb += res.counts.glb_reads[t] + res.counts.glb_writes[t];
+			dram += res.counts.dram_read_bytes[t] + res.counts.dram_write_bytes[t];
+		}
+		ck_assert_msg(est.passes == res.counts.passes, "seed %u: passes %llu vs %llu",
+			      9000 + i, (unsigned long long)est.passes,
+			      (unsigned long long)res.counts.passes);
+		ck_assert_msg(est.glb_accesses == glb, "seed %u: GLB %llu vs %llu", 9000 + i,
+			      (unsigned long long)est.glb_accesses, (unsigned long long)glb);
+		ck_assert_msg(est.dram_bytes == dram, "seed %u: DRAM %llu vs %llu", 9000 + i,
+			      (unsigned long long)est.dram_bytes, (unsigned long long)dram);
+		ck_assert_uint_eq(est.pe_active, res.counts.pe_active_max);
+		layer_free(&lc);
+		checked++;
+	}
+	ck_assert_uint_ge(checked, count * 9 / 10);
+	rs_model_destroy(model);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("model-counts");
+	TCase *tc = tcase_create("step-counter");
+	TCase *est = tcase_create("estimate");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, random_layers_count_like_the_step_counter);
+	tcase_add_test(tc, retained_filters_are_not_reloaded);
+	tcase_add_test(tc, rlc_traffic_and_gating_follow_the_data);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(est, setup, NULL);
+	tcase_set_timeout(est, 300);
+	tcase_add_test(est, estimate_predicts_data_independent_counts);
+	suite_add_tcase(s, est);
+	return s;
+}
+
+CHECK_MAIN(make_suite)

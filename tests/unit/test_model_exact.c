@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The model's results are bit-identical to the reference convolution:
+ * random layers (batch, channels, filters, kernel, stride, padding, groups,
+ * depthwise, fully connected, both precisions, RLC tensors) under random
+ * valid mappings and under the mapper's own, and AlexNet CONV1-5 at batch 4.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../support/alexnet.h"
+#include "../support/check_main.h"
+#include "../support/random_case.h"
+#include "../support/ref_conv.h"
+
+static struct rs_hw_params hw;
+
+static void setup(void)
+{
+	rs_hw_params_default(&hw);
+}
+
+/* Runs a placed case and compares every output; returns mismatches. */
+static size_t run_and_compare(struct rs_model *model, struct layer_case *lc,
+			      uint64_t seed)
+{
+	size_t n = layer_ofmap_count(&lc->cv), bad = 0;
+	int32_t *got = calloc(n, sizeof(*got)), *want = calloc(n, sizeof(*want));
+	struct rs_job_result res;
+	enum rowstat_status st;
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_ptr_nonnull(want);
+	st = layer_execute(model, lc, &res, got);
+	ck_assert_msg(st == ROWSTAT_OK, "seed %llu: %s (%s)",
+		      (unsigned long long)seed, rs_status_name(st), res.detail);
+	ref_conv(&lc->cv, lc->ifmap, lc->filters, lc->bias, want);
+	for (size_t i = 0; i < n; i++)
+		bad += got[i] != want[i];
+	ck_assert_uint_eq(res.counts.macs, rs_conv_macs(&lc->cv));
+	free(got);
+	free(want);
+	return bad;
+}
+
+static void random_layers(const char *kernel, unsigned count, unsigned scale,
+			  uint64_t seed0)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	unsigned ran = 0;
+
+	ck_assert_ptr_nonnull(model);
+	ck_assert_int_eq(rs_model_select_kernel(kernel), 0);
+	for (unsigned i = 0; i < count; i++) {
+		struct layer_case lc;
+		struct rng r = { seed0 + i };
+		char err[256];
+		int ret;
+
+		memset(&lc, 0, sizeof(lc));
+		random_conv(&r, scale, &lc.cv, &lc.in, &lc.out);
+		if (random_mapping(&r, &hw, &lc.cv, &lc.in, &lc.out, &lc.map))
+			continue;
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.35, rng_range(&r, 0, 1) ? 0 : 6), 0);
+		ret = layer_place(&lc, &hw, err, sizeof(err));
+		if (ret == -E2BIG) {
+			/* A legal but absurdly fine tiling: the emitter refuses it. */
+			layer_free(&lc);
+			continue;
+		}
+		ck_assert_msg(ret == 0, "seed %llu: %s", (unsigned long long)(seed0 + i), err);
+		ck_assert_msg(run_and_compare(model, &lc, seed0 + i) == 0,
+			      "seed %llu: outputs differ from the reference",
+			      (unsigned long long)(seed0 + i));
+		layer_free(&lc);
+		ran++;
+	}
+	/* Most random layers must have produced a run, or the test proves little. */
+	ck_assert_uint_ge(ran, count * 9 / 10);
+	rs_model_destroy(model);
+}
+
+START_TEST(random_layers_match_reference_avx2)
+{
+	if (rs_model_select_kernel("avx2"))
+		return;	/* no AVX2 on this CPU: the scalar test covers it */
+	random_layers("avx2", test_quick() ? 120 : 500, 1, 1000);
+	random_layers("avx2", test_quick() ? 20 : 80, 3, 50000);
+}
+END_TEST
+
+START_TEST(random_layers_match_reference_scalar)
+{
+	random_layers("scalar", test_quick() ? 60 : 250, 1, 2000);
+	random_layers("scalar", test_quick() ? 10 : 40, 3, 60000);
+}
+END_TEST
+
+START_TEST(mapper_choices_match_reference)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	unsigned count = test_quick() ? 15 : 60;
+
+	for (unsigned i = 0; i < count; i++) {
+		struct layer_case lc;
+		struct rng r = { 3000 + i };
+		char err[256];
+
+		memset(&lc, 0, sizeof(lc));
+		random_conv(&r, 2, &lc.cv, &lc.in, &lc.out);
+		ck_assert_int_eq(rs_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL,
+					       &lc.map, NULL), 0);
+		ck_assert_int_eq(rs_mapping_check(&hw, &lc.cv, &lc.map, &lc.in, &lc.out,
+						  err, sizeof(err)), 0);
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.5, 0), 0);
+		ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_msg(run_and_compare(model, &lc, 3000 + i) == 0,
+			      "seed %u: outputs differ", 3000 + i);
+		layer_free(&lc);
+	}
+	rs_model_destroy(model);
+}
+END_TEST
+
+/* A pass whose every input is padding still writes bias-only outputs. */
+START_TEST(padding_only_rows_and_wide_strides)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	struct layer_case lc;
+	struct rng r = { 77 };
+	char err[256];
+
+	memset(&lc, 0, sizeof(lc));
+	lc.cv = (struct rs_conv){
+		.batch = 1, .in_channels = 2, .in_height = 3, .in_width = 9,
+		.out_channels = 3, .kernel_h = 5, .kernel_w = 2, .groups = 1,
+		.stride_h = 1, .stride_w = 5, .pad_top = 4, .pad_bottom = 4,
+		.pad_left = 1, .pad_right = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+		.bias = true, .requant_mult = 1,
+	};
+	/* One filter row per pass: rows 0..3 of output row 0 are padding only. */
+	lc.map = (struct rs_mapping){
+		.set_rows = 1, .set_cols = 1, .filters_per_pe = 1,
+		.channels_per_pe = 1, .filter_sets = 1, .channel_sets = 1,
+		.taps_per_pe = 1, .images_per_pass = 1, .tile_n = 1, .tile_e = 1,
+		.tile_f = 1, .tile_m = 1, .tile_c = 1,
+	};
+	ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.0, 0), 0);
+	ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(run_and_compare(model, &lc, 77), 0);
+	layer_free(&lc);
+	rs_model_destroy(model);
+}
+END_TEST
+
+START_TEST(alexnet_conv_layers_batch4_match_reference)
+{
+	struct rs_model *model = rs_model_create(&hw);
+
+	for (unsigned i = 0; i < ALEXNET_LAYERS; i++) {
+		for (int eyeriss = 0; eyeriss < 2; eyeriss++) {
+			struct alexnet_layer l;
+			struct layer_case lc;
+			char err[256];
+
+			/* Under the sanitizers one mapping per layer keeps the run short. */
+			if (test_quick() && eyeriss)
+				continue;
+			alexnet_layer_get(i, ALEXNET_BATCH, &l);
+			ck_assert_msg(alexnet_case(&hw, &l, eyeriss, 0xa1e + i, &lc, NULL,
+						   err, sizeof(err)) == 0, "%s", err);
+			ck_assert_msg(run_and_compare(model, &lc, i) == 0,
+				      "%s (%s mapping): outputs differ", l.name,
+				      eyeriss ? "Eyeriss" : "rowstat");
+			layer_free(&lc);
+		}
+	}
+	rs_model_destroy(model);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("model-exactness");
+	TCase *random = tcase_create("random-layers");
+	TCase *alexnet = tcase_create("alexnet");
+
+	tcase_add_checked_fixture(random, setup, NULL);
+	tcase_set_timeout(random, 600);
+	tcase_add_test(random, random_layers_match_reference_avx2);
+	tcase_add_test(random, random_layers_match_reference_scalar);
+	tcase_add_test(random, mapper_choices_match_reference);
+	tcase_add_test(random, padding_only_rows_and_wide_strides);
+	suite_add_tcase(s, random);
+	tcase_add_checked_fixture(alexnet, setup, NULL);
+	tcase_set_timeout(alexnet, 900);
+	tcase_add_test(alexnet, alexnet_conv_layers_batch4_match_reference);
+	suite_add_tcase(s, alexnet);
+	return s;
+}
+
+CHECK_MAIN(make_suite)

@@ -207,6 +207,7 @@ static void psum_update_avx2(uint8_t *dst, size_t dst_stride, const int32_t *sum
 	}
 }
 
+/* Reads up to 7 values past count (the caller's buffers have the slack). */
 __attribute__((target("avx2")))
 static void zero_weights_avx2(const int16_t *x, uint32_t weight, unsigned count,
 			      uint32_t *acc)
@@ -214,14 +215,21 @@ static void zero_weights_avx2(const int16_t *x, uint32_t weight, unsigned count,
 	__m256i w = _mm256_set1_epi32((int)weight), zero = _mm256_setzero_si256();
 	unsigned k = 0;
 
-	for (; k + 8 <= count; k += 8) {
+	for (; k < count; k += 8) {
 		__m256i v = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(x + k)));
 		__m256i hit = _mm256_and_si256(_mm256_cmpeq_epi32(v, zero), w);
-		__m256i *a = (__m256i *)(acc + k);
 
-		_mm256_storeu_si256(a, _mm256_add_epi32(_mm256_loadu_si256(a), hit));
+		if (k + 8 <= count) {
+			__m256i *a = (__m256i *)(acc + k);
+
+			_mm256_storeu_si256(a, _mm256_add_epi32(_mm256_loadu_si256(a), hit));
+		} else {
+			__m256i m = tail_mask(count - k);
+			int *a = (int *)(acc + k);
+
+			_mm256_maskstore_epi32(a, m, _mm256_add_epi32(_mm256_maskload_epi32(a, m), hit));
+		}
 	}
-	zero_weights_scalar(x + k, weight, count - k, acc + k);
 }
 
 __attribute__((target("avx2")))

@@ -1104,18 +1104,17 @@ struct pass_geom {
 	unsigned rlo, rhi, clo, chi;
 };
 
-/* Copies one GLB row span into a dense int16 row. */
+/* Copies one GLB row span into a dense int16 row; rows are short, so inline. */
 static void load_row(const uint8_t *src, unsigned elem, unsigned count,
 		     int16_t *dst)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (elem == 2) {
-		memcpy(dst, src, (size_t)count * 2);
+		for (unsigned i = 0; i < count; i++)
+			dst[i] = (int16_t)rs_get_le16(src + 2 * i);
 		return;
 	}
-#endif
 	for (unsigned i = 0; i < count; i++)
-		dst[i] = rs_get_elem(src + (size_t)i * elem, elem);
+		dst[i] = (int16_t)(int8_t)src[i];
 }
 
 /*
@@ -1137,6 +1136,8 @@ static uint64_t load_region(struct job *j, const struct pass *p,
 	uint32_t *colzero = md->colzero;
 	uint64_t zeros = 0;
 
+	/* One clear for the whole region; real spans are copied over it. */
+	memset(x, 0, (size_t)channels * xrows * xcols * sizeof(*x));
 	for (unsigned c = 0; c < channels; c++) {
 		if (count)
 			memset(colzero, 0, pg->wn * sizeof(*colzero));
@@ -1144,9 +1145,7 @@ static uint64_t load_region(struct job *j, const struct pass *p,
 			int16_t *row = x + ((size_t)c * xrows + i) * xcols;
 			unsigned ri = ra + i;
 
-			if (ri < pg->rlo || ri >= pg->rhi) {
-				memset(row, 0, (size_t)xcols * sizeof(*row));
-			} else {
+			if (ri >= pg->rlo && ri < pg->rhi) {
 				long y = pg->hlo + ri, x0 = pg->wlo + pg->clo;
 				const uint8_t *src = md->glb + t->addr +
 					(x0 - t->origin[0]) * t->stride[0] +
@@ -1154,10 +1153,7 @@ static uint64_t load_region(struct job *j, const struct pass *p,
 					(c_first + c - t->origin[2]) * t->stride[2] +
 					(n - t->origin[3]) * t->stride[3];
 
-				memset(row, 0, (size_t)pg->clo * sizeof(*row));
 				load_row(src, elem, pg->chi - pg->clo, row + pg->clo);
-				memset(row + pg->chi, 0,
-				       (size_t)(xcols - pg->chi) * sizeof(*row));
 			}
 			/* Padding and unused positions hold zeros: they count too. */
 			if (count && ri >= own_lo && ri < own_hi && ri < pg->hn && rowuse[ri])
@@ -1433,7 +1429,8 @@ static const int32_t *get_planes(struct job *j, const struct pass *p,
 			return NULL;
 		dst = md->planes;
 	}
-	if (!RESERVE(j, region, 2 * (size_t)nplanes * xrows * xcols))
+	/* rs_zero_weights may read a few values past the last row. */
+	if (!RESERVE(j, region, 2 * (size_t)nplanes * xrows * xcols + 16))
 		return NULL;
 	zeros = load_region(j, p, pg, n, c_first, channels, ra, xrows, xcols,
 			    own_lo, own_hi, count, md->region);

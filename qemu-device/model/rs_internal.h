@@ -101,7 +101,7 @@ void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 void rs_psum_update(uint8_t *dst, size_t dst_stride, const int32_t *sum,
 		    size_t sum_stride, unsigned rows, unsigned count, bool init,
 		    int32_t bias);
-/* acc[k] += weight wherever x[k] is zero. */
+/* acc[k] += weight wherever x[k] is zero; may read x up to 7 past count. */
 void rs_zero_weights(const int16_t *x, uint32_t weight, unsigned count,
 		     uint32_t *acc);
 /* dst[k] = lo[k] in the low half, hi[k] in the high half. */

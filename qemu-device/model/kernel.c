@@ -25,12 +25,13 @@ static inline int32_t madd_pair(int32_t x, int32_t w)
 
 static void kernel_taps_scalar(const int32_t *planes, const uint32_t *tap_offset,
 			       unsigned taps, const int32_t *weights,
-			       unsigned filters, unsigned lanes, int32_t *out)
+			       unsigned filters, unsigned lanes, int32_t *out,
+			       bool accumulate)
 {
 	for (unsigned m = 0; m < filters; m++) {
 		int32_t *dst = out + (size_t)m * lanes;
 
-		for (unsigned o = 0; o < lanes; o++)
+		for (unsigned o = 0; o < lanes && !accumulate; o++)
 			dst[o] = 0;
 		for (unsigned t = 0; t < taps; t++) {
 			const int32_t *src = planes + tap_offset[t];
@@ -51,7 +52,8 @@ static void kernel_taps_scalar(const int32_t *planes, const uint32_t *tap_offset
 __attribute__((target("avx2")))
 static void kernel_taps_avx2(const int32_t *planes, const uint32_t *tap_offset,
 			     unsigned taps, const int32_t *weights,
-			     unsigned filters, unsigned lanes, int32_t *out)
+			     unsigned filters, unsigned lanes, int32_t *out,
+			     bool accumulate)
 {
 	for (unsigned m = 0; m < filters; m += 4) {
 		unsigned o = 0;
@@ -61,6 +63,19 @@ static void kernel_taps_avx2(const int32_t *planes, const uint32_t *tap_offset,
 			__m256i a10 = a00, a11 = a00, a20 = a00, a21 = a00;
 			__m256i a30 = a00, a31 = a00;
 			const int32_t *w = weights + m;
+
+			if (accumulate) {
+				const int32_t *d = out + (size_t)m * lanes + o;
+
+				a00 = _mm256_loadu_si256((const __m256i *)d);
+				a01 = _mm256_loadu_si256((const __m256i *)(d + 8));
+				a10 = _mm256_loadu_si256((const __m256i *)(d + lanes));
+				a11 = _mm256_loadu_si256((const __m256i *)(d + lanes + 8));
+				a20 = _mm256_loadu_si256((const __m256i *)(d + 2 * lanes));
+				a21 = _mm256_loadu_si256((const __m256i *)(d + 2 * lanes + 8));
+				a30 = _mm256_loadu_si256((const __m256i *)(d + 3 * lanes));
+				a31 = _mm256_loadu_si256((const __m256i *)(d + 3 * lanes + 8));
+			}
 
 			for (unsigned t = 0; t < taps; t++, w += filters) {
 				const int32_t *src = planes + tap_offset[t] + o;
@@ -97,6 +112,15 @@ static void kernel_taps_avx2(const int32_t *planes, const uint32_t *tap_offset,
 		if (o < lanes) {
 			__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
 			const int32_t *w = weights + m;
+
+			if (accumulate) {
+				const int32_t *d = out + (size_t)m * lanes + o;
+
+				a0 = _mm256_loadu_si256((const __m256i *)d);
+				a1 = _mm256_loadu_si256((const __m256i *)(d + lanes));
+				a2 = _mm256_loadu_si256((const __m256i *)(d + 2 * lanes));
+				a3 = _mm256_loadu_si256((const __m256i *)(d + 3 * lanes));
+			}
 
 			for (unsigned t = 0; t < taps; t++, w += filters) {
 				__m256i x0 = _mm256_loadu_si256((const __m256i *)(planes + tap_offset[t] + o));
@@ -355,17 +379,17 @@ int rs_model_select_kernel(const char *name)
 
 void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 		    unsigned taps, const int32_t *weights, unsigned filters,
-		    unsigned lanes, int32_t *out)
+		    unsigned lanes, int32_t *out, bool accumulate)
 {
 #ifdef RS_HAVE_AVX2_PATH
 	if (use_avx2()) {
 		kernel_taps_avx2(planes, tap_offset, taps, weights, filters,
-				 lanes, out);
+				 lanes, out, accumulate);
 		return;
 	}
 #endif
 	kernel_taps_scalar(planes, tap_offset, taps, weights, filters, lanes,
-			   out);
+			   out, accumulate);
 }
 
 void rs_psum_update(uint8_t *dst, size_t dst_stride, const int32_t *sum,

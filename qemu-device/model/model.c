@@ -28,6 +28,7 @@
 #define PLANES_BUDGET	(1u << 20)
 #define PLANE_CACHE_ENTRIES	8
 #define PLANE_CACHE_MAX		(64u << 10)
+#define CHAIN_BUDGET		(1u << 20)
 
 #define RS_MODEL_MAX_ARRAY	64
 #define RS_MODEL_MAX_RF		1024
@@ -133,6 +134,21 @@ struct rs_model {
 		uint64_t used;		/* LRU stamp */
 	} plane_cache[PLANE_CACHE_ENTRIES];
 	uint64_t plane_clock;
+	/*
+	 * A reduction chain in flight: passes over the same outputs add into
+	 * `sums` instead of the GLB, which is written once, when anything
+	 * could observe it (docs/model.md, "Execution").
+	 */
+	struct chain {
+		bool active, init;
+		struct tile psum;
+		unsigned n0, nn, m0, mm, e0, ee, f0, ff, Ws, lanes, mpad;
+		uint64_t lo, hi;
+	} chain;
+	int32_t *chain_sums;	/* [n][mpad][lanes] */
+	size_t chain_sums_cap;
+	int32_t *chain_bias;
+	size_t chain_bias_cap;
 	int32_t *bias;
 	size_t bias_cap;
 	uint32_t *use;		/* row uses, column uses, column zero counts */
@@ -364,6 +380,9 @@ static uint64_t tile_end(const struct tile *t)
 		end += (uint64_t)(t->extent[d] - 1) * t->stride[d];
 	return end;
 }
+
+static void chain_flush(struct job *j, bool final);
+static void chain_flush_overlap(struct job *j, uint64_t lo, uint64_t hi);
 
 static void plane_cache_invalidate(struct rs_model *md, uint64_t lo, uint64_t hi)
 {
@@ -763,6 +782,46 @@ static int decode_dma(struct job *j, const uint8_t *raw, struct dma *d)
 	return 0;
 }
 
+/* Little-endian 16-bit values into bytes. */
+static void store_le16(uint8_t *dst, const int16_t *v, unsigned n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(dst, v, (size_t)n * 2);
+#else
+	for (unsigned k = 0; k < n; k++)
+		rs_put_le16(dst + 2 * k, (uint16_t)v[k]);
+#endif
+}
+
+/* int8 values into bytes; returns the index of one out of range, or -1. */
+static int store_int8(uint8_t *dst, const int16_t *v, unsigned n)
+{
+	int16_t lo = 0, hi = 0;
+
+	for (unsigned k = 0; k < n; k++) {
+		lo = v[k] < lo ? v[k] : lo;
+		hi = v[k] > hi ? v[k] : hi;
+		dst[k] = (uint8_t)v[k];
+	}
+	if (lo >= INT8_MIN && hi <= INT8_MAX)
+		return -1;
+	for (unsigned k = 0; k < n; k++)
+		if (v[k] < INT8_MIN || v[k] > INT8_MAX)
+			return (int)k;
+	return -1;
+}
+
+/* The low `bytes` of each 4-byte GLB slot, sign-extended to int16. */
+static void narrow_slots(const uint8_t *g, unsigned n, unsigned bytes, int16_t *out)
+{
+	if (bytes == 1)
+		for (unsigned k = 0; k < n; k++)
+			out[k] = (int16_t)(int8_t)g[4 * k];
+	else
+		for (unsigned k = 0; k < n; k++)
+			out[k] = (int16_t)rs_get_le16(g + 4 * k);
+}
+
 static uint64_t transfer_cycles(const struct job *j, uint64_t bytes)
 {
 	return rs_div_ceil(bytes * 1000, j->model->hw.dram_bw);
@@ -781,12 +840,14 @@ static int exec_dma(struct job *j, const struct dma *d)
 
 	if (!io || !line)
 		return out_of_memory(j);
-	if (d->dir == ROWSTAT_DMA_LOAD) {
+	{
 		uint64_t end = d->glb + (uint64_t)d->count[0] * d->gelem;
 
 		for (int k = 1; k < 4; k++)
 			end += (uint64_t)(d->count[k] - 1) * d->gstride[k];
-		plane_cache_invalidate(j->model, d->glb, end);
+		chain_flush_overlap(j, d->glb, end);
+		if (d->dir == ROWSTAT_DMA_LOAD)
+			plane_cache_invalidate(j->model, d->glb, end);
 	}
 	for (unsigned i3 = 0; i3 < d->count[3]; i3++) {
 		for (unsigned i2 = 0; i2 < d->count[2]; i2++) {
@@ -811,16 +872,15 @@ static int exec_dma(struct job *j, const struct dma *d)
 						if (rs_rlc_decode(io, slot, line, n, &used, &why))
 							return fail(j, ROWSTAT_ERR_RLC,
 								    "%s at DRAM 0x%" PRIx64, why, va);
-						for (unsigned k = 0; k < n; k++) {
-							if (d->gelem == 1) {
-								if (line[k] < INT8_MIN || line[k] > INT8_MAX)
-									return fail(j, ROWSTAT_ERR_RLC,
-										    "RLC level %d out of int8 range at DRAM 0x%" PRIx64,
-										    line[k], va);
-								g[k] = (uint8_t)line[k];
-							} else {
-								rs_put_le16(g + 2 * k, (uint16_t)line[k]);
-							}
+						if (d->gelem == 2) {
+							store_le16(g, line, n);
+						} else {
+							int bad = store_int8(g, line, n);
+
+							if (bad >= 0)
+								return fail(j, ROWSTAT_ERR_RLC,
+									    "RLC level %d out of int8 range at DRAM 0x%" PRIx64,
+									    line[bad], va);
 						}
 					}
 					c->dram_read_bytes[ROWSTAT_DT_IFMAP] += used;
@@ -828,21 +888,14 @@ static int exec_dma(struct job *j, const struct dma *d)
 					c->glb_write_bytes += (uint64_t)n * d->gelem;
 				} else {
 					/* The store keeps each slot's low delem bytes. */
-					for (unsigned k = 0; k < n; k++) {
-						uint32_t v = rs_get_le32(g + 4 * k);
-
-						line[k] = d->delem == 1 ? (int16_t)(int8_t)(uint8_t)v :
-									  (int16_t)(uint16_t)v;
-					}
-					if (rlc) {
+					narrow_slots(g, n, d->delem, line);
+					if (rlc)
 						used = rs_rlc_encode(line, n, io);
-					} else if (d->delem == 1) {
+					else if (d->delem == 1)
 						for (unsigned k = 0; k < n; k++)
 							io[k] = (uint8_t)line[k];
-					} else {
-						for (unsigned k = 0; k < n; k++)
-							rs_put_le16(io + 2 * k, (uint16_t)line[k]);
-					}
+					else
+						store_le16(io, line, n);
 					if (mem_write(j, va, io, used, "DMA store"))
 						return -1;
 					c->dram_write_bytes[ROWSTAT_DT_PSUM] += used;
@@ -1226,37 +1279,36 @@ static unsigned build_taps(struct job *j, const struct pass *p,
 	int32_t *w = j->model->weights;
 	unsigned Uh = L->Uh, Uw = L->Uw, Ws = pg->Ws;
 	size_t sub = (size_t)Hs * Ws, plane = sub * Uh * Uw;
-	unsigned taps = 0;
+	/* filters[] is [m][c][r][s] of the pass. */
+	size_t m_stride = (size_t)p->cc * p->rr * p->ss;
+	size_t c_stride = (size_t)p->rr * p->ss;
 	unsigned row_step = pg->pair_rows ? 2 : 1;
+	unsigned taps = 0;
 
 	for (unsigned k = ka; k < kb; k++) {
+		unsigned c0 = pg->pair_rows ? 0 : 2 * k;
+		bool has_hi_channel = !pg->pair_rows && c0 + 1 < p->cc;
+
 		for (unsigned r = 0; r < p->rr; r += row_step) {
+			bool has_hi_row = pg->pair_rows && r + 1 < p->rr;
+			size_t hi_step = has_hi_row ? p->ss : has_hi_channel ? c_stride : 0;
+			bool has_hi = has_hi_row || has_hi_channel;
+
 			for (unsigned s = 0; s < p->ss; s++) {
+				const int16_t *src = f + m_first * m_stride + c0 * c_stride +
+						     (size_t)r * p->ss + s;
+				int32_t *dst = w + (size_t)taps * mpad;
+
 				off[taps] = (uint32_t)((k - ka) * plane +
-					(r % Uh * Uw + s % Uw) * sub +
-					(r / Uh) * Ws + s / Uw);
-				for (unsigned m = 0; m < mpad; m++) {
-					int16_t lo = 0, hi = 0;
+					(r % Uh * Uw + s % Uw) * sub + (r / Uh) * Ws + s / Uw);
+				for (unsigned m = 0; m < m_count; m++, src += m_stride) {
+					int16_t hi = has_hi ? src[hi_step] : 0;
 
-					if (m < m_count) {
-						/* filters[] is [m][c][r][s] of the pass. */
-						size_t mi = m_first + m;
-						unsigned c0 = pg->pair_rows ? 0 : 2 * k;
-						size_t base = ((mi * p->cc + c0) * p->rr + r) *
-							      p->ss + s;
-
-						lo = f[base];
-						if (pg->pair_rows) {
-							if (r + 1 < p->rr)
-								hi = f[base + p->ss];
-						} else if (c0 + 1 < p->cc) {
-							hi = f[base + (size_t)p->rr * p->ss];
-						}
-					}
-					w[(size_t)taps * mpad + m] =
-						(int32_t)(((uint32_t)(uint16_t)hi << 16) |
-							  (uint16_t)lo);
+					dst[m] = (int32_t)(((uint32_t)(uint16_t)hi << 16) |
+							   (uint16_t)src[0]);
 				}
+				for (unsigned m = m_count; m < mpad; m++)
+					dst[m] = 0;
 				taps++;
 			}
 		}
@@ -1449,6 +1501,49 @@ static const int32_t *get_planes(struct job *j, const struct pass *p,
 	return dst;
 }
 
+/* Writes a deferred chain to the GLB; with `final`, requantized. */
+static void chain_flush(struct job *j, bool final)
+{
+	struct rs_model *md = j->model;
+	struct chain *ch = &md->chain;
+	const struct layer *L = &j->L;
+	struct rs_requant rq = {
+		.mult = L->mult, .shift = L->shift, .relu = L->relu,
+		.out_prec = L->ofmap_prec,
+	};
+
+	if (!ch->active)
+		return;
+	for (unsigned n = 0; n < ch->nn; n++) {
+		for (unsigned m = 0; m < ch->mm; m++) {
+			uint8_t *dst = md->glb + ch->psum.addr +
+				(ch->f0 - ch->psum.origin[0]) * 4 +
+				(ch->e0 - ch->psum.origin[1]) * ch->psum.stride[1] +
+				(ch->m0 + m - ch->psum.origin[2]) * ch->psum.stride[2] +
+				(ch->n0 + n - ch->psum.origin[3]) * ch->psum.stride[3];
+			const int32_t *sum = md->chain_sums +
+				((size_t)n * ch->mpad + m) * ch->lanes;
+
+			rs_psum_update(dst, ch->psum.stride[1], sum, ch->Ws, ch->ee,
+				       ch->ff, ch->init, md->chain_bias[m]);
+			if (final)
+				rs_requantize_slots(dst, ch->psum.stride[1], ch->ee,
+						    ch->ff, &rq);
+		}
+	}
+	ch->active = false;
+	plane_cache_invalidate(md, ch->lo, ch->hi);
+}
+
+/* Flushes the chain if [lo, hi) of the GLB touches its psums. */
+static void chain_flush_overlap(struct job *j, uint64_t lo, uint64_t hi)
+{
+	const struct chain *ch = &j->model->chain;
+
+	if (ch->active && lo < ch->hi && ch->lo < hi)
+		chain_flush(j, false);
+}
+
 /* Region geometry, use counts and the real spans of a pass. */
 static int pass_geometry(struct job *j, const struct pass *p,
 			 struct pass_geom *pg)
@@ -1574,6 +1669,53 @@ static int exec_pass(struct job *j, const struct pass *p)
 	if (rows_chunk > p->ee)
 		rows_chunk = p->ee;
 
+	/*
+	 * A pass that fits one accumulator block joins the chain in flight if
+	 * it continues it (same outputs, no INIT), or starts a new one.
+	 */
+	struct chain *ch = &md->chain;
+	unsigned chain_lanes = (p->ee * pg.Ws + 7) & ~7u;
+	bool deferrable = rows_chunk == p->ee && p->mm <= FILTER_CHUNK &&
+			  (size_t)p->nn * mpad_max * chain_lanes <= CHAIN_BUDGET;
+	bool joins = deferrable && ch->active && !init &&
+		     ch->psum.addr == p->psum.addr &&
+		     !memcmp(ch->psum.origin, p->psum.origin, sizeof(ch->psum.origin)) &&
+		     !memcmp(ch->psum.extent, p->psum.extent, sizeof(ch->psum.extent)) &&
+		     !memcmp(ch->psum.stride, p->psum.stride, sizeof(ch->psum.stride)) &&
+		     ch->n0 == p->n0 && ch->nn == p->nn && ch->m0 == p->m0 &&
+		     ch->mm == p->mm && ch->e0 == p->e0 && ch->ee == p->ee &&
+		     ch->f0 == p->f0 && ch->ff == p->ff && ch->Ws == pg.Ws &&
+		     ch->lanes == chain_lanes;
+
+	/* Psums that this pass reads as ifmaps must be in the GLB first. */
+	chain_flush_overlap(j, p->ifmap.addr, tile_end(&p->ifmap));
+	joins = joins && ch->active;
+	if (!joins)
+		chain_flush(j, false);
+	if (deferrable && !joins) {
+		if (!RESERVE(j, chain_sums, (size_t)p->nn * mpad_max * chain_lanes) ||
+		    !RESERVE(j, chain_bias, p->mm))
+			return out_of_memory(j);
+		memset(ch, 0, sizeof(*ch));
+		ch->active = true;
+		ch->init = init;
+		ch->psum = p->psum;
+		ch->n0 = p->n0;
+		ch->nn = p->nn;
+		ch->m0 = p->m0;
+		ch->mm = p->mm;
+		ch->e0 = p->e0;
+		ch->ee = p->ee;
+		ch->f0 = p->f0;
+		ch->ff = p->ff;
+		ch->Ws = pg.Ws;
+		ch->lanes = chain_lanes;
+		ch->mpad = mpad_max;
+		ch->lo = p->psum.addr;
+		ch->hi = tile_end(&p->psum);
+		memcpy(md->chain_bias, bias, p->mm * sizeof(*bias));
+	}
+
 	for (unsigned n = p->n0; n < p->n0 + p->nn; n++) {
 		if (cancelled(j))
 			return fail(j, ROWSTAT_ERR_CANCELLED, "job cancelled");
@@ -1597,15 +1739,18 @@ static int exec_pass(struct job *j, const struct pass *p)
 			if (kchunk > pg.planes)
 				kchunk = pg.planes;
 			max_taps = (size_t)kchunk * p->rr * p->ss;
-			if (!RESERVE(j, acc, (size_t)mpad_max * lanes * 2) ||
+			if (!RESERVE(j, acc, (size_t)mpad_max * lanes) ||
 			    !RESERVE(j, tap_offset, max_taps) ||
 			    !RESERVE(j, weights, max_taps * mpad_max))
 				return out_of_memory(j);
 			for (unsigned ma = 0; ma < p->mm; ma += mchunk) {
 				unsigned mcount = p->mm - ma < mchunk ? p->mm - ma : mchunk;
 				unsigned mpad = (mcount + 3) & ~3u;
-				int32_t *sum = md->acc, *part = md->acc + (size_t)mpad * lanes;
-				bool first = true;
+				int32_t *sum = deferrable ?
+					md->chain_sums + (size_t)(n - p->n0) * mpad_max * lanes :
+					md->acc;
+				/* Later channel chunks, and chained passes, add on. */
+				bool accumulate = joins;
 
 				for (unsigned ka = 0; ka < pg.planes; ka += kchunk) {
 					unsigned kb = ka + kchunk < pg.planes ? ka + kchunk : pg.planes;
@@ -1645,13 +1790,12 @@ static int exec_pass(struct job *j, const struct pass *p)
 					}
 					taps = md->taps_count;
 					rs_kernel_taps(planes, md->tap_offset, taps,
-						       md->weights, mpad, lanes,
-						       first ? sum : part);
-					if (!first)
-						for (size_t i = 0; i < (size_t)mpad * lanes; i++)
-							sum[i] = rs_wrap_add(sum[i], part[i]);
-					first = false;
+						       md->weights, mpad, lanes, sum,
+						       accumulate);
+					accumulate = true;
 				}
+				if (deferrable)
+					continue;
 				for (unsigned m = 0; m < mcount; m++) {
 					unsigned mi = ma + m;
 					uint8_t *dst = md->glb + p->psum.addr +
@@ -1669,6 +1813,9 @@ static int exec_pass(struct job *j, const struct pass *p)
 			}
 		}
 	}
+	/* The last pass of a chain requantizes: the outputs are final. */
+	if (deferrable && final)
+		chain_flush(j, true);
 	plane_cache_invalidate(md, p->psum.addr, tile_end(&p->psum));
 	count_pass(j, p, &pg, gated * p->mm, !reuse);
 	return 0;
@@ -1700,6 +1847,10 @@ static int step(struct job *j, bool *done)
 			    cmd_info[opcode].name, bytes);
 	if (j->exec && cancelled(j))
 		return fail(j, ROWSTAT_ERR_CANCELLED, "job cancelled");
+	/* A new layer, a new array configuration or the end make psums final. */
+	if (j->exec && (opcode == ROWSTAT_OP_LAYER || opcode == ROWSTAT_OP_MAPPING ||
+			opcode == ROWSTAT_OP_END))
+		chain_flush(j, false);
 
 	switch (opcode) {
 	case ROWSTAT_OP_END:
@@ -1801,9 +1952,13 @@ enum rowstat_status rs_model_run(struct rs_model *model, uint64_t stream_va,
 		goto out;
 	/* Cached planes describe another job's GLB layout. */
 	plane_cache_invalidate(model, 0, UINT64_MAX);
+	model->chain.active = false;
 	if (sweep(&j, true))
 		goto out;
 out:
+	/* Whatever ended the job, the GLB holds every psum computed so far. */
+	if (j.exec)
+		chain_flush(&j, false);
 	res->counts.cycles = rs_max64(rs_max64(j.tl.dma_end, j.tl.array_end),
 				      j.tl.link_free);
 	rs_counters_energy(&res->counts, model->hw.energy);
@@ -1973,6 +2128,8 @@ void rs_model_destroy(struct rs_model *m)
 	free(m->tap_offset);
 	free(m->filters);
 	free(m->region);
+	free(m->chain_sums);
+	free(m->chain_bias);
 	for (int i = 0; i < PLANE_CACHE_ENTRIES; i++)
 		free(m->plane_cache[i].planes);
 	free(m->bias);

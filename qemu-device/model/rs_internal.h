@@ -87,12 +87,13 @@ void rs_requantize_slots(uint8_t *dst, size_t stride, unsigned rows,
  * The arithmetic core of a pass: out[m][o] = sum over taps t of
  * madd(planes[tap_offset[t] + o], weights[t][m]), where each int32 of planes
  * and weights holds two int16 operands (low half first) and madd multiplies
- * the halves pairwise and adds both products.  o runs over `lanes` (a
- * multiple of 8) and m over `filters` (a multiple of 4).
+ * the halves pairwise and adds both products; with `accumulate` the sum is
+ * added to out[m][o].  o runs over `lanes` (a multiple of 8) and m over
+ * `filters` (a multiple of 4).
  */
 void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
 		    unsigned taps, const int32_t *weights, unsigned filters,
-		    unsigned lanes, int32_t *out);
+		    unsigned lanes, int32_t *out, bool accumulate);
 
 /*
  * GLB psum slots = (init ? bias : slot) + sum, wrapping, over `rows` rows of

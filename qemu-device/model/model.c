@@ -29,6 +29,7 @@
 #define PLANE_CACHE_ENTRIES	8
 #define PLANE_CACHE_MAX		(64u << 10)
 #define CHAIN_BUDGET		(1u << 20)
+#define CHAINS			4
 
 #define RS_MODEL_MAX_ARRAY	64
 #define RS_MODEL_MAX_RF		1024
@@ -144,11 +145,13 @@ struct rs_model {
 		struct tile psum;
 		unsigned n0, nn, m0, mm, e0, ee, f0, ff, Ws, lanes, mpad;
 		uint64_t lo, hi;
-	} chain;
-	int32_t *chain_sums;	/* [n][mpad][lanes] */
-	size_t chain_sums_cap;
-	int32_t *chain_bias;
-	size_t chain_bias_cap;
+		uint64_t used;		/* LRU stamp */
+		int32_t *sums;		/* [n][mpad][lanes] */
+		size_t sums_cap;
+		int32_t *bias;
+		size_t bias_cap;
+	} chains[CHAINS];
+	uint64_t chain_clock;
 	int32_t *bias;
 	size_t bias_cap;
 	uint32_t *use;		/* row uses, column uses, column zero counts */
@@ -381,6 +384,7 @@ static uint64_t tile_end(const struct tile *t)
 	return end;
 }
 
+struct chain;
 static void chain_flush(struct job *j, bool final);
 static void chain_flush_overlap(struct job *j, uint64_t lo, uint64_t hi);
 
@@ -1502,10 +1506,9 @@ static const int32_t *get_planes(struct job *j, const struct pass *p,
 }
 
 /* Writes a deferred chain to the GLB; with `final`, requantized. */
-static void chain_flush(struct job *j, bool final)
+static void chain_flush_one(struct job *j, struct chain *ch, bool final)
 {
 	struct rs_model *md = j->model;
-	struct chain *ch = &md->chain;
 	const struct layer *L = &j->L;
 	struct rs_requant rq = {
 		.mult = L->mult, .shift = L->shift, .relu = L->relu,
@@ -1521,11 +1524,10 @@ static void chain_flush(struct job *j, bool final)
 				(ch->e0 - ch->psum.origin[1]) * ch->psum.stride[1] +
 				(ch->m0 + m - ch->psum.origin[2]) * ch->psum.stride[2] +
 				(ch->n0 + n - ch->psum.origin[3]) * ch->psum.stride[3];
-			const int32_t *sum = md->chain_sums +
-				((size_t)n * ch->mpad + m) * ch->lanes;
+			const int32_t *sum = ch->sums + ((size_t)n * ch->mpad + m) * ch->lanes;
 
 			rs_psum_update(dst, ch->psum.stride[1], sum, ch->Ws, ch->ee,
-				       ch->ff, ch->init, md->chain_bias[m]);
+				       ch->ff, ch->init, ch->bias[m]);
 			if (final)
 				rs_requantize_slots(dst, ch->psum.stride[1], ch->ee,
 						    ch->ff, &rq);
@@ -1535,13 +1537,35 @@ static void chain_flush(struct job *j, bool final)
 	plane_cache_invalidate(md, ch->lo, ch->hi);
 }
 
-/* Flushes the chain if [lo, hi) of the GLB touches its psums. */
+/* Flushes every chain whose psums [lo, hi) of the GLB touches. */
 static void chain_flush_overlap(struct job *j, uint64_t lo, uint64_t hi)
 {
-	const struct chain *ch = &j->model->chain;
+	for (int i = 0; i < CHAINS; i++) {
+		struct chain *ch = &j->model->chains[i];
 
-	if (ch->active && lo < ch->hi && ch->lo < hi)
-		chain_flush(j, false);
+		if (ch->active && lo < ch->hi && ch->lo < hi)
+			chain_flush_one(j, ch, false);
+	}
+}
+
+static void chain_flush(struct job *j, bool final)
+{
+	for (int i = 0; i < CHAINS; i++)
+		chain_flush_one(j, &j->model->chains[i], final);
+}
+
+/* Do a chain and a pass cover the same outputs the same way? */
+static bool chain_matches(const struct chain *ch, const struct pass *p,
+			  unsigned Ws, unsigned lanes)
+{
+	return ch->active && ch->psum.addr == p->psum.addr &&
+	       !memcmp(ch->psum.origin, p->psum.origin, sizeof(ch->psum.origin)) &&
+	       !memcmp(ch->psum.extent, p->psum.extent, sizeof(ch->psum.extent)) &&
+	       !memcmp(ch->psum.stride, p->psum.stride, sizeof(ch->psum.stride)) &&
+	       ch->n0 == p->n0 && ch->nn == p->nn && ch->m0 == p->m0 &&
+	       ch->mm == p->mm && ch->e0 == p->e0 && ch->ee == p->ee &&
+	       ch->f0 == p->f0 && ch->ff == p->ff && ch->Ws == Ws &&
+	       ch->lanes == lanes;
 }
 
 /* Region geometry, use counts and the real spans of a pass. */
@@ -1670,33 +1694,54 @@ static int exec_pass(struct job *j, const struct pass *p)
 		rows_chunk = p->ee;
 
 	/*
-	 * A pass that fits one accumulator block joins the chain in flight if
-	 * it continues it (same outputs, no INIT), or starts a new one.
+	 * A pass that fits one accumulator block joins the chain in flight
+	 * over its outputs unless it starts afresh (INIT), or starts a chain.
 	 */
-	struct chain *ch = &md->chain;
 	unsigned chain_lanes = (p->ee * pg.Ws + 7) & ~7u;
 	bool deferrable = rows_chunk == p->ee && p->mm <= FILTER_CHUNK &&
 			  (size_t)p->nn * mpad_max * chain_lanes <= CHAIN_BUDGET;
-	bool joins = deferrable && ch->active && !init &&
-		     ch->psum.addr == p->psum.addr &&
-		     !memcmp(ch->psum.origin, p->psum.origin, sizeof(ch->psum.origin)) &&
-		     !memcmp(ch->psum.extent, p->psum.extent, sizeof(ch->psum.extent)) &&
-		     !memcmp(ch->psum.stride, p->psum.stride, sizeof(ch->psum.stride)) &&
-		     ch->n0 == p->n0 && ch->nn == p->nn && ch->m0 == p->m0 &&
-		     ch->mm == p->mm && ch->e0 == p->e0 && ch->ee == p->ee &&
-		     ch->f0 == p->f0 && ch->ff == p->ff && ch->Ws == pg.Ws &&
-		     ch->lanes == chain_lanes;
+	struct chain *ch = NULL;
+	bool joins = false;
 
 	/* Psums that this pass reads as ifmaps must be in the GLB first. */
 	chain_flush_overlap(j, p->ifmap.addr, tile_end(&p->ifmap));
-	joins = joins && ch->active;
-	if (!joins)
-		chain_flush(j, false);
+	for (int i = 0; i < CHAINS; i++) {
+		if (chain_matches(&md->chains[i], p, pg.Ws, chain_lanes)) {
+			ch = &md->chains[i];
+			break;
+		}
+	}
+	if (ch && (init || !deferrable)) {
+		chain_flush_one(j, ch, false);
+		ch = NULL;
+	}
+	joins = ch != NULL;
+	/* Other chains over any of these psums go to the GLB now. */
+	for (int i = 0; i < CHAINS; i++) {
+		struct chain *o = &md->chains[i];
+
+		if (o != ch && o->active && o->lo < tile_end(&p->psum) &&
+		    p->psum.addr < o->hi && !(o->psum.addr == p->psum.addr &&
+		    (o->m0 + o->mm <= p->m0 || p->m0 + p->mm <= o->m0 ||
+		     o->n0 + o->nn <= p->n0 || p->n0 + p->nn <= o->n0 ||
+		     o->e0 + o->ee <= p->e0 || p->e0 + p->ee <= o->e0 ||
+		     o->f0 + o->ff <= p->f0 || p->f0 + p->ff <= o->f0)))
+			chain_flush_one(j, o, false);
+	}
 	if (deferrable && !joins) {
-		if (!RESERVE(j, chain_sums, (size_t)p->nn * mpad_max * chain_lanes) ||
-		    !RESERVE(j, chain_bias, p->mm))
+		for (int i = 0; i < CHAINS; i++) {
+			struct chain *o = &md->chains[i];
+
+			if (!ch || !o->active || (ch->active && o->used < ch->used))
+				ch = o;
+			if (!o->active)
+				break;
+		}
+		chain_flush_one(j, ch, false);
+		if (!reserve((void **)&ch->sums, &ch->sums_cap,
+			     (size_t)p->nn * mpad_max * chain_lanes, sizeof(int32_t)) ||
+		    !reserve((void **)&ch->bias, &ch->bias_cap, p->mm, sizeof(int32_t)))
 			return out_of_memory(j);
-		memset(ch, 0, sizeof(*ch));
 		ch->active = true;
 		ch->init = init;
 		ch->psum = p->psum;
@@ -1713,8 +1758,10 @@ static int exec_pass(struct job *j, const struct pass *p)
 		ch->mpad = mpad_max;
 		ch->lo = p->psum.addr;
 		ch->hi = tile_end(&p->psum);
-		memcpy(md->chain_bias, bias, p->mm * sizeof(*bias));
+		memcpy(ch->bias, bias, p->mm * sizeof(*bias));
 	}
+	if (ch)
+		ch->used = ++md->chain_clock;
 
 	for (unsigned n = p->n0; n < p->n0 + p->nn; n++) {
 		if (cancelled(j))
@@ -1747,7 +1794,7 @@ static int exec_pass(struct job *j, const struct pass *p)
 				unsigned mcount = p->mm - ma < mchunk ? p->mm - ma : mchunk;
 				unsigned mpad = (mcount + 3) & ~3u;
 				int32_t *sum = deferrable ?
-					md->chain_sums + (size_t)(n - p->n0) * mpad_max * lanes :
+					ch->sums + (size_t)(n - p->n0) * mpad_max * lanes :
 					md->acc;
 				/* Later channel chunks, and chained passes, add on. */
 				bool accumulate = joins;
@@ -1815,7 +1862,7 @@ static int exec_pass(struct job *j, const struct pass *p)
 	}
 	/* The last pass of a chain requantizes: the outputs are final. */
 	if (deferrable && final)
-		chain_flush(j, true);
+		chain_flush_one(j, ch, true);
 	plane_cache_invalidate(md, p->psum.addr, tile_end(&p->psum));
 	count_pass(j, p, &pg, gated * p->mm, !reuse);
 	return 0;
@@ -1952,7 +1999,8 @@ enum rowstat_status rs_model_run(struct rs_model *model, uint64_t stream_va,
 		goto out;
 	/* Cached planes describe another job's GLB layout. */
 	plane_cache_invalidate(model, 0, UINT64_MAX);
-	model->chain.active = false;
+	for (int i = 0; i < CHAINS; i++)
+		model->chains[i].active = false;
 	if (sweep(&j, true))
 		goto out;
 out:
@@ -2128,8 +2176,10 @@ void rs_model_destroy(struct rs_model *m)
 	free(m->tap_offset);
 	free(m->filters);
 	free(m->region);
-	free(m->chain_sums);
-	free(m->chain_bias);
+	for (int i = 0; i < CHAINS; i++) {
+		free(m->chains[i].sums);
+		free(m->chains[i].bias);
+	}
 	for (int i = 0; i < PLANE_CACHE_ENTRIES; i++)
 		free(m->plane_cache[i].planes);
 	free(m->bias);

@@ -63,42 +63,22 @@ static int field_range(char *err, size_t errlen, const char *name, unsigned v,
 	return 0;
 }
 
+/* The device's own rules (rs_layer_shape_check), without its capabilities. */
 int rs_conv_check(const struct rs_conv *cv, char *err, size_t errlen)
 {
-	static const char *const prec_names[] = {
-		"ifmap_prec", "filter_prec", "ofmap_prec"
+	struct rs_layer_shape ls = {
+		.prec = { cv->ifmap_prec, cv->filter_prec, cv->ofmap_prec },
+		.batch = cv->batch, .in_channels = cv->in_channels,
+		.in_height = cv->in_height, .in_width = cv->in_width,
+		.out_channels = cv->out_channels, .kernel_h = cv->kernel_h,
+		.kernel_w = cv->kernel_w, .groups = cv->groups,
+		.stride_h = cv->stride_h, .stride_w = cv->stride_w,
+		.pad_top = cv->pad_top, .pad_bottom = cv->pad_bottom,
+		.pad_left = cv->pad_left, .pad_right = cv->pad_right,
+		.requant_shift = cv->requant_shift,
 	};
-	unsigned precs[] = { cv->ifmap_prec, cv->filter_prec, cv->ofmap_prec };
 
-	for (int i = 0; i < 3; i++)
-		if (precs[i] != ROWSTAT_PREC_Q16 && precs[i] != ROWSTAT_PREC_INT8)
-			return einval(err, errlen, "%s %u is not a precision",
-				      prec_names[i], precs[i]);
-	if (field_range(err, errlen, "batch", cv->batch, 1, ROWSTAT_MAX_BATCH) ||
-	    field_range(err, errlen, "in_channels", cv->in_channels, 1, ROWSTAT_MAX_CHANNELS) ||
-	    field_range(err, errlen, "in_height", cv->in_height, 1, ROWSTAT_MAX_SPATIAL) ||
-	    field_range(err, errlen, "in_width", cv->in_width, 1, ROWSTAT_MAX_SPATIAL) ||
-	    field_range(err, errlen, "out_channels", cv->out_channels, 1, ROWSTAT_MAX_CHANNELS) ||
-	    field_range(err, errlen, "kernel_h", cv->kernel_h, 1, ROWSTAT_MAX_KERNEL) ||
-	    field_range(err, errlen, "kernel_w", cv->kernel_w, 1, ROWSTAT_MAX_KERNEL) ||
-	    field_range(err, errlen, "groups", cv->groups, 1, cv->in_channels) ||
-	    field_range(err, errlen, "stride_h", cv->stride_h, 1, ROWSTAT_MAX_STRIDE) ||
-	    field_range(err, errlen, "stride_w", cv->stride_w, 1, ROWSTAT_MAX_STRIDE) ||
-	    field_range(err, errlen, "pad_top", cv->pad_top, 0, cv->kernel_h - 1) ||
-	    field_range(err, errlen, "pad_bottom", cv->pad_bottom, 0, cv->kernel_h - 1) ||
-	    field_range(err, errlen, "pad_left", cv->pad_left, 0, cv->kernel_w - 1) ||
-	    field_range(err, errlen, "pad_right", cv->pad_right, 0, cv->kernel_w - 1) ||
-	    field_range(err, errlen, "requant_shift", cv->requant_shift, 0,
-			ROWSTAT_MAX_REQUANT_SHIFT))
-		return -EINVAL;
-	if (cv->in_channels % cv->groups || cv->out_channels % cv->groups)
-		return einval(err, errlen,
-			      "groups %u does not divide in_channels %u and out_channels %u",
-			      cv->groups, cv->in_channels, cv->out_channels);
-	if (!rs_conv_out_height(cv) || !rs_conv_out_width(cv))
-		return einval(err, errlen, "kernel %ux%u larger than the padded input",
-			      cv->kernel_h, cv->kernel_w);
-	return 0;
+	return rs_layer_shape_check(NULL, &ls, "", err, errlen) ? -EINVAL : 0;
 }
 
 void conv_shape_get(const struct rs_conv *cv, struct conv_shape *sh)

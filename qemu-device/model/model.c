@@ -437,12 +437,76 @@ static void decode_tile(const struct rowstat_glb_tile *in, unsigned elem,
 
 /* ---- LAYER ------------------------------------------------------------------- */
 
-static int check_range(struct job *j, enum rowstat_status code,
-		       const char *field, unsigned v, unsigned lo, unsigned hi)
+__attribute__((format(printf, 3, 4)))
+static enum rowstat_status shape_fail(enum rowstat_status code, char *why,
+				      const char *fmt, ...)
 {
-	if (v < lo || v > hi)
-		return fail(j, code, "LAYER.%s %u outside %u..%u", field, v, lo, hi);
-	return 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, RS_DETAIL_MAX, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+enum rowstat_status rs_layer_shape_check(const struct rs_hw_params *hw,
+					 const struct rs_layer_shape *ls,
+					 const char *prefix, char *why, size_t len)
+{
+	static const char *const prec_names[3] = {
+		"ifmap_prec", "filter_prec", "ofmap_prec"
+	};
+	const struct {
+		const char *name;
+		unsigned v, lo, hi;
+	} ranges[] = {
+		{ "batch", ls->batch, 1, ROWSTAT_MAX_BATCH },
+		{ "in_channels", ls->in_channels, 1, ROWSTAT_MAX_CHANNELS },
+		{ "in_height", ls->in_height, 1, ROWSTAT_MAX_SPATIAL },
+		{ "in_width", ls->in_width, 1, ROWSTAT_MAX_SPATIAL },
+		{ "out_channels", ls->out_channels, 1, ROWSTAT_MAX_CHANNELS },
+		{ "kernel_h", ls->kernel_h, 1, ROWSTAT_MAX_KERNEL },
+		{ "kernel_w", ls->kernel_w, 1, ROWSTAT_MAX_KERNEL },
+		{ "groups", ls->groups, 1, ls->in_channels },
+		{ "stride_h", ls->stride_h, 1, ROWSTAT_MAX_STRIDE },
+		{ "stride_w", ls->stride_w, 1, ROWSTAT_MAX_STRIDE },
+		/* A pad as large as the kernel would give outputs of padding only. */
+		{ "pad_top", ls->pad_top, 0, ls->kernel_h - 1 },
+		{ "pad_bottom", ls->pad_bottom, 0, ls->kernel_h - 1 },
+		{ "pad_left", ls->pad_left, 0, ls->kernel_w - 1 },
+		{ "pad_right", ls->pad_right, 0, ls->kernel_w - 1 },
+	};
+	char buf[RS_DETAIL_MAX];
+	enum rowstat_status st = ROWSTAT_OK;
+
+	for (int i = 0; i < 3 && !st; i++)
+		if ((ls->prec[i] != ROWSTAT_PREC_Q16 && ls->prec[i] != ROWSTAT_PREC_INT8) ||
+		    (hw && !(hw->precisions & ROWSTAT_PREC_BIT(ls->prec[i]))))
+			st = shape_fail(ROWSTAT_ERR_LAYER_PREC, buf, "%s%s %u not supported",
+					prefix, prec_names[i], ls->prec[i]);
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]) && !st; i++)
+		/* kernel - 1 wraps for a zero kernel; the kernel check came first. */
+		if (ranges[i].v < ranges[i].lo || ranges[i].v > ranges[i].hi)
+			st = shape_fail(ROWSTAT_ERR_LAYER_SHAPE, buf, "%s%s %u outside %u..%u",
+					prefix, ranges[i].name, ranges[i].v, ranges[i].lo,
+					ranges[i].hi);
+	if (!st && (ls->in_channels % ls->groups || ls->out_channels % ls->groups))
+		st = shape_fail(ROWSTAT_ERR_LAYER_SHAPE, buf,
+				"%sgroups %u does not divide in_channels %u and out_channels %u",
+				prefix, ls->groups, ls->in_channels, ls->out_channels);
+	if (!st && (ls->in_height + ls->pad_top + ls->pad_bottom < ls->kernel_h ||
+		    ls->in_width + ls->pad_left + ls->pad_right < ls->kernel_w))
+		st = shape_fail(ROWSTAT_ERR_LAYER_SHAPE, buf,
+				"%skernel %ux%u larger than the padded input %ux%u", prefix,
+				ls->kernel_h, ls->kernel_w,
+				ls->in_height + ls->pad_top + ls->pad_bottom,
+				ls->in_width + ls->pad_left + ls->pad_right);
+	if (!st && ls->requant_shift > ROWSTAT_MAX_REQUANT_SHIFT)
+		st = shape_fail(ROWSTAT_ERR_LAYER_QUANT, buf, "%srequant_shift %u above %u",
+				prefix, ls->requant_shift, ROWSTAT_MAX_REQUANT_SHIFT);
+	if (st && why && len)
+		snprintf(why, len, "%s", buf);
+	return st;
 }
 
 static int do_layer(struct job *j, const uint8_t *raw)
@@ -450,10 +514,6 @@ static int do_layer(struct job *j, const uint8_t *raw)
 	struct rowstat_cmd_layer cmd;
 	struct layer *L = &j->L;
 	const struct rs_hw_params *hw = &j->model->hw;
-	unsigned precs[3];
-	static const char *const prec_field[3] = {
-		"ifmap_prec", "filter_prec", "ofmap_prec"
-	};
 
 	memcpy(&cmd, raw, sizeof(cmd));
 	if (cmd.reserved0 || cmd.reserved1[0] || cmd.reserved1[1])
@@ -461,69 +521,51 @@ static int do_layer(struct job *j, const uint8_t *raw)
 	if (cmd.flags & ~ROWSTAT_LAYER_FLAGS)
 		return fail(j, ROWSTAT_ERR_RESERVED, "LAYER.flags unknown bits 0x%x",
 			    cmd.flags & ~ROWSTAT_LAYER_FLAGS);
-	precs[0] = cmd.ifmap_prec;
-	precs[1] = cmd.filter_prec;
-	precs[2] = cmd.ofmap_prec;
-	for (int i = 0; i < 3; i++) {
-		if ((precs[i] != ROWSTAT_PREC_Q16 && precs[i] != ROWSTAT_PREC_INT8) ||
-		    !(hw->precisions & ROWSTAT_PREC_BIT(precs[i])))
-			return fail(j, ROWSTAT_ERR_LAYER_PREC,
-				    "LAYER.%s %u not supported", prec_field[i],
-				    precs[i]);
-	}
+	struct rs_layer_shape ls = {
+		.prec = { cmd.ifmap_prec, cmd.filter_prec, cmd.ofmap_prec },
+		.batch = LE16(cmd.batch), .in_channels = LE16(cmd.in_channels),
+		.in_height = LE16(cmd.in_height), .in_width = LE16(cmd.in_width),
+		.out_channels = LE16(cmd.out_channels), .kernel_h = LE16(cmd.kernel_h),
+		.kernel_w = LE16(cmd.kernel_w), .groups = LE16(cmd.groups),
+		.stride_h = cmd.stride_h, .stride_w = cmd.stride_w,
+		.pad_top = cmd.pad_top, .pad_bottom = cmd.pad_bottom,
+		.pad_left = cmd.pad_left, .pad_right = cmd.pad_right,
+		.requant_shift = cmd.requant_shift,
+	};
+	char why[RS_DETAIL_MAX];
+	enum rowstat_status st = rs_layer_shape_check(hw, &ls, "LAYER.", why, sizeof(why));
+
+	if (st)
+		return fail(j, st, "%s", why);
 	memset(L, 0, sizeof(*L));
-	L->ifmap_prec = precs[0];
-	L->filter_prec = precs[1];
-	L->ofmap_prec = precs[2];
-	L->ibytes = prec_bytes(precs[0]);
-	L->wbytes = prec_bytes(precs[1]);
-	L->obytes = prec_bytes(precs[2]);
+	L->ifmap_prec = ls.prec[0];
+	L->filter_prec = ls.prec[1];
+	L->ofmap_prec = ls.prec[2];
+	L->ibytes = prec_bytes(ls.prec[0]);
+	L->wbytes = prec_bytes(ls.prec[1]);
+	L->obytes = prec_bytes(ls.prec[2]);
 	L->relu = cmd.flags & ROWSTAT_LAYER_RELU;
 	L->bias = cmd.flags & ROWSTAT_LAYER_BIAS;
-	L->N = LE16(cmd.batch);
-	L->C = LE16(cmd.in_channels);
-	L->H = LE16(cmd.in_height);
-	L->W = LE16(cmd.in_width);
-	L->M = LE16(cmd.out_channels);
-	L->R = LE16(cmd.kernel_h);
-	L->S = LE16(cmd.kernel_w);
-	L->G = LE16(cmd.groups);
+	L->N = ls.batch;
+	L->C = ls.in_channels;
+	L->H = ls.in_height;
+	L->W = ls.in_width;
+	L->M = ls.out_channels;
+	L->R = ls.kernel_h;
+	L->S = ls.kernel_w;
+	L->G = ls.groups;
 	L->E = LE16(cmd.out_height);
 	L->F = LE16(cmd.out_width);
-	L->Uh = cmd.stride_h;
-	L->Uw = cmd.stride_w;
-	L->pt = cmd.pad_top;
-	L->pb = cmd.pad_bottom;
-	L->pl = cmd.pad_left;
-	L->pr = cmd.pad_right;
-	L->shift = cmd.requant_shift;
+	L->Uh = ls.stride_h;
+	L->Uw = ls.stride_w;
+	L->pt = ls.pad_top;
+	L->pb = ls.pad_bottom;
+	L->pl = ls.pad_left;
+	L->pr = ls.pad_right;
+	L->shift = ls.requant_shift;
 	L->mult = (int32_t)LE32(cmd.requant_mult);
 	L->filter_va = LE64(cmd.filter_va);
 	L->bias_va = LE64(cmd.bias_va);
-
-	if (check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "batch", L->N, 1, ROWSTAT_MAX_BATCH) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "in_channels", L->C, 1, ROWSTAT_MAX_CHANNELS) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "in_height", L->H, 1, ROWSTAT_MAX_SPATIAL) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "in_width", L->W, 1, ROWSTAT_MAX_SPATIAL) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "out_channels", L->M, 1, ROWSTAT_MAX_CHANNELS) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "kernel_h", L->R, 1, ROWSTAT_MAX_KERNEL) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "kernel_w", L->S, 1, ROWSTAT_MAX_KERNEL) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "groups", L->G, 1, L->C) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "stride_h", L->Uh, 1, ROWSTAT_MAX_STRIDE) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "stride_w", L->Uw, 1, ROWSTAT_MAX_STRIDE) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "pad_top", L->pt, 0, L->R - 1) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "pad_bottom", L->pb, 0, L->R - 1) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "pad_left", L->pl, 0, L->S - 1) ||
-	    check_range(j, ROWSTAT_ERR_LAYER_SHAPE, "pad_right", L->pr, 0, L->S - 1))
-		return -1;
-	if (L->C % L->G || L->M % L->G)
-		return fail(j, ROWSTAT_ERR_LAYER_SHAPE,
-			    "LAYER.groups %u does not divide in_channels %u and out_channels %u",
-			    L->G, L->C, L->M);
-	if (L->H + L->pt + L->pb < L->R || L->W + L->pl + L->pr < L->S)
-		return fail(j, ROWSTAT_ERR_LAYER_SHAPE,
-			    "LAYER kernel %ux%u larger than the padded input %ux%u",
-			    L->R, L->S, L->H + L->pt + L->pb, L->W + L->pl + L->pr);
 	if (L->E != (L->H + L->pt + L->pb - L->R) / L->Uh + 1)
 		return fail(j, ROWSTAT_ERR_LAYER_SHAPE,
 			    "LAYER.out_height %u, the shape gives %u", L->E,
@@ -532,10 +574,6 @@ static int do_layer(struct job *j, const uint8_t *raw)
 		return fail(j, ROWSTAT_ERR_LAYER_SHAPE,
 			    "LAYER.out_width %u, the shape gives %u", L->F,
 			    (L->W + L->pl + L->pr - L->S) / L->Uw + 1);
-	if (L->shift > ROWSTAT_MAX_REQUANT_SHIFT)
-		return fail(j, ROWSTAT_ERR_LAYER_QUANT,
-			    "LAYER.requant_shift %u above %u", L->shift,
-			    ROWSTAT_MAX_REQUANT_SHIFT);
 	if (L->filter_va % L->wbytes)
 		return fail(j, ROWSTAT_ERR_LAYER_SHAPE,
 			    "LAYER.filter_va 0x%" PRIx64 " not %u-byte aligned",

@@ -124,6 +124,25 @@ unsigned rs_array_slots(const struct rs_hw_params *hw, unsigned set_rows,
 bool rs_array_fits(const struct rs_hw_params *hw, unsigned set_rows,
 		   unsigned set_cols, unsigned filter_sets, unsigned channel_sets);
 
+/* The shape of a layer as the LAYER command carries it. */
+struct rs_layer_shape {
+	unsigned prec[3];	/* ifmap, filter, ofmap: ROWSTAT_PREC_* */
+	unsigned batch, in_channels, in_height, in_width;
+	unsigned out_channels, kernel_h, kernel_w, groups;
+	unsigned stride_h, stride_w, pad_top, pad_bottom, pad_left, pad_right;
+	unsigned requant_shift;
+};
+
+/*
+ * The device's legality rules for a layer (docs/hardware.md, "LAYER"), used
+ * by the device and by the compiler.  hw may be NULL to skip the precision
+ * capability check.  Returns ROWSTAT_OK, or LAYER_SHAPE, LAYER_PREC or
+ * LAYER_QUANT with a message in why naming the field after `prefix`.
+ */
+enum rowstat_status rs_layer_shape_check(const struct rs_hw_params *hw,
+					 const struct rs_layer_shape *ls,
+					 const char *prefix, char *why, size_t len);
+
 /* The GLB, for tests that look inside. */
 const uint8_t *rs_model_glb(const struct rs_model *model);
 

@@ -1199,16 +1199,25 @@ struct pass_geom {
 	unsigned rlo, rhi, clo, chi;
 };
 
-/* Copies one GLB row span into a dense int16 row; rows are short, so inline. */
+/*
+ * Copies one GLB row span into a dense int16 row.  Rows are short: fixed-size
+ * copies compile to vector moves where a variable memcpy is a library call.
+ */
 static void load_row(const uint8_t *src, unsigned elem, unsigned count,
 		     int16_t *dst)
 {
+	unsigned i = 0;
+
 	if (elem == 2) {
-		for (unsigned i = 0; i < count; i++)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		for (; i + 8 <= count; i += 8)
+			memcpy(dst + i, src + 2 * i, 16);
+#endif
+		for (; i < count; i++)
 			dst[i] = (int16_t)rs_get_le16(src + 2 * i);
 		return;
 	}
-	for (unsigned i = 0; i < count; i++)
+	for (; i < count; i++)
 		dst[i] = (int16_t)(int8_t)src[i];
 }
 

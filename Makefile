@@ -5,13 +5,7 @@
 #   make bench      the AlexNet benchmark (not a test)
 #   make deps       install the Debian packages the build needs (root)
 #
-# The kernel module builds with `make -C $KDIR M=$PWD` through Kbuild.
-
-# Kbuild includes this file too when invoked by the kernel's make; only the
-# userspace part below applies outside it.
-ifneq ($(KERNELRELEASE),)
-include $(src)/Kbuild
-else
+# The kernel module builds with `make -C $KDIR M=$PWD`, which reads Kbuild.
 
 BUILD ?= build
 CC ?= cc
@@ -94,5 +88,3 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
-
-endif

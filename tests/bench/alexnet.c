@@ -248,7 +248,7 @@ static void print_mappings(const struct layer_row *rows)
 int main(int argc, char **argv)
 {
 	const char *tsv = "tests/bench/data/eyeriss-alexnet-jssc2017.tsv";
-	unsigned batch = ALEXNET_BATCH, repeat = 3, glb_kb = 0;
+	unsigned batch = ALEXNET_BATCH, repeat = 5, glb_kb = 0;
 	bool verify = false;
 	struct paper_row paper[8];
 	struct rs_hw_params hw;

@@ -17,7 +17,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 MODEL_SRCS := $(wildcard qemu-device/model/*.c)
 ACCEL_SRCS := $(wildcard libaccel/src/*.c)
-SUPPORT_SRCS := $(wildcard tests/support/*.c)
+SUPPORT_SRCS := $(wildcard tests/support/*.c) firmware/fwconf.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
@@ -53,18 +53,29 @@ $(eval $(call flavour,plain,$(OPT)))
 $(eval $(call flavour,san,-O1 $(SAN),$(SAN)))
 
 BENCH_BIN := $(BUILD)/plain/bench/alexnet
+FW_TOOL := $(BUILD)/plain/firmware/rsfw
+FW_IMAGE := $(BUILD)/firmware/rowstat.fw
+
+$(FW_TOOL): $(plain_DIR)/firmware/rsfw.o $(plain_DIR)/firmware/fwconf.o \
+		$(plain_DIR)/libmodel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(plain_CFLAGS) $^ -o $@
+
+$(FW_IMAGE): firmware/rowstat-fw.conf $(FW_TOOL)
+	@mkdir -p $(dir $@)
+	$(FW_TOOL) build $< $@
 
 $(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) \
 		$(plain_DIR)/libaccel.a $(plain_DIR)/libmodel.a
 	@mkdir -p $(dir $@)
 	$(CC) $(plain_CFLAGS) $^ -o $@ -lm
 
-.PHONY: all check check-plain check-san bench deps clean
+.PHONY: all check check-plain check-san bench deps clean firmware
 .DEFAULT_GOAL := all
 # Objects are built through pattern rules; keep them between runs.
 .SECONDARY:
 
-all: $(plain_UNIT_BINS) $(BENCH_BIN)
+all: $(plain_UNIT_BINS) $(BENCH_BIN) $(FW_IMAGE)
 
 # Each suite prints Check's summary; a failure stops the run.
 check-plain: $(plain_UNIT_BINS)
@@ -79,6 +90,8 @@ check-san: $(san_UNIT_BINS)
 check:
 	$(MAKE) --no-print-directory check-plain
 	$(MAKE) --no-print-directory check-san
+
+firmware: $(FW_IMAGE)
 
 bench: $(BENCH_BIN)
 	$(BENCH_BIN)

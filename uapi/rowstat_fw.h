@@ -50,10 +50,12 @@ struct rowstat_fw_section {
 	__le32 reserved;
 };
 
+#define ROWSTAT_FW_OPCODES		8
+
 /* COMMANDS: a bitmap of accepted opcodes and decode cost per command. */
 struct rowstat_fw_commands {
 	__le32 opcode_mask;		/* bit n: opcode n accepted */
-	__le32 decode_cycles[8];	/* indexed by opcode */
+	__le32 decode_cycles[ROWSTAT_FW_OPCODES];	/* indexed by opcode */
 	__le32 reserved;
 };
 

@@ -83,6 +83,7 @@ struct range_set {
 
 struct timeline {
 	uint64_t sync, link_free, dma_end, array_end;
+	uint64_t decoded;	/* the command processor has decoded up to here */
 };
 
 struct rs_model {
@@ -948,7 +949,7 @@ static int exec_dma(struct job *j, const struct dma *d)
 			}
 		}
 	}
-	start = rs_max64(j->tl.sync, j->tl.link_free);
+	start = rs_max64(rs_max64(j->tl.sync, j->tl.link_free), j->tl.decoded);
 	j->tl.link_free = j->tl.dma_end = start + transfer_cycles(j, moved);
 	return 0;
 }
@@ -1450,7 +1451,7 @@ static void count_pass(struct job *j, const struct pass *p,
 	c->pe_active_cycles += active * mac_cycles;
 	c->array_cycles += compute;
 
-	start = rs_max64(j->tl.sync, j->tl.array_end);
+	start = rs_max64(rs_max64(j->tl.sync, j->tl.array_end), j->tl.decoded);
 	fl_start = rs_max64(start, j->tl.link_free);
 	j->tl.link_free = fl_start + transfer_cycles(j, filter_bytes);
 	j->tl.array_end = j->tl.link_free + compute;
@@ -1928,6 +1929,9 @@ static int step(struct job *j, bool *done)
 	bytes = 4u * rs_get_le16(raw + 2);
 	if (opcode >= sizeof(cmd_info) / sizeof(cmd_info[0]) || !cmd_info[opcode].bytes)
 		return fail(j, ROWSTAT_ERR_OPCODE, "unknown opcode %u", opcode);
+	if (!(j->model->hw.opcode_mask & (1u << opcode)))
+		return fail(j, ROWSTAT_ERR_OPCODE, "opcode %u (%s) not enabled by the firmware",
+			    opcode, cmd_info[opcode].name);
 	if (raw[1])
 		return fail(j, ROWSTAT_ERR_RESERVED, "%s header reserved byte nonzero",
 			    cmd_info[opcode].name);
@@ -1941,6 +1945,9 @@ static int step(struct job *j, bool *done)
 			    cmd_info[opcode].name, bytes);
 	if (j->exec && cancelled(j))
 		return fail(j, ROWSTAT_ERR_CANCELLED, "job cancelled");
+	/* Commands are decoded in order; none starts before its decode ends. */
+	if (j->exec)
+		j->tl.decoded += j->model->hw.decode_cycles[opcode];
 	/* A new layer, a new array configuration or the end make psums final. */
 	if (j->exec && (opcode == ROWSTAT_OP_LAYER || opcode == ROWSTAT_OP_MAPPING ||
 			opcode == ROWSTAT_OP_END))
@@ -1958,7 +1965,7 @@ static int step(struct job *j, bool *done)
 		}
 		phase_reset(j);
 		j->tl.sync = rs_max64(rs_max64(j->tl.dma_end, j->tl.array_end),
-				      j->tl.link_free);
+				      rs_max64(j->tl.link_free, j->tl.decoded));
 		break;
 	case ROWSTAT_OP_LAYER:
 		if (do_layer(j, raw))
@@ -2055,7 +2062,7 @@ out:
 	if (j.exec)
 		chain_flush(&j, false);
 	res->counts.cycles = rs_max64(rs_max64(j.tl.dma_end, j.tl.array_end),
-				      j.tl.link_free);
+				      rs_max64(j.tl.link_free, j.tl.decoded));
 	rs_counters_energy(&res->counts, model->hw.energy);
 	free(stream);
 	free(j.dma_rd.v);
@@ -2161,6 +2168,7 @@ void rs_hw_params_default(struct rs_hw_params *hw)
 	hw->energy[ROWSTAT_LEVEL_NOC] = ROWSTAT_DEFAULT_ENERGY_NOC;
 	hw->energy[ROWSTAT_LEVEL_GLB] = ROWSTAT_DEFAULT_ENERGY_GLB;
 	hw->energy[ROWSTAT_LEVEL_DRAM] = ROWSTAT_DEFAULT_ENERGY_DRAM;
+	hw->opcode_mask = ~0u;
 }
 
 int rs_hw_params_check(const struct rs_hw_params *hw, const char **why)

@@ -14,6 +14,7 @@
 
 #include "../../uapi/rowstat_regs.h"
 #include "../../uapi/rowstat_cmd.h"
+#include "../../uapi/rowstat_fw.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +33,13 @@ struct rs_hw_params {
 	uint32_t dram_bw;	/* bytes per 1000 cycles */
 	uint32_t glb_bw;	/* values per cycle */
 	uint32_t energy[ROWSTAT_LEVEL_COUNT];	/* per access, fixed point */
+	/*
+	 * What the firmware's COMMANDS section gives the command processor:
+	 * the opcodes it accepts (bit n: opcode n) and the cycles it spends
+	 * decoding each.  rs_hw_params_default accepts every opcode for free.
+	 */
+	uint32_t opcode_mask;
+	uint32_t decode_cycles[ROWSTAT_FW_OPCODES];
 };
 
 /* Eyeriss v1 defaults (uapi/rowstat_regs.h). */
@@ -165,6 +173,38 @@ int rs_model_select_kernel(const char *name);
 const char *rs_status_name(enum rowstat_status status);
 const char *rs_dtype_name(enum rowstat_dtype dtype);
 const char *rs_level_name(enum rowstat_level level);
+
+/* ---- firmware images (uapi/rowstat_fw.h, docs/hardware.md section 9) ---- */
+
+/* What a firmware image carries, host-endian. */
+struct rs_firmware {
+	uint32_t version;			/* ROWSTAT_VERSION(major, minor) */
+	uint32_t abi_minor;
+	uint32_t opcode_mask;
+	uint32_t decode_cycles[ROWSTAT_FW_OPCODES];
+	uint32_t dram_bw, glb_bw, heartbeat_us;
+	uint32_t energy[ROWSTAT_LEVEL_COUNT];
+	uint32_t arbiter_policy, arbiter_quantum;
+};
+
+/* CRC-32 as zlib computes it; chain calls by passing the previous result. */
+uint32_t rs_crc32(uint32_t crc, const uint8_t *data, size_t len);
+
+/*
+ * The device's boot-time checks, in the specified order; fills *fw on
+ * ROWSTAT_FW_OK.  device_abi is the FW_ABI register value.
+ */
+enum rowstat_fw_error rs_fw_parse(const uint8_t *img, size_t len,
+				  uint32_t device_abi, struct rs_firmware *fw,
+				  const char **why);
+
+/* Writes an image of *fw (ABI major ROWSTAT_FW_ABI_MAJOR); returns its size, or 0 if cap is too small. */
+size_t rs_fw_build(const struct rs_firmware *fw, uint8_t *out, size_t cap);
+
+/* What a running firmware changes in the device's parameters. */
+void rs_fw_apply(const struct rs_firmware *fw, struct rs_hw_params *hw);
+
+const char *rs_fw_error_name(enum rowstat_fw_error err);
 
 /* ---- RLC codec (uapi/rowstat_cmd.h, "RLC") ---- */
 

@@ -39,7 +39,7 @@ struct sc {
 	struct sc_map mp;
 	struct rs_counters *c;
 	/* timeline */
-	uint64_t sync, link, dma_end, array_end;
+	uint64_t sync, link, dma_end, array_end, decoded;
 	/* filters the spads hold */
 	bool held;
 	unsigned held_key[9];
@@ -316,7 +316,7 @@ static int sc_dma(struct sc *s, const uint8_t *cmd)
 			}
 	free(buf);
 	free(vals);
-	uint64_t start = max64(s->sync, s->link);
+	uint64_t start = max64(max64(s->sync, s->link), s->decoded);
 
 	s->link = s->dma_end = start + kcycles(s, moved);
 	return 0;
@@ -557,7 +557,8 @@ static int sc_pass(struct sc *s, const uint8_t *cmd)
 	uint64_t glb_cycles = (glb + s->hw->glb_bw - 1) / s->hw->glb_bw;
 	uint64_t compute = max64(max_pe_macs, glb_cycles) + (uint64_t)rr * csets + ss;
 	uint64_t active = (uint64_t)fsets * csets * rr * ee;
-	uint64_t start = max64(s->sync, s->array_end), fl = max64(start, s->link);
+	uint64_t start = max64(max64(s->sync, s->array_end), s->decoded);
+	uint64_t fl = max64(start, s->link);
 
 	c->passes++;
 	c->array_cycles += compute;
@@ -599,6 +600,8 @@ int step_count(const struct rs_hw_params *hw, uint64_t stream_va,
 		const uint8_t *cmd = stream + off;
 		unsigned op = cmd[0], bytes = 4 * rd16(cmd + 2);
 
+		if (op < ROWSTAT_FW_OPCODES)
+			s.decoded += hw->decode_cycles[op];
 		if (op == ROWSTAT_OP_END)
 			break;
 		switch (op) {
@@ -615,14 +618,14 @@ int step_count(const struct rs_hw_params *hw, uint64_t stream_va,
 			ret = sc_pass(&s, cmd);
 			break;
 		case ROWSTAT_OP_BARRIER:
-			s.sync = max64(max64(s.dma_end, s.array_end), s.link);
+			s.sync = max64(max64(s.dma_end, s.array_end), max64(s.link, s.decoded));
 			break;
 		default:
 			ret = sc_fail(&s, "opcode %u", op);
 		}
 		off += bytes;
 	}
-	out->cycles = max64(max64(s.dma_end, s.array_end), s.link);
+	out->cycles = max64(max64(s.dma_end, s.array_end), max64(s.link, s.decoded));
 	rs_counters_energy(out, hw->energy);
 	free(stream);
 	free(s.glb);

@@ -104,6 +104,48 @@ START_TEST(random_layers_count_like_the_step_counter)
 }
 END_TEST
 
+/* Firmware decode costs delay every command, in the model as in the steps. */
+START_TEST(firmware_decode_cycles_join_the_timeline)
+{
+	static const uint32_t decode[ROWSTAT_FW_OPCODES] = { 0, 4, 40, 12, 9, 7, 2, 0 };
+	struct rs_hw_params slow = hw;
+	struct rs_model *fast_model = rs_model_create(&hw), *slow_model;
+	unsigned count = test_quick() ? 10 : 40;
+
+	memcpy(slow.decode_cycles, decode, sizeof(decode));
+	slow_model = rs_model_create(&slow);
+	for (unsigned i = 0; i < count; i++) {
+		struct layer_case lc;
+		struct rng r = { 8100 + i };
+		struct rs_job_result fast, res;
+		struct rs_counters steps;
+		char err[256];
+
+		memset(&lc, 0, sizeof(lc));
+		random_conv(&r, 1, &lc.cv, &lc.in, &lc.out);
+		if (random_mapping(&r, &hw, &lc.cv, &lc.in, &lc.out, &lc.map))
+			continue;
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 0), 0);
+		if (layer_place(&lc, &hw, err, sizeof(err))) {
+			layer_free(&lc);
+			continue;
+		}
+		ck_assert_int_eq(layer_execute(fast_model, &lc, &fast, NULL), ROWSTAT_OK);
+		ck_assert_int_eq(layer_execute(slow_model, &lc, &res, NULL), ROWSTAT_OK);
+		ck_assert_int_eq(step_count(&slow, lc.stream_va, (uint32_t)lc.stream.len,
+					    &lc.mem.ops, &steps, err, sizeof(err)), 0);
+		ck_assert_uint_eq(res.counts.cycles, steps.cycles);
+		ck_assert_uint_gt(res.counts.cycles, fast.counts.cycles);
+		/* Decoding costs time, not accesses. */
+		ck_assert_uint_eq(res.counts.glb_reads[ROWSTAT_DT_PSUM],
+				  fast.counts.glb_reads[ROWSTAT_DT_PSUM]);
+		layer_free(&lc);
+	}
+	rs_model_destroy(fast_model);
+	rs_model_destroy(slow_model);
+}
+END_TEST
+
 /* A filter block held in the spads is not fetched again. */
 START_TEST(retained_filters_are_not_reloaded)
 {
@@ -241,6 +283,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, random_layers_count_like_the_step_counter);
 	tcase_add_test(tc, retained_filters_are_not_reloaded);
+	tcase_add_test(tc, firmware_decode_cycles_join_the_timeline);
 	tcase_add_test(tc, rlc_traffic_and_gating_follow_the_data);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(est, setup, NULL);

@@ -602,6 +602,24 @@ START_TEST(cancellation_and_validation_only)
 }
 END_TEST
 
+/* The firmware's command table decides which opcodes the device accepts. */
+START_TEST(opcodes_the_firmware_does_not_enable)
+{
+	struct rs_hw_params no_pass = hw;
+	struct rs_model *m;
+	struct rs_job_result res;
+
+	no_pass.opcode_mask &= ~(1u << ROWSTAT_OP_PASS);
+	m = rs_model_create(&no_pass);
+	ck_assert_ptr_nonnull(m);
+	rs_model_run(m, lc.stream_va, (uint32_t)base_len, &lc.mem.ops, NULL, &res);
+	ck_assert_int_eq(res.status, ROWSTAT_ERR_OPCODE);
+	ck_assert_uint_eq(res.error_offset, find(base, base_len, ROWSTAT_OP_PASS, 0));
+	ck_assert_str_eq(res.detail, "opcode 5 (PASS) not enabled by the firmware");
+	rs_model_destroy(m);
+}
+END_TEST
+
 START_TEST(every_status_has_a_name)
 {
 	for (int s = 0; s < ROWSTAT_ERR_COUNT; s++)
@@ -635,6 +653,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, fault_offsets_point_at_the_command);
 	tcase_add_test(tc, corrupt_compressed_data_is_refused);
 	tcase_add_test(tc, cancellation_and_validation_only);
+	tcase_add_test(tc, opcodes_the_firmware_does_not_enable);
 	tcase_add_test(tc, every_status_has_a_name);
 	suite_add_tcase(s, tc);
 	return s;

@@ -53,6 +53,15 @@ $(eval $(call flavour,plain,$(OPT)))
 $(eval $(call flavour,san,-O1 $(SAN),$(SAN)))
 
 BENCH_BIN := $(BUILD)/plain/bench/alexnet
+QTEST_SRCS := $(wildcard tests/qtest/test_*.c)
+QTEST_LIB := tests/qtest/qtest_client.c tests/qtest/rowstat_dev.c
+QTEST_BINS := $(QTEST_SRCS:tests/qtest/%.c=$(BUILD)/plain/qtest/%)
+
+$(BUILD)/plain/qtest/%: $(plain_DIR)/tests/qtest/%.o $(QTEST_LIB:%.c=$(plain_DIR)/%.o) \
+		$(plain_SUPPORT_OBJS) $(plain_DIR)/libaccel.a $(plain_DIR)/libmodel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(plain_CFLAGS) $^ -o $@ $(CHECK_LIBS) -lm
+
 FW_TOOL := $(BUILD)/plain/firmware/rsfw
 FW_IMAGE := $(BUILD)/firmware/rowstat.fw
 
@@ -70,12 +79,12 @@ $(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(plain_CFLAGS) $^ -o $@ -lm
 
-.PHONY: all check check-plain check-san bench deps clean firmware
+.PHONY: all check check-plain check-san check-qtest qemu bench deps clean firmware
 .DEFAULT_GOAL := all
 # Objects are built through pattern rules; keep them between runs.
 .SECONDARY:
 
-all: $(plain_UNIT_BINS) $(BENCH_BIN) $(FW_IMAGE)
+all: $(plain_UNIT_BINS) $(BENCH_BIN) $(FW_IMAGE) $(QTEST_BINS)
 
 # Each suite prints Check's summary; a failure stops the run.
 check-plain: $(plain_UNIT_BINS)
@@ -86,10 +95,20 @@ check-san: $(san_UNIT_BINS)
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		RS_TEST_QUICK=1 $$t || exit 1; done
 
-# One flavour after the other, so each suite's output stays together.
+# QEMU 7.2 with the device, built once and cached outside the tree.
+qemu:
+	scripts/build-qemu.sh
+
+# Device tests through qtest: the built QEMU, no guest.
+check-qtest: $(QTEST_BINS)
+	@qemu=$$(scripts/build-qemu.sh | tail -n 1) && \
+	for t in $^; do echo "== $$t"; ROWSTAT_QEMU=$$qemu $$t || exit 1; done
+
+# One group after the other, so each suite's output stays together.
 check:
 	$(MAKE) --no-print-directory check-plain
 	$(MAKE) --no-print-directory check-san
+	$(MAKE) --no-print-directory check-qtest
 
 firmware: $(FW_IMAGE)
 

@@ -153,31 +153,23 @@ int layer_place(struct layer_case *lc, const struct rs_hw_params *hw,
 	return 0;
 }
 
-enum rowstat_status layer_execute(struct rs_model *model, struct layer_case *lc,
-				  struct rs_job_result *res, int32_t *ofmap)
+int layer_decode_ofmap(const struct layer_case *lc, const uint8_t *p, int32_t *ofmap)
 {
 	const struct rs_conv *cv = &lc->cv;
 	unsigned N = cv->batch, M = cv->out_channels;
 	unsigned E = rs_conv_out_height(cv), F = rs_conv_out_width(cv);
 	unsigned ob = cv->ofmap_prec == ROWSTAT_PREC_INT8 ? 1 : 2;
-	enum rowstat_status st;
-	const uint8_t *p;
+	unsigned seg = lc->out.seg_rows;
+	int16_t *vals;
 
-	st = rs_model_run(model, lc->stream_va, (uint32_t)lc->stream.len,
-			  &lc->mem.ops, NULL, res);
-	if (st != ROWSTAT_OK || !ofmap)
-		return st;
-	p = sim_mem_ptr(&lc->mem, lc->out.va);
 	if (!lc->out.rlc) {
 		for (size_t i = 0; i < (size_t)N * M * E * F; i++)
 			ofmap[i] = get_elem(p + i * ob, ob);
-		return st;
+		return 0;
 	}
-	unsigned seg = lc->out.seg_rows;
-	int16_t *vals = malloc((size_t)seg * F * sizeof(*vals));
-
+	vals = malloc((size_t)seg * F * sizeof(*vals));
 	if (!vals)
-		return ROWSTAT_ERR_INTERNAL;
+		return -1;
 	for (unsigned n = 0; n < N; n++)
 		for (unsigned m = 0; m < M; m++)
 			for (unsigned k = 0; k < E; k += seg) {
@@ -188,11 +180,24 @@ enum rowstat_status layer_execute(struct rs_model *model, struct layer_case *lc,
 				if (rs_rlc_decode(p + off, ROWSTAT_RLC_SLOT_BYTES((size_t)seg * F),
 						  vals, (size_t)seg * F, &used, &why)) {
 					free(vals);
-					return ROWSTAT_ERR_RLC;
+					return -1;
 				}
 				for (size_t i = 0; i < (size_t)seg * F; i++)
 					ofmap[(((size_t)n * M + m) * E + k) * F + i] = vals[i];
 			}
 	free(vals);
-	return st;
+	return 0;
+}
+
+enum rowstat_status layer_execute(struct rs_model *model, struct layer_case *lc,
+				  struct rs_job_result *res, int32_t *ofmap)
+{
+	enum rowstat_status st;
+
+	st = rs_model_run(model, lc->stream_va, (uint32_t)lc->stream.len,
+			  &lc->mem.ops, NULL, res);
+	if (st != ROWSTAT_OK || !ofmap)
+		return st;
+	return layer_decode_ofmap(lc, sim_mem_ptr(&lc->mem, lc->out.va), ofmap) ?
+	       ROWSTAT_ERR_RLC : st;
 }

@@ -48,4 +48,8 @@ enum rowstat_status layer_execute(struct rs_model *model, struct layer_case *lc,
 
 uint64_t layer_ofmap_count(const struct rs_conv *cv);
 
+/* Decodes the ofmap (raw or RLC) from the bytes at its VA; 0 or -1. */
+int layer_decode_ofmap(const struct layer_case *lc, const uint8_t *bytes,
+		       int32_t *ofmap);
+
 #endif

@@ -1,0 +1,962 @@
+/*
+ * rowstat: a row-stationary DNN accelerator on PCI (docs/hardware.md).
+ *
+ * Thin QEMU glue around the model core (model/): BAR0 registers, job rings
+ * in guest memory, MSI-X, the device MMU walking the kernel's page tables
+ * through pci_dma_read, firmware boot and the heartbeat.  Jobs run on a
+ * worker thread without the BQL; the BQL is taken only to raise interrupts.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "qemu/thread.h"
+#include "qemu/main-loop.h"
+#include "qemu/timer.h"
+#include "qemu/log.h"
+#include "qemu/bswap.h"
+#include "qapi/error.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "qom/object.h"
+#include "sysemu/dma.h"
+
+#include "model/rs_model.h"
+
+#define TYPE_ROWSTAT "rowstat"
+OBJECT_DECLARE_SIMPLE_TYPE(RowstatState, ROWSTAT)
+
+/* Debug aid: a job counter value that no fault property uses. */
+#define ROWSTAT_NO_FAULT 0
+
+typedef struct RowstatRing {
+    uint64_t addr;
+    uint32_t size_log2;
+    uint32_t head;
+    uint32_t tail;
+    uint32_t ctrl;
+    uint32_t status;
+    uint64_t fence_addr;
+    uint64_t err_seq;
+    uint32_t err_offset;
+} RowstatRing;
+
+typedef struct RowstatContext {
+    uint64_t pt;
+    uint32_t ctrl;
+} RowstatContext;
+
+struct RowstatState {
+    PCIDevice parent_obj;
+    MemoryRegion mmio;
+
+    /* Properties: the configuration the capability registers report. */
+    uint32_t rows, cols, rf_filter, rf_ifmap, rf_psum, glb_kib, clock_khz;
+    uint32_t dram_bw, glb_bw, nr_rings, nr_contexts;
+    /* Fault injection: act on the job with this number (1 = first), 0 = never. */
+    uint32_t fault_hang_job, fault_dma_job, fault_completion_job;
+    uint32_t fault_fw_crash_job;
+
+    struct rs_hw_params hw;        /* properties, then what firmware sets */
+    struct rs_model *model;
+    struct rs_firmware fw;
+
+    /* The worker and what it shares with the MMIO side, under lock. */
+    QemuThread worker;
+    QemuMutex lock;
+    QemuCond work_cond;
+    QemuCond idle_cond;
+    bool stopping;
+    bool busy;                     /* a job is executing */
+    volatile int cancel;           /* polled by the model */
+    uint64_t generation;           /* bumped by every reset */
+    uint64_t jobs_started;
+    unsigned last_ring;
+    unsigned quantum_left;
+
+    uint32_t ctrl, status, irq_status, irq_mask;
+    uint32_t heartbeat;
+    bool hung;
+    uint64_t fw_addr;
+    uint32_t fw_size, fw_status, fw_version;
+    uint64_t fault_addr;
+    uint32_t fault_info;
+    bool fault_latched;
+    uint64_t perf[ROWSTAT_PERF_COUNT], perf_latch[ROWSTAT_PERF_COUNT];
+    RowstatRing ring[ROWSTAT_MAX_RINGS];
+    RowstatContext ctx[ROWSTAT_MAX_CONTEXTS];
+
+    QEMUTimer *heartbeat_timer;
+};
+
+/* ---- interrupts -------------------------------------------------------- */
+
+static unsigned irq_vector(RowstatState *s, uint32_t bit)
+{
+    for (unsigned n = 0; n < s->nr_rings; n++) {
+        if (bit == ROWSTAT_IRQ_RING(n)) {
+            return ROWSTAT_MSIX_RING(n);
+        }
+    }
+    return ROWSTAT_MSIX_ERROR(s->nr_rings);
+}
+
+/* Sends the messages for enabled causes that just became set.  Needs the BQL. */
+static void rowstat_notify(RowstatState *s, uint32_t newly)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+
+    if (!msix_enabled(pdev)) {
+        return;
+    }
+    for (uint32_t bits = newly; bits; bits &= bits - 1) {
+        msix_notify(pdev, irq_vector(s, bits & -bits));
+    }
+}
+
+/* Sets interrupt causes; returns those to notify.  Needs s->lock. */
+static uint32_t rowstat_raise_locked(RowstatState *s, uint32_t bits)
+{
+    uint32_t newly = bits & ~s->irq_status & s->irq_mask;
+
+    s->irq_status |= bits;
+    return newly;
+}
+
+/* ---- the device MMU ---------------------------------------------------- */
+
+typedef struct RowstatJobMem {
+    RowstatState *s;
+    unsigned ctx;
+    unsigned ring;
+    uint64_t pt;
+    bool dma_fault;                /* injected: accesses after the stream fetch fail */
+    unsigned accesses;
+    /* One cached translation: jobs walk pages in order. */
+    uint64_t tlb_page, tlb_pa;
+    bool tlb_valid;
+    bool tlb_write;
+    /* The first fault of the job. */
+    bool faulted;
+    uint64_t fault_va;
+    bool fault_write;
+    unsigned fault_reason;
+} RowstatJobMem;
+
+static int mmu_fault(RowstatJobMem *m, uint64_t va, bool write, unsigned reason)
+{
+    if (!m->faulted) {
+        m->faulted = true;
+        m->fault_va = va;
+        m->fault_write = write;
+        m->fault_reason = reason;
+    }
+    return -1;
+}
+
+/* Walks the context's three levels; returns the page's bus address. */
+static int mmu_translate(RowstatJobMem *m, uint64_t va, bool write, uint64_t *pa)
+{
+    PCIDevice *pdev = PCI_DEVICE(m->s);
+    uint64_t page = va >> ROWSTAT_PAGE_SHIFT, table = m->pt;
+
+    if (va >> ROWSTAT_VA_BITS) {
+        return mmu_fault(m, va, write, ROWSTAT_FAULT_ADDRESS);
+    }
+    if (m->tlb_valid && m->tlb_page == page && (!write || m->tlb_write)) {
+        *pa = m->tlb_pa;
+        return 0;
+    }
+    for (int level = ROWSTAT_PT_LEVELS - 1; level >= 0; level--) {
+        uint64_t pte;
+
+        if (pci_dma_read(pdev, table + 8 * ROWSTAT_PT_INDEX(va, level), &pte,
+                         sizeof(pte)) != MEMTX_OK) {
+            return mmu_fault(m, va, write, ROWSTAT_FAULT_WALK);
+        }
+        pte = le64_to_cpu(pte);
+        if (!(pte & ROWSTAT_PTE_VALID)) {
+            return mmu_fault(m, va, write, ROWSTAT_FAULT_NOT_PRESENT);
+        }
+        if (pte & ROWSTAT_PTE_RESERVED_MASK) {
+            return mmu_fault(m, va, write, ROWSTAT_FAULT_BAD_PTE);
+        }
+        if (level > 0) {
+            if (pte & (ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE)) {
+                return mmu_fault(m, va, write, ROWSTAT_FAULT_BAD_PTE);
+            }
+            table = pte & ROWSTAT_PTE_ADDR_MASK;
+            continue;
+        }
+        if (!(pte & (write ? ROWSTAT_PTE_WRITE : ROWSTAT_PTE_READ))) {
+            return mmu_fault(m, va, write, ROWSTAT_FAULT_PERMISSION);
+        }
+        m->tlb_valid = true;
+        m->tlb_page = page;
+        m->tlb_pa = pte & ROWSTAT_PTE_ADDR_MASK;
+        m->tlb_write = pte & ROWSTAT_PTE_WRITE;
+        *pa = m->tlb_pa;
+    }
+    return 0;
+}
+
+static int mmu_access(RowstatJobMem *m, uint64_t va, void *buf, size_t len,
+                      bool write)
+{
+    PCIDevice *pdev = PCI_DEVICE(m->s);
+    uint8_t *p = buf;
+
+    /* The model's first access is always the stream fetch. */
+    if (m->dma_fault && m->accesses++ > 0) {
+        return mmu_fault(m, va, write, ROWSTAT_FAULT_BUS);
+    }
+    while (len) {
+        uint64_t off = va & (ROWSTAT_PAGE_SIZE - 1), pa;
+        size_t chunk = MIN(len, ROWSTAT_PAGE_SIZE - off);
+        MemTxResult r;
+
+        if (mmu_translate(m, va, write, &pa)) {
+            return -1;
+        }
+        r = write ? pci_dma_write(pdev, pa + off, p, chunk)
+                  : pci_dma_read(pdev, pa + off, p, chunk);
+        if (r != MEMTX_OK) {
+            return mmu_fault(m, va, write, ROWSTAT_FAULT_BUS);
+        }
+        va += chunk;
+        p += chunk;
+        len -= chunk;
+    }
+    return 0;
+}
+
+static int mem_read(void *opaque, uint64_t va, void *buf, size_t len)
+{
+    return mmu_access(opaque, va, buf, len, false);
+}
+
+static int mem_write(void *opaque, uint64_t va, const void *buf, size_t len)
+{
+    return mmu_access(opaque, va, (void *)buf, len, true);
+}
+
+/* ---- jobs ---------------------------------------------------------------- */
+
+static bool ring_has_work(RowstatState *s, unsigned n)
+{
+    RowstatRing *r = &s->ring[n];
+
+    return (r->ctrl & ROWSTAT_RING_CTRL_ENABLE) &&
+           !(r->status & ROWSTAT_RING_STATUS_HALTED) && r->head != r->tail;
+}
+
+/* The firmware's arbitration policy.  Needs s->lock; -1 when idle. */
+static int pick_ring(RowstatState *s)
+{
+    if (!(s->ctrl & ROWSTAT_CTRL_ENABLE) || s->hung ||
+        ROWSTAT_FW_STATE(s->fw_status) != ROWSTAT_FW_STATE_RUNNING) {
+        return -1;
+    }
+    if (s->fw.arbiter_policy == ROWSTAT_ARB_PRIORITY) {
+        int best = -1;
+
+        for (unsigned n = 0; n < s->nr_rings; n++) {
+            if (ring_has_work(s, n) &&
+                (best < 0 || ROWSTAT_RING_PRIORITY(s->ring[n].ctrl) >
+                             ROWSTAT_RING_PRIORITY(s->ring[best].ctrl))) {
+                best = n;
+            }
+        }
+        return best;
+    }
+    /* Round robin: stay on a ring for `quantum` jobs while it has work. */
+    if (s->quantum_left && ring_has_work(s, s->last_ring)) {
+        s->quantum_left--;
+        return s->last_ring;
+    }
+    for (unsigned i = 1; i <= s->nr_rings; i++) {
+        unsigned n = (s->last_ring + i) % s->nr_rings;
+
+        if (ring_has_work(s, n)) {
+            s->last_ring = n;
+            s->quantum_left = s->fw.arbiter_quantum - 1;
+            return n;
+        }
+    }
+    return -1;
+}
+
+typedef struct RowstatJob {
+    unsigned ring;
+    uint32_t index;
+    uint64_t seqno;
+    struct rowstat_job_desc desc;
+    struct rs_job_result res;
+    bool nop;
+    bool bad_desc;
+    RowstatJobMem mem;
+} RowstatJob;
+
+/* Runs one job without s->lock or the BQL. */
+static void run_job(RowstatState *s, RowstatJob *job, bool hang)
+{
+    struct rowstat_job_desc *d = &job->desc;
+    struct rs_mem_ops ops = { mem_read, mem_write, &job->mem };
+    struct rs_run_opts opts = { .cancel = &s->cancel };
+    uint32_t opcode = le32_to_cpu(d->opcode);
+    unsigned ctx = le16_to_cpu(d->context);
+
+    memset(&job->res, 0, sizeof(job->res));
+    job->seqno = le64_to_cpu(d->seqno);
+    if (opcode > ROWSTAT_DESC_RUN || (le32_to_cpu(d->flags) & ~ROWSTAT_DESC_IRQ) ||
+        d->reserved0 || d->reserved1[0] || d->reserved1[1] || d->reserved1[2]) {
+        job->bad_desc = true;
+        job->res.status = opcode > ROWSTAT_DESC_RUN ? ROWSTAT_ERR_OPCODE
+                                                    : ROWSTAT_ERR_RESERVED;
+        return;
+    }
+    if (opcode == ROWSTAT_DESC_NOP) {
+        job->nop = true;
+        return;
+    }
+    if (ctx >= s->nr_contexts || !(s->ctx[ctx].ctrl & ROWSTAT_CTX_CTRL_ENABLE)) {
+        job->bad_desc = true;
+        job->res.status = ROWSTAT_ERR_FAULT;
+        mmu_fault(&job->mem, le64_to_cpu(d->stream_va), false, ROWSTAT_FAULT_CONTEXT);
+        return;
+    }
+    while (hang && !s->cancel) {
+        /* The injected hang: nothing moves until a reset. */
+        g_usleep(1000);
+    }
+    rs_model_run(s->model, le64_to_cpu(d->stream_va),
+                 le32_to_cpu(d->stream_bytes), &ops, &opts, &job->res);
+    if (job->mem.faulted) {
+        job->res.fault_va = job->mem.fault_va;
+        job->res.fault_write = job->mem.fault_write;
+    }
+    if (le64_to_cpu(d->stats_va) && !s->cancel) {
+        struct rowstat_job_stats st;
+
+        rs_job_stats_encode(&job->res, &st);
+        if (mem_write(&job->mem, le64_to_cpu(d->stats_va), &st, sizeof(st)) &&
+            job->res.status == ROWSTAT_OK) {
+            job->res.status = ROWSTAT_ERR_FAULT;
+            job->res.fault_va = job->mem.fault_va;
+            job->res.fault_write = true;
+        }
+    }
+}
+
+/* Completes or fails a job: fence, head, registers, counters.  Needs s->lock. */
+static uint32_t finish_job(RowstatState *s, RowstatJob *job, bool corrupt)
+{
+    RowstatRing *r = &s->ring[job->ring];
+    const struct rs_counters *c = &job->res.counts;
+    uint32_t irq = 0;
+
+    s->perf[ROWSTAT_PERF_CYCLES] += c->cycles;
+    s->perf[ROWSTAT_PERF_MACS] += c->macs;
+    s->perf[ROWSTAT_PERF_MACS_GATED] += c->macs_gated;
+    for (int t = 0; t < ROWSTAT_DT_COUNT; t++) {
+        s->perf[ROWSTAT_PERF_DRAM_READ_BYTES] += c->dram_read_bytes[t];
+        s->perf[ROWSTAT_PERF_DRAM_WRITE_BYTES] += c->dram_write_bytes[t];
+        s->perf[ROWSTAT_PERF_GLB_ACCESSES] += c->glb_reads[t] + c->glb_writes[t];
+    }
+    s->perf[ROWSTAT_PERF_ENERGY] += rs_counters_energy_total(c);
+
+    if (job->res.status == ROWSTAT_OK) {
+        /* A corrupted completion writes a seqno the driver never issued. */
+        uint64_t fence = cpu_to_le64(corrupt ? ~job->seqno : job->seqno);
+
+        pci_dma_write(PCI_DEVICE(s), r->fence_addr, &fence, sizeof(fence));
+        r->head++;
+        s->perf[ROWSTAT_PERF_JOBS_DONE]++;
+        if (le32_to_cpu(job->desc.flags) & ROWSTAT_DESC_IRQ) {
+            irq |= ROWSTAT_IRQ_RING(job->ring);
+        }
+        return irq;
+    }
+    r->status = ROWSTAT_RING_STATUS_HALTED | (job->res.status & 0xffff);
+    r->err_seq = job->seqno;
+    r->err_offset = job->bad_desc ? 0xffffffffu : job->res.error_offset;
+    s->perf[ROWSTAT_PERF_JOBS_FAILED]++;
+    irq |= ROWSTAT_IRQ_JOB_ERROR;
+    if (job->mem.faulted && !s->fault_latched) {
+        s->fault_latched = true;
+        s->fault_addr = job->mem.fault_va;
+        s->fault_info = (job->mem.ctx & 0xff) |
+                        (job->mem.fault_write ? ROWSTAT_FAULT_WRITE : 0) |
+                        (job->mem.fault_reason << 12) | (job->ring << 16);
+    }
+    if (job->mem.faulted) {
+        irq |= ROWSTAT_IRQ_MMU_FAULT;
+    }
+    return irq;
+}
+
+static bool fault_due(uint32_t prop, uint64_t job_number)
+{
+    return prop != ROWSTAT_NO_FAULT && prop == job_number;
+}
+
+static void *rowstat_worker(void *opaque)
+{
+    RowstatState *s = opaque;
+
+    qemu_mutex_lock(&s->lock);
+    while (!s->stopping) {
+        RowstatJob job;
+        RowstatRing *r;
+        uint64_t gen, number;
+        uint32_t irq;
+        int n = pick_ring(s);
+        bool hang, corrupt, crash;
+
+        if (n < 0) {
+            qemu_cond_wait(&s->work_cond, &s->lock);
+            continue;
+        }
+        memset(&job, 0, sizeof(job));
+        r = &s->ring[n];
+        job.ring = n;
+        job.index = r->head & ((1u << r->size_log2) - 1);
+        job.mem.s = s;
+        job.mem.ring = n;
+        number = ++s->jobs_started;
+        hang = fault_due(s->fault_hang_job, number);
+        corrupt = fault_due(s->fault_completion_job, number);
+        crash = fault_due(s->fault_fw_crash_job, number);
+        job.mem.dma_fault = fault_due(s->fault_dma_job, number);
+        gen = s->generation;
+        s->busy = true;
+        s->status |= ROWSTAT_STATUS_BUSY;
+        if (hang) {
+            s->hung = true;
+        }
+        {
+            uint64_t entry = r->addr + (uint64_t)job.index * sizeof(job.desc);
+            unsigned ctx;
+
+            qemu_mutex_unlock(&s->lock);
+            if (pci_dma_read(PCI_DEVICE(s), entry, &job.desc, sizeof(job.desc)) !=
+                MEMTX_OK) {
+                memset(&job.desc, 0xff, sizeof(job.desc));
+            }
+            qemu_mutex_lock(&s->lock);
+            ctx = le16_to_cpu(job.desc.context);
+            job.mem.ctx = ctx;
+            job.mem.pt = ctx < s->nr_contexts ? s->ctx[ctx].pt : 0;
+        }
+        qemu_mutex_unlock(&s->lock);
+        run_job(s, &job, hang);
+        qemu_mutex_lock(&s->lock);
+
+        s->busy = false;
+        s->status &= ~ROWSTAT_STATUS_BUSY;
+        qemu_cond_broadcast(&s->idle_cond);
+        if (gen != s->generation || s->stopping) {
+            /* A reset came: the job never happened. */
+            continue;
+        }
+        irq = finish_job(s, &job, corrupt);
+        if (crash) {
+            s->fw_status = ROWSTAT_FW_STATE_FAILED | (ROWSTAT_FW_ERR_CRASHED << 8);
+            s->status = (s->status & ~ROWSTAT_STATUS_FW_READY) | ROWSTAT_STATUS_HALTED;
+            irq |= ROWSTAT_IRQ_FW;
+        }
+        irq = rowstat_raise_locked(s, irq);
+        qemu_mutex_unlock(&s->lock);
+        if (irq) {
+            qemu_mutex_lock_iothread();
+            rowstat_notify(s, irq);
+            qemu_mutex_unlock_iothread();
+        }
+        qemu_mutex_lock(&s->lock);
+    }
+    qemu_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* ---- firmware ------------------------------------------------------------ */
+
+static void heartbeat_tick(void *opaque)
+{
+    RowstatState *s = opaque;
+
+    qemu_mutex_lock(&s->lock);
+    if (ROWSTAT_FW_STATE(s->fw_status) == ROWSTAT_FW_STATE_RUNNING && !s->hung) {
+        s->heartbeat++;
+        timer_mod(s->heartbeat_timer, qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) +
+                  s->fw.heartbeat_us);
+    }
+    qemu_mutex_unlock(&s->lock);
+}
+
+/* Loads, checks and starts the image at FW_ADDR.  BQL held, device idle. */
+static uint32_t firmware_boot(RowstatState *s)
+{
+    enum rowstat_fw_error err = ROWSTAT_FW_OK;
+    struct rs_firmware fw;
+    struct rs_hw_params hw = s->hw;
+    const char *why = "";
+    uint8_t *img = NULL;
+
+    if (s->fw_size > ROWSTAT_FW_MAX_BYTES || s->fw_size < sizeof(struct rowstat_fw_header)) {
+        err = ROWSTAT_FW_ERR_SIZE;
+    } else {
+        img = g_malloc(s->fw_size);
+        if (pci_dma_read(PCI_DEVICE(s), s->fw_addr, img, s->fw_size) != MEMTX_OK) {
+            err = ROWSTAT_FW_ERR_DMA;
+        } else {
+            err = rs_fw_parse(img, s->fw_size,
+                              ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR,
+                                              ROWSTAT_FW_ABI_MINOR), &fw, &why);
+        }
+        g_free(img);
+    }
+    if (err == ROWSTAT_FW_OK) {
+        struct rs_model *model;
+
+        rs_fw_apply(&fw, &hw);
+        model = rs_model_create(&hw);
+        if (!model) {
+            err = ROWSTAT_FW_ERR_SECTION;
+            why = "the device cannot run these parameters";
+        } else {
+            rs_model_destroy(s->model);
+            s->model = model;
+            s->fw = fw;
+            s->fw_version = fw.version;
+            s->fw_status = ROWSTAT_FW_STATE_RUNNING;
+            s->status |= ROWSTAT_STATUS_FW_READY;
+            s->hw.dram_bw = hw.dram_bw;
+            s->hw.glb_bw = hw.glb_bw;
+            memcpy(s->hw.energy, hw.energy, sizeof(hw.energy));
+            s->hw.opcode_mask = hw.opcode_mask;
+            memcpy(s->hw.decode_cycles, hw.decode_cycles, sizeof(hw.decode_cycles));
+            s->quantum_left = 0;
+            timer_mod(s->heartbeat_timer, qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) +
+                      fw.heartbeat_us);
+        }
+    }
+    if (err != ROWSTAT_FW_OK) {
+        qemu_log_mask(LOG_GUEST_ERROR, "rowstat: firmware refused (%s): %s\n",
+                      rs_fw_error_name(err), why);
+        s->fw_status = ROWSTAT_FW_STATE_FAILED | (err << 8);
+    }
+    qemu_cond_signal(&s->work_cond);
+    return rowstat_raise_locked(s, ROWSTAT_IRQ_FW);
+}
+
+/* ---- reset ----------------------------------------------------------------- */
+
+/* Stops any job and returns every register to its reset value.  BQL held. */
+static void rowstat_reset_locked(RowstatState *s)
+{
+    s->cancel = 1;
+    s->generation++;
+    while (s->busy) {
+        qemu_cond_wait(&s->idle_cond, &s->lock);
+    }
+    s->cancel = 0;
+    s->ctrl = 0;
+    s->status = 0;
+    s->irq_status = 0;
+    s->irq_mask = 0;
+    s->heartbeat = 0;
+    s->hung = false;
+    s->fw_addr = 0;
+    s->fw_size = 0;
+    s->fw_status = ROWSTAT_FW_STATE_OFF;
+    s->fw_version = 0;
+    s->fault_addr = 0;
+    s->fault_info = 0;
+    s->fault_latched = false;
+    memset(s->perf, 0, sizeof(s->perf));
+    memset(s->perf_latch, 0, sizeof(s->perf_latch));
+    memset(s->ring, 0, sizeof(s->ring));
+    memset(s->ctx, 0, sizeof(s->ctx));
+    memset(&s->fw, 0, sizeof(s->fw));
+    s->last_ring = 0;
+    s->quantum_left = 0;
+    timer_del(s->heartbeat_timer);
+}
+
+static void rowstat_qdev_reset(DeviceState *dev)
+{
+    RowstatState *s = ROWSTAT(dev);
+
+    qemu_mutex_lock(&s->lock);
+    rowstat_reset_locked(s);
+    qemu_mutex_unlock(&s->lock);
+}
+
+/* ---- registers -------------------------------------------------------------- */
+
+static uint32_t reg_read(RowstatState *s, hwaddr addr)
+{
+    if (addr >= ROWSTAT_REG_RING_BASE &&
+        addr < ROWSTAT_REG_RING(s->nr_rings, 0)) {
+        RowstatRing *r = &s->ring[(addr - ROWSTAT_REG_RING_BASE) / ROWSTAT_RING_STRIDE];
+
+        switch ((addr - ROWSTAT_REG_RING_BASE) % ROWSTAT_RING_STRIDE) {
+        case ROWSTAT_RING_ADDR_LO: return r->addr;
+        case ROWSTAT_RING_ADDR_HI: return r->addr >> 32;
+        case ROWSTAT_RING_SIZE_LOG2: return r->size_log2;
+        case ROWSTAT_RING_HEAD: return r->head;
+        case ROWSTAT_RING_TAIL: return r->tail;
+        case ROWSTAT_RING_CTRL: return r->ctrl;
+        case ROWSTAT_RING_STATUS: return r->status;
+        case ROWSTAT_RING_FENCE_ADDR_LO: return r->fence_addr;
+        case ROWSTAT_RING_FENCE_ADDR_HI: return r->fence_addr >> 32;
+        case ROWSTAT_RING_ERR_SEQ_LO: return r->err_seq;
+        case ROWSTAT_RING_ERR_SEQ_HI: return r->err_seq >> 32;
+        case ROWSTAT_RING_ERR_OFFSET: return r->err_offset;
+        }
+        return 0;
+    }
+    if (addr >= ROWSTAT_REG_CTX_BASE &&
+        addr < ROWSTAT_REG_CTX(s->nr_contexts, 0)) {
+        RowstatContext *c = &s->ctx[(addr - ROWSTAT_REG_CTX_BASE) / ROWSTAT_CTX_STRIDE];
+
+        switch ((addr - ROWSTAT_REG_CTX_BASE) % ROWSTAT_CTX_STRIDE) {
+        case ROWSTAT_CTX_PT_LO: return c->pt;
+        case ROWSTAT_CTX_PT_HI: return c->pt >> 32;
+        case ROWSTAT_CTX_CTRL: return c->ctrl;
+        }
+        return 0;
+    }
+    if (addr >= ROWSTAT_REG_PERF_BASE &&
+        addr < ROWSTAT_REG_PERF_LO(ROWSTAT_PERF_COUNT)) {
+        uint64_t v = s->perf_latch[(addr - ROWSTAT_REG_PERF_BASE) / 8];
+
+        return (addr & 4) ? v >> 32 : v;
+    }
+    switch (addr) {
+    case ROWSTAT_REG_ID: return ROWSTAT_ID_MAGIC;
+    case ROWSTAT_REG_HW_VERSION:
+        return ROWSTAT_VERSION(ROWSTAT_HW_VERSION_MAJOR, ROWSTAT_HW_VERSION_MINOR);
+    case ROWSTAT_REG_CMD_VERSION:
+        return ROWSTAT_VERSION(ROWSTAT_CMD_VERSION_MAJOR, ROWSTAT_CMD_VERSION_MINOR);
+    case ROWSTAT_REG_FW_ABI:
+        return ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR, ROWSTAT_FW_ABI_MINOR);
+    case ROWSTAT_REG_CAP_ARRAY: return s->hw.array_rows | (s->hw.array_cols << 8);
+    case ROWSTAT_REG_CAP_RF_FILTER: return s->hw.rf_filter;
+    case ROWSTAT_REG_CAP_RF_IFMAP: return s->hw.rf_ifmap;
+    case ROWSTAT_REG_CAP_RF_PSUM: return s->hw.rf_psum;
+    case ROWSTAT_REG_CAP_GLB_BYTES: return s->hw.glb_bytes;
+    case ROWSTAT_REG_CAP_PRECISIONS: return s->hw.precisions;
+    case ROWSTAT_REG_CAP_CLOCK_KHZ: return s->hw.clock_khz;
+    case ROWSTAT_REG_CAP_DRAM_BW: return s->hw.dram_bw;
+    case ROWSTAT_REG_CAP_GLB_BW: return s->hw.glb_bw;
+    case ROWSTAT_REG_CAP_RINGS: return s->nr_rings;
+    case ROWSTAT_REG_CAP_CONTEXTS: return s->nr_contexts;
+    case ROWSTAT_REG_CAP_VA_BITS: return ROWSTAT_VA_BITS;
+    case ROWSTAT_REG_ENERGY_MAC: return s->hw.energy[ROWSTAT_LEVEL_MAC];
+    case ROWSTAT_REG_ENERGY_RF: return s->hw.energy[ROWSTAT_LEVEL_RF];
+    case ROWSTAT_REG_ENERGY_NOC: return s->hw.energy[ROWSTAT_LEVEL_NOC];
+    case ROWSTAT_REG_ENERGY_GLB: return s->hw.energy[ROWSTAT_LEVEL_GLB];
+    case ROWSTAT_REG_ENERGY_DRAM: return s->hw.energy[ROWSTAT_LEVEL_DRAM];
+    case ROWSTAT_REG_CTRL: return s->ctrl;
+    case ROWSTAT_REG_STATUS: return s->status;
+    case ROWSTAT_REG_IRQ_STATUS: return s->irq_status;
+    case ROWSTAT_REG_IRQ_MASK: return s->irq_mask;
+    case ROWSTAT_REG_HEARTBEAT: return s->heartbeat;
+    case ROWSTAT_REG_FW_ADDR_LO: return s->fw_addr;
+    case ROWSTAT_REG_FW_ADDR_HI: return s->fw_addr >> 32;
+    case ROWSTAT_REG_FW_SIZE: return s->fw_size;
+    case ROWSTAT_REG_FW_STATUS: return s->fw_status;
+    case ROWSTAT_REG_FW_VERSION: return s->fw_version;
+    case ROWSTAT_REG_FAULT_ADDR_LO: return s->fault_addr;
+    case ROWSTAT_REG_FAULT_ADDR_HI: return s->fault_addr >> 32;
+    case ROWSTAT_REG_FAULT_INFO: return s->fault_info;
+    }
+    return 0;
+}
+
+static uint64_t set_lo(uint64_t old, uint32_t v)
+{
+    return (old & ~0xffffffffull) | v;
+}
+
+static uint64_t set_hi(uint64_t old, uint32_t v)
+{
+    return (old & 0xffffffffull) | ((uint64_t)v << 32);
+}
+
+/* Returns interrupt causes to notify.  Needs s->lock (and the BQL). */
+static uint32_t reg_write(RowstatState *s, hwaddr addr, uint32_t val)
+{
+    if (addr >= ROWSTAT_REG_RING_BASE &&
+        addr < ROWSTAT_REG_RING(s->nr_rings, 0)) {
+        RowstatRing *r = &s->ring[(addr - ROWSTAT_REG_RING_BASE) / ROWSTAT_RING_STRIDE];
+
+        switch ((addr - ROWSTAT_REG_RING_BASE) % ROWSTAT_RING_STRIDE) {
+        case ROWSTAT_RING_ADDR_LO: r->addr = set_lo(r->addr, val & ~63u); break;
+        case ROWSTAT_RING_ADDR_HI: r->addr = set_hi(r->addr, val); break;
+        case ROWSTAT_RING_SIZE_LOG2:
+            if (val >= 1 && val <= ROWSTAT_RING_MAX_SIZE_LOG2) {
+                r->size_log2 = val;
+            }
+            break;
+        case ROWSTAT_RING_CTRL:
+            if ((val & ROWSTAT_RING_CTRL_RESUME) &&
+                (r->status & ROWSTAT_RING_STATUS_HALTED)) {
+                r->head++;
+                r->status = 0;
+            }
+            r->ctrl = val & ~ROWSTAT_RING_CTRL_RESUME;
+            qemu_cond_signal(&s->work_cond);
+            break;
+        case ROWSTAT_RING_FENCE_ADDR_LO: r->fence_addr = set_lo(r->fence_addr, val & ~7u); break;
+        case ROWSTAT_RING_FENCE_ADDR_HI: r->fence_addr = set_hi(r->fence_addr, val); break;
+        }
+        return 0;
+    }
+    if (addr >= ROWSTAT_REG_DOORBELL_BASE &&
+        addr < ROWSTAT_REG_DOORBELL(s->nr_rings)) {
+        RowstatRing *r = &s->ring[(addr - ROWSTAT_REG_DOORBELL_BASE) / 4];
+
+        /* A doorbell past the ring's capacity is ignored. */
+        if ((s->ctrl & ROWSTAT_CTRL_ENABLE) && r->size_log2 &&
+            val - r->head <= (1u << r->size_log2)) {
+            r->tail = val;
+            qemu_cond_signal(&s->work_cond);
+        }
+        return 0;
+    }
+    if (addr >= ROWSTAT_REG_CTX_BASE &&
+        addr < ROWSTAT_REG_CTX(s->nr_contexts, 0)) {
+        RowstatContext *c = &s->ctx[(addr - ROWSTAT_REG_CTX_BASE) / ROWSTAT_CTX_STRIDE];
+
+        switch ((addr - ROWSTAT_REG_CTX_BASE) % ROWSTAT_CTX_STRIDE) {
+        case ROWSTAT_CTX_PT_LO: c->pt = set_lo(c->pt, val & ~0xfffu); break;
+        case ROWSTAT_CTX_PT_HI: c->pt = set_hi(c->pt, val); break;
+        case ROWSTAT_CTX_CTRL: c->ctrl = val & ROWSTAT_CTX_CTRL_ENABLE; break;
+        }
+        return 0;
+    }
+    switch (addr) {
+    case ROWSTAT_REG_CTRL:
+        if (val & ROWSTAT_CTRL_RESET) {
+            rowstat_reset_locked(s);
+            return 0;
+        }
+        s->ctrl = val & ROWSTAT_CTRL_ENABLE;
+        qemu_cond_signal(&s->work_cond);
+        return 0;
+    case ROWSTAT_REG_IRQ_STATUS:
+        s->irq_status &= ~val;
+        if (val & ROWSTAT_IRQ_MMU_FAULT) {
+            s->fault_latched = false;
+        }
+        return 0;
+    case ROWSTAT_REG_IRQ_MASK: {
+        uint32_t newly = val & ~s->irq_mask & s->irq_status;
+
+        s->irq_mask = val;
+        return newly;
+    }
+    case ROWSTAT_REG_FW_ADDR_LO: s->fw_addr = set_lo(s->fw_addr, val); return 0;
+    case ROWSTAT_REG_FW_ADDR_HI: s->fw_addr = set_hi(s->fw_addr, val); return 0;
+    case ROWSTAT_REG_FW_SIZE: s->fw_size = val; return 0;
+    case ROWSTAT_REG_FW_CTRL:
+        /* Booting replaces the model: only while no job runs. */
+        if ((val & ROWSTAT_FW_CTRL_BOOT) && !s->busy &&
+            ROWSTAT_FW_STATE(s->fw_status) != ROWSTAT_FW_STATE_RUNNING &&
+            !(s->status & ROWSTAT_STATUS_HALTED)) {
+            s->fw_status = ROWSTAT_FW_STATE_BOOTING;
+            return firmware_boot(s);
+        }
+        return 0;
+    case ROWSTAT_REG_MMU_INVALIDATE:
+        /* Translations are cached only within a job. */
+        return 0;
+    case ROWSTAT_REG_PERF_CTRL:
+        if (val & ROWSTAT_PERF_SNAPSHOT) {
+            memcpy(s->perf_latch, s->perf, sizeof(s->perf));
+        }
+        if (val & ROWSTAT_PERF_CLEAR) {
+            memset(s->perf, 0, sizeof(s->perf));
+        }
+        return 0;
+    }
+    return 0;
+}
+
+static uint64_t rowstat_mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    RowstatState *s = opaque;
+    uint32_t val;
+
+    qemu_mutex_lock(&s->lock);
+    val = reg_read(s, addr);
+    qemu_mutex_unlock(&s->lock);
+    return val;
+}
+
+static void rowstat_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                               unsigned size)
+{
+    RowstatState *s = opaque;
+    uint32_t irq;
+
+    qemu_mutex_lock(&s->lock);
+    irq = reg_write(s, addr, val);
+    qemu_mutex_unlock(&s->lock);
+    rowstat_notify(s, irq);
+}
+
+static const MemoryRegionOps rowstat_mmio_ops = {
+    .read = rowstat_mmio_read,
+    .write = rowstat_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 4,
+        .max_access_size = 4,
+        .unaligned = false,
+    },
+    .impl = {
+        .min_access_size = 4,
+        .max_access_size = 4,
+    },
+};
+
+/* ---- lifetime ------------------------------------------------------------------ */
+
+static void rowstat_realize(PCIDevice *pdev, Error **errp)
+{
+    RowstatState *s = ROWSTAT(pdev);
+    const char *why;
+
+    rs_hw_params_default(&s->hw);
+    s->hw.array_rows = s->rows;
+    s->hw.array_cols = s->cols;
+    s->hw.rf_filter = s->rf_filter;
+    s->hw.rf_ifmap = s->rf_ifmap;
+    s->hw.rf_psum = s->rf_psum;
+    s->hw.glb_bytes = s->glb_kib * KiB;
+    s->hw.clock_khz = s->clock_khz;
+    s->hw.dram_bw = s->dram_bw;
+    s->hw.glb_bw = s->glb_bw;
+    if (rs_hw_params_check(&s->hw, &why)) {
+        error_setg(errp, "rowstat: %s", why);
+        return;
+    }
+    if (s->nr_rings < 1 || s->nr_rings > ROWSTAT_MAX_RINGS) {
+        error_setg(errp, "rowstat: rings must be 1..%d", ROWSTAT_MAX_RINGS);
+        return;
+    }
+    if (s->nr_contexts < 1 || s->nr_contexts > ROWSTAT_MAX_CONTEXTS) {
+        error_setg(errp, "rowstat: contexts must be 1..%d", ROWSTAT_MAX_CONTEXTS);
+        return;
+    }
+    s->model = rs_model_create(&s->hw);
+    if (!s->model) {
+        error_setg(errp, "rowstat: cannot allocate the model");
+        return;
+    }
+    if (msix_init_exclusive_bar(pdev, ROWSTAT_MSIX_VECTORS(s->nr_rings),
+                                ROWSTAT_BAR_MSIX, errp)) {
+        rs_model_destroy(s->model);
+        return;
+    }
+    for (unsigned v = 0; v < ROWSTAT_MSIX_VECTORS(s->nr_rings); v++) {
+        msix_vector_use(pdev, v);
+    }
+    memory_region_init_io(&s->mmio, OBJECT(s), &rowstat_mmio_ops, s,
+                          "rowstat-regs", ROWSTAT_BAR_REGS_SIZE);
+    pci_register_bar(pdev, ROWSTAT_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->mmio);
+    s->heartbeat_timer = timer_new_us(QEMU_CLOCK_VIRTUAL, heartbeat_tick, s);
+    qemu_mutex_init(&s->lock);
+    qemu_cond_init(&s->work_cond);
+    qemu_cond_init(&s->idle_cond);
+    qemu_thread_create(&s->worker, "rowstat", rowstat_worker, s,
+                       QEMU_THREAD_JOINABLE);
+}
+
+static void rowstat_exit(PCIDevice *pdev)
+{
+    RowstatState *s = ROWSTAT(pdev);
+
+    qemu_mutex_lock(&s->lock);
+    s->stopping = true;
+    s->cancel = 1;
+    qemu_cond_signal(&s->work_cond);
+    qemu_mutex_unlock(&s->lock);
+    qemu_thread_join(&s->worker);
+    qemu_cond_destroy(&s->idle_cond);
+    qemu_cond_destroy(&s->work_cond);
+    qemu_mutex_destroy(&s->lock);
+    timer_free(s->heartbeat_timer);
+    msix_unuse_all_vectors(pdev);
+    msix_uninit_exclusive_bar(pdev);
+    rs_model_destroy(s->model);
+}
+
+static Property rowstat_properties[] = {
+    DEFINE_PROP_UINT32("rows", RowstatState, rows, ROWSTAT_DEFAULT_ARRAY_ROWS),
+    DEFINE_PROP_UINT32("cols", RowstatState, cols, ROWSTAT_DEFAULT_ARRAY_COLS),
+    DEFINE_PROP_UINT32("rf-filter", RowstatState, rf_filter, ROWSTAT_DEFAULT_RF_FILTER),
+    DEFINE_PROP_UINT32("rf-ifmap", RowstatState, rf_ifmap, ROWSTAT_DEFAULT_RF_IFMAP),
+    DEFINE_PROP_UINT32("rf-psum", RowstatState, rf_psum, ROWSTAT_DEFAULT_RF_PSUM),
+    DEFINE_PROP_UINT32("glb-kib", RowstatState, glb_kib, ROWSTAT_DEFAULT_GLB_BYTES / 1024),
+    DEFINE_PROP_UINT32("clock-khz", RowstatState, clock_khz, ROWSTAT_DEFAULT_CLOCK_KHZ),
+    DEFINE_PROP_UINT32("dram-bw", RowstatState, dram_bw, ROWSTAT_DEFAULT_DRAM_BW),
+    DEFINE_PROP_UINT32("glb-bw", RowstatState, glb_bw, ROWSTAT_DEFAULT_GLB_BW),
+    DEFINE_PROP_UINT32("rings", RowstatState, nr_rings, ROWSTAT_DEFAULT_RINGS),
+    DEFINE_PROP_UINT32("contexts", RowstatState, nr_contexts, ROWSTAT_DEFAULT_CONTEXTS),
+    DEFINE_PROP_UINT32("fault-hang-job", RowstatState, fault_hang_job, 0),
+    DEFINE_PROP_UINT32("fault-dma-job", RowstatState, fault_dma_job, 0),
+    DEFINE_PROP_UINT32("fault-completion-job", RowstatState, fault_completion_job, 0),
+    DEFINE_PROP_UINT32("fault-fw-crash-job", RowstatState, fault_fw_crash_job, 0),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static const VMStateDescription vmstate_rowstat = {
+    .name = TYPE_ROWSTAT,
+    .unmigratable = 1,
+};
+
+static void rowstat_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = rowstat_realize;
+    k->exit = rowstat_exit;
+    k->vendor_id = ROWSTAT_PCI_VENDOR_ID;
+    k->device_id = ROWSTAT_PCI_DEVICE_ID;
+    k->revision = ROWSTAT_PCI_REVISION;
+    k->class_id = ROWSTAT_PCI_CLASS;
+    dc->desc = "rowstat row-stationary DNN accelerator";
+    dc->reset = rowstat_qdev_reset;
+    dc->vmsd = &vmstate_rowstat;
+    device_class_set_props(dc, rowstat_properties);
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+}
+
+static void rowstat_register_types(void)
+{
+    static InterfaceInfo interfaces[] = {
+        { INTERFACE_PCIE_DEVICE },
+        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { },
+    };
+    static const TypeInfo rowstat_info = {
+        .name = TYPE_ROWSTAT,
+        .parent = TYPE_PCI_DEVICE,
+        .instance_size = sizeof(RowstatState),
+        .class_init = rowstat_class_init,
+        .interfaces = interfaces,
+    };
+
+    type_register_static(&rowstat_info);
+}
+
+type_init(rowstat_register_types)

@@ -1,0 +1,102 @@
+#!/bin/bash
+# Builds qemu-system-x86_64 from Debian 12's QEMU 7.2 source package with the
+# rowstat device added under hw/misc/rowstat, and caches it outside the repo,
+# keyed by a hash of the device's sources, this script and the QEMU version.
+# Prints the path of the binary on its last line.
+#
+#   scripts/build-qemu.sh            build if the cache has no match
+#   ROWSTAT_CACHE=/path ...          cache location (default /var/cache/rowstat)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${ROWSTAT_CACHE:-/var/cache/rowstat}
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+
+log() { echo "build-qemu: $*" >&2; }
+
+"$top/scripts/apt-sources.sh"
+deps=(build-essential ninja-build meson pkg-config python3 libglib2.0-dev
+      libpixman-1-dev zlib1g-dev libfdt-dev flex bison dpkg-dev xz-utils
+      seabios qemu-system-data)
+missing=()
+for p in "${deps[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	log "installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >&2
+fi
+
+# The newest QEMU 7.2 source bookworm has (security updates move it on).
+version=$(apt-cache showsrc qemu | sed -n 's/^Version: \(1:7\.2[^ ]*\)$/\1/p' |
+	  sort -V | tail -n 1)
+[ -n "$version" ] || { log "no QEMU 7.2 source package found"; exit 1; }
+
+# What the binary depends on: the device, the model, the contracts, this recipe.
+files=(qemu-device/rowstat.c qemu-device/model/*.c qemu-device/model/*.h
+       uapi/*.h scripts/build-qemu.sh)
+key=$( { echo "$version"; cd "$top" && sha256sum "${files[@]}"; } | sha256sum | cut -c1-16)
+out="$cache/qemu-$key"
+if [ -x "$out/qemu-system-x86_64" ]; then
+	log "cached: $out (QEMU $version)"
+	echo "$out/qemu-system-x86_64"
+	exit 0
+fi
+
+src="$cache/src"
+mkdir -p "$src"
+plain=${version#1:}
+if [ ! -f "$src/qemu_${plain}.dsc" ]; then
+	log "fetching the QEMU $version source package"
+	(cd "$src" && apt-get source -qq --download-only "qemu=$version" >&2)
+fi
+work=$(mktemp -d "$cache/build-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+log "unpacking into $work"
+dpkg-source -x "$src/qemu_${plain}.dsc" "$work/qemu" >/dev/null
+
+# The device goes into the tree with the repository's relative layout, so the
+# model's includes of ../../uapi resolve unchanged.
+dev="$work/qemu/hw/misc/rowstat"
+mkdir -p "$dev/qemu-device/model" "$dev/uapi"
+cp "$top"/qemu-device/rowstat.c "$dev/qemu-device/"
+cp "$top"/qemu-device/model/*.[ch] "$dev/qemu-device/model/"
+cp "$top"/uapi/*.h "$dev/uapi/"
+cat > "$dev/meson.build" <<'MESON'
+softmmu_ss.add(when: 'CONFIG_ROWSTAT', if_true: files(
+  'qemu-device/rowstat.c',
+  'qemu-device/model/model.c',
+  'qemu-device/model/kernel.c',
+  'qemu-device/model/rlc.c',
+  'qemu-device/model/firmware.c',
+))
+MESON
+echo "subdir('rowstat')" >> "$work/qemu/hw/misc/meson.build"
+cat >> "$work/qemu/hw/misc/Kconfig" <<'KCONFIG'
+
+config ROWSTAT
+    bool
+    default y if PCI_DEVICES
+    depends on PCI && MSI_NONBROKEN
+KCONFIG
+# Debian's dfsg tarball drops the edk2 blobs the build would unpack.
+sed -i 's/unpack_edk2_blobs = bzip2.found()/unpack_edk2_blobs = false/' "$work/qemu/meson.build"
+
+log "configuring"
+mkdir -p "$work/qemu/build"
+(cd "$work/qemu/build" &&
+ ../configure --target-list=x86_64-softmmu --without-default-features \
+	--disable-docs --disable-werror --disable-debug-info \
+	--disable-install-blobs --meson=meson >&2)
+log "building ($(nproc) jobs)"
+ninja -C "$work/qemu/build" -j"$(nproc)" qemu-system-x86_64 >&2
+mkdir -p "$out.tmp"
+cp "$work/qemu/build/qemu-system-x86_64" "$out.tmp/"
+echo "$version" > "$out.tmp/QEMU_VERSION"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+log "built: $out (QEMU $version)"
+echo "$out/qemu-system-x86_64"

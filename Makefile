@@ -54,6 +54,7 @@ $(eval $(call flavour,san,-O1 $(SAN),$(SAN)))
 
 BENCH_BIN := $(BUILD)/plain/bench/alexnet
 QTEST_SRCS := $(wildcard tests/qtest/test_*.c)
+QBENCH_BIN := $(BUILD)/plain/qtest/bench_device
 QTEST_LIB := tests/qtest/qtest_client.c tests/qtest/rowstat_dev.c
 QTEST_BINS := $(QTEST_SRCS:tests/qtest/%.c=$(BUILD)/plain/qtest/%)
 
@@ -61,6 +62,14 @@ $(BUILD)/plain/qtest/%: $(plain_DIR)/tests/qtest/%.o $(QTEST_LIB:%.c=$(plain_DIR
 		$(plain_SUPPORT_OBJS) $(plain_DIR)/libaccel.a $(plain_DIR)/libmodel.a
 	@mkdir -p $(dir $@)
 	$(CC) $(plain_CFLAGS) $^ -o $@ $(CHECK_LIBS) -lm
+
+# The guest side of the VM bench: static, so the initramfs needs no libc.
+VM_GUEST := $(BUILD)/vm/rowstat-guest
+
+$(VM_GUEST): $(plain_DIR)/tests/vm/guest/rowstat_guest.o $(plain_SUPPORT_OBJS) \
+		$(plain_DIR)/libaccel.a $(plain_DIR)/libmodel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(plain_CFLAGS) -static $^ -o $@ -lm
 
 FW_TOOL := $(BUILD)/plain/firmware/rsfw
 FW_IMAGE := $(BUILD)/firmware/rowstat.fw
@@ -79,12 +88,12 @@ $(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(plain_CFLAGS) $^ -o $@ -lm
 
-.PHONY: all check check-plain check-san check-qtest qemu bench deps clean firmware
+.PHONY: all check check-plain check-san check-qtest check-vm qemu bench bench-device deps clean firmware
 .DEFAULT_GOAL := all
 # Objects are built through pattern rules; keep them between runs.
 .SECONDARY:
 
-all: $(plain_UNIT_BINS) $(BENCH_BIN) $(FW_IMAGE) $(QTEST_BINS)
+all: $(plain_UNIT_BINS) $(BENCH_BIN) $(FW_IMAGE) $(QTEST_BINS) $(QBENCH_BIN) $(VM_GUEST)
 
 # Each suite prints Check's summary; a failure stops the run.
 check-plain: $(plain_UNIT_BINS)
@@ -104,16 +113,28 @@ check-qtest: $(QTEST_BINS)
 	@qemu=$$(scripts/build-qemu.sh | tail -n 1) && \
 	for t in $^; do echo "== $$t"; ROWSTAT_QEMU=$$qemu $$t || exit 1; done
 
+# Guest tests on Debian's 6.1 and 6.12 kernels under TCG, then the check
+# that a hung device ends the run.  KERNELS=6.1 to run one.
+KERNELS ?= 6.1 6.12
+check-vm: $(VM_GUEST) $(FW_IMAGE)
+	@for k in $(KERNELS); do tests/vm/run-vm.sh --kernel $$k || exit 1; done
+	@tests/vm/selftest-watchdog.sh
+
 # One group after the other, so each suite's output stays together.
 check:
 	$(MAKE) --no-print-directory check-plain
 	$(MAKE) --no-print-directory check-san
 	$(MAKE) --no-print-directory check-qtest
+	$(MAKE) --no-print-directory check-vm
 
 firmware: $(FW_IMAGE)
 
 bench: $(BENCH_BIN)
 	$(BENCH_BIN)
+
+# The device's cost against the model in-process (needs the built QEMU).
+bench-device: $(QBENCH_BIN)
+	@qemu=$$(scripts/build-qemu.sh | tail -n 1) && CK_FORK=no ROWSTAT_QEMU=$$qemu $(QBENCH_BIN)
 
 deps:
 	scripts/install-deps.sh

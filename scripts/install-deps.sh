@@ -3,7 +3,7 @@
 # they are all there.  Root, or sudo.
 set -euo pipefail
 
-packages=(build-essential pkg-config check libsubunit-dev)
+packages=(build-essential pkg-config check libsubunit-dev busybox-static cpio xz-utils kmod)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -99,13 +99,19 @@ int layer_place(struct layer_case *lc, const struct rs_hw_params *hw,
 	int ret;
 
 	rs_stream_init(&lc->stream);
-	if (sim_mem_init(&lc->mem, 0x100000, in_bytes + out_bytes + fl * wb +
-			 4 * M + (64 << 20) + 4096))
+	/* A caller may have given memory of its own (sim_mem_init_at). */
+	if (!lc->mem.bytes && sim_mem_init(&lc->mem, 0x100000, in_bytes + out_bytes +
+					   fl * wb + 4 * M + (64 << 20) + 4096))
 		return -ENOMEM;
 	lc->in.va = sim_mem_alloc(&lc->mem, in_bytes);
 	lc->out.va = sim_mem_alloc(&lc->mem, out_bytes);
 	lc->filter_va = sim_mem_alloc(&lc->mem, fl * wb);
 	lc->bias_va = cv->bias ? sim_mem_alloc(&lc->mem, 4 * M) : 0;
+	if (!lc->in.va || !lc->out.va || !lc->filter_va || (cv->bias && !lc->bias_va)) {
+		snprintf(err, errlen, "the layer does not fit the %zu bytes of memory",
+			 lc->mem.size);
+		return -ENOMEM;
+	}
 
 	uint8_t *p = sim_mem_ptr(&lc->mem, lc->in.va);
 

@@ -45,9 +45,22 @@ int sim_mem_init(struct sim_mem *m, uint64_t base, size_t size)
 	return 0;
 }
 
+void sim_mem_init_at(struct sim_mem *m, uint64_t base, void *bytes, size_t size)
+{
+	memset(m, 0, sizeof(*m));
+	m->bytes = bytes;
+	m->base = base;
+	m->size = size;
+	m->borrowed = 1;
+	m->ops.read = sim_read;
+	m->ops.write = sim_write;
+	m->ops.opaque = m;
+}
+
 void sim_mem_free(struct sim_mem *m)
 {
-	free(m->bytes);
+	if (!m->borrowed)
+		free(m->bytes);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -17,9 +17,12 @@ struct sim_mem {
 	uint8_t *bytes;
 	struct rs_mem_ops ops;
 	unsigned reads, writes;		/* callback calls */
+	int borrowed;
 };
 
 int sim_mem_init(struct sim_mem *m, uint64_t base, size_t size);
+/* The same over a buffer the caller owns (sim_mem_free leaves it alone). */
+void sim_mem_init_at(struct sim_mem *m, uint64_t base, void *bytes, size_t size);
 void sim_mem_free(struct sim_mem *m);
 /* Bump allocation, 64-byte aligned; returns the VA (0 when full). */
 uint64_t sim_mem_alloc(struct sim_mem *m, size_t bytes);

@@ -56,7 +56,7 @@ struct RowstatState {
     /* Properties: the configuration the capability registers report. */
     uint32_t rows, cols, rf_filter, rf_ifmap, rf_psum, glb_kib, clock_khz;
     uint32_t dram_bw, glb_bw, nr_rings, nr_contexts;
-    /* Fault injection: act on the job with this number (1 = first), 0 = never. */
+    /* Fault injection: act on job number N (1 = the first), 0 = never. */
     uint32_t fault_hang_job, fault_dma_job, fault_completion_job;
     uint32_t fault_fw_crash_job;
 
@@ -92,7 +92,7 @@ struct RowstatState {
     QEMUTimer *heartbeat_timer;
 };
 
-/* ---- interrupts -------------------------------------------------------- */
+/* ---- interrupts ---- */
 
 static unsigned irq_vector(RowstatState *s, uint32_t bit)
 {
@@ -104,7 +104,7 @@ static unsigned irq_vector(RowstatState *s, uint32_t bit)
     return ROWSTAT_MSIX_ERROR(s->nr_rings);
 }
 
-/* Sends the messages for enabled causes that just became set.  Needs the BQL. */
+/* Sends the messages for enabled causes that just became set.  BQL held. */
 static void rowstat_notify(RowstatState *s, uint32_t newly)
 {
     PCIDevice *pdev = PCI_DEVICE(s);
@@ -126,14 +126,14 @@ static uint32_t rowstat_raise_locked(RowstatState *s, uint32_t bits)
     return newly;
 }
 
-/* ---- the device MMU ---------------------------------------------------- */
+/* ---- the device MMU ---- */
 
 typedef struct RowstatJobMem {
     RowstatState *s;
     unsigned ctx;
     unsigned ring;
     uint64_t pt;
-    bool dma_fault;                /* injected: accesses after the stream fetch fail */
+    bool dma_fault;                /* injected: fail after the stream fetch */
     unsigned accesses;
     /* One cached translation: jobs walk pages in order. */
     uint64_t tlb_page, tlb_pa;
@@ -158,7 +158,8 @@ static int mmu_fault(RowstatJobMem *m, uint64_t va, bool write, unsigned reason)
 }
 
 /* Walks the context's three levels; returns the page's bus address. */
-static int mmu_translate(RowstatJobMem *m, uint64_t va, bool write, uint64_t *pa)
+static int mmu_translate(RowstatJobMem *m, uint64_t va, bool write,
+                         uint64_t *pa)
 {
     PCIDevice *pdev = PCI_DEVICE(m->s);
     uint64_t page = va >> ROWSTAT_PAGE_SHIFT, table = m->pt;
@@ -243,7 +244,7 @@ static int mem_write(void *opaque, uint64_t va, const void *buf, size_t len)
     return mmu_access(opaque, va, (void *)buf, len, true);
 }
 
-/* ---- jobs ---------------------------------------------------------------- */
+/* ---- jobs ---- */
 
 static bool ring_has_work(RowstatState *s, unsigned n)
 {
@@ -311,7 +312,8 @@ static void run_job(RowstatState *s, RowstatJob *job, bool hang)
 
     memset(&job->res, 0, sizeof(job->res));
     job->seqno = le64_to_cpu(d->seqno);
-    if (opcode > ROWSTAT_DESC_RUN || (le32_to_cpu(d->flags) & ~ROWSTAT_DESC_IRQ) ||
+    if (opcode > ROWSTAT_DESC_RUN ||
+        (le32_to_cpu(d->flags) & ~ROWSTAT_DESC_IRQ) ||
         d->reserved0 || d->reserved1[0] || d->reserved1[1] || d->reserved1[2]) {
         job->bad_desc = true;
         job->res.status = opcode > ROWSTAT_DESC_RUN ? ROWSTAT_ERR_OPCODE
@@ -322,10 +324,12 @@ static void run_job(RowstatState *s, RowstatJob *job, bool hang)
         job->nop = true;
         return;
     }
-    if (ctx >= s->nr_contexts || !(s->ctx[ctx].ctrl & ROWSTAT_CTX_CTRL_ENABLE)) {
+    if (ctx >= s->nr_contexts ||
+        !(s->ctx[ctx].ctrl & ROWSTAT_CTX_CTRL_ENABLE)) {
         job->bad_desc = true;
         job->res.status = ROWSTAT_ERR_FAULT;
-        mmu_fault(&job->mem, le64_to_cpu(d->stream_va), false, ROWSTAT_FAULT_CONTEXT);
+        mmu_fault(&job->mem, le64_to_cpu(d->stream_va), false,
+                  ROWSTAT_FAULT_CONTEXT);
         return;
     }
     while (hang && !s->cancel) {
@@ -351,7 +355,7 @@ static void run_job(RowstatState *s, RowstatJob *job, bool hang)
     }
 }
 
-/* Completes or fails a job: fence, head, registers, counters.  Needs s->lock. */
+/* Completes or fails a job: fence, head, registers, counters.  s->lock held. */
 static uint32_t finish_job(RowstatState *s, RowstatJob *job, bool corrupt)
 {
     RowstatRing *r = &s->ring[job->ring];
@@ -364,7 +368,8 @@ static uint32_t finish_job(RowstatState *s, RowstatJob *job, bool corrupt)
     for (int t = 0; t < ROWSTAT_DT_COUNT; t++) {
         s->perf[ROWSTAT_PERF_DRAM_READ_BYTES] += c->dram_read_bytes[t];
         s->perf[ROWSTAT_PERF_DRAM_WRITE_BYTES] += c->dram_write_bytes[t];
-        s->perf[ROWSTAT_PERF_GLB_ACCESSES] += c->glb_reads[t] + c->glb_writes[t];
+        s->perf[ROWSTAT_PERF_GLB_ACCESSES] +=
+            c->glb_reads[t] + c->glb_writes[t];
     }
     s->perf[ROWSTAT_PERF_ENERGY] += rs_counters_energy_total(c);
 
@@ -442,8 +447,8 @@ static void *rowstat_worker(void *opaque)
             unsigned ctx;
 
             qemu_mutex_unlock(&s->lock);
-            if (pci_dma_read(PCI_DEVICE(s), entry, &job.desc, sizeof(job.desc)) !=
-                MEMTX_OK) {
+            if (pci_dma_read(PCI_DEVICE(s), entry, &job.desc,
+                             sizeof(job.desc)) != MEMTX_OK) {
                 memset(&job.desc, 0xff, sizeof(job.desc));
             }
             qemu_mutex_lock(&s->lock);
@@ -464,8 +469,10 @@ static void *rowstat_worker(void *opaque)
         }
         irq = finish_job(s, &job, corrupt);
         if (crash) {
-            s->fw_status = ROWSTAT_FW_STATE_FAILED | (ROWSTAT_FW_ERR_CRASHED << 8);
-            s->status = (s->status & ~ROWSTAT_STATUS_FW_READY) | ROWSTAT_STATUS_HALTED;
+            s->fw_status = ROWSTAT_FW_STATE_FAILED |
+                           (ROWSTAT_FW_ERR_CRASHED << 8);
+            s->status &= ~ROWSTAT_STATUS_FW_READY;
+            s->status |= ROWSTAT_STATUS_HALTED;
             irq |= ROWSTAT_IRQ_FW;
         }
         irq = rowstat_raise_locked(s, irq);
@@ -481,17 +488,18 @@ static void *rowstat_worker(void *opaque)
     return NULL;
 }
 
-/* ---- firmware ------------------------------------------------------------ */
+/* ---- firmware ---- */
 
 static void heartbeat_tick(void *opaque)
 {
     RowstatState *s = opaque;
 
     qemu_mutex_lock(&s->lock);
-    if (ROWSTAT_FW_STATE(s->fw_status) == ROWSTAT_FW_STATE_RUNNING && !s->hung) {
+    if (ROWSTAT_FW_STATE(s->fw_status) == ROWSTAT_FW_STATE_RUNNING &&
+        !s->hung) {
         s->heartbeat++;
-        timer_mod(s->heartbeat_timer, qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) +
-                  s->fw.heartbeat_us);
+        timer_mod(s->heartbeat_timer,
+                  qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) + s->fw.heartbeat_us);
     }
     qemu_mutex_unlock(&s->lock);
 }
@@ -505,11 +513,13 @@ static uint32_t firmware_boot(RowstatState *s)
     const char *why = "";
     uint8_t *img = NULL;
 
-    if (s->fw_size > ROWSTAT_FW_MAX_BYTES || s->fw_size < sizeof(struct rowstat_fw_header)) {
+    if (s->fw_size > ROWSTAT_FW_MAX_BYTES ||
+        s->fw_size < sizeof(struct rowstat_fw_header)) {
         err = ROWSTAT_FW_ERR_SIZE;
     } else {
         img = g_malloc(s->fw_size);
-        if (pci_dma_read(PCI_DEVICE(s), s->fw_addr, img, s->fw_size) != MEMTX_OK) {
+        if (pci_dma_read(PCI_DEVICE(s), s->fw_addr, img, s->fw_size) !=
+            MEMTX_OK) {
             err = ROWSTAT_FW_ERR_DMA;
         } else {
             err = rs_fw_parse(img, s->fw_size,
@@ -537,10 +547,11 @@ static uint32_t firmware_boot(RowstatState *s)
             s->hw.glb_bw = hw.glb_bw;
             memcpy(s->hw.energy, hw.energy, sizeof(hw.energy));
             s->hw.opcode_mask = hw.opcode_mask;
-            memcpy(s->hw.decode_cycles, hw.decode_cycles, sizeof(hw.decode_cycles));
+            memcpy(s->hw.decode_cycles, hw.decode_cycles,
+                   sizeof(hw.decode_cycles));
             s->quantum_left = 0;
-            timer_mod(s->heartbeat_timer, qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) +
-                      fw.heartbeat_us);
+            timer_mod(s->heartbeat_timer,
+                      qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) + fw.heartbeat_us);
         }
     }
     if (err != ROWSTAT_FW_OK) {
@@ -552,7 +563,7 @@ static uint32_t firmware_boot(RowstatState *s)
     return rowstat_raise_locked(s, ROWSTAT_IRQ_FW);
 }
 
-/* ---- reset ----------------------------------------------------------------- */
+/* ---- reset ---- */
 
 /* Stops any job and returns every register to its reset value.  BQL held. */
 static void rowstat_reset_locked(RowstatState *s)
@@ -595,38 +606,63 @@ static void rowstat_qdev_reset(DeviceState *dev)
     qemu_mutex_unlock(&s->lock);
 }
 
-/* ---- registers -------------------------------------------------------------- */
+/* ---- registers ---- */
+
+static RowstatRing *ring_at(RowstatState *s, hwaddr addr)
+{
+    return &s->ring[(addr - ROWSTAT_REG_RING_BASE) / ROWSTAT_RING_STRIDE];
+}
+
+static RowstatContext *ctx_at(RowstatState *s, hwaddr addr)
+{
+    return &s->ctx[(addr - ROWSTAT_REG_CTX_BASE) / ROWSTAT_CTX_STRIDE];
+}
 
 static uint32_t reg_read(RowstatState *s, hwaddr addr)
 {
     if (addr >= ROWSTAT_REG_RING_BASE &&
         addr < ROWSTAT_REG_RING(s->nr_rings, 0)) {
-        RowstatRing *r = &s->ring[(addr - ROWSTAT_REG_RING_BASE) / ROWSTAT_RING_STRIDE];
+        RowstatRing *r = ring_at(s, addr);
 
         switch ((addr - ROWSTAT_REG_RING_BASE) % ROWSTAT_RING_STRIDE) {
-        case ROWSTAT_RING_ADDR_LO: return r->addr;
-        case ROWSTAT_RING_ADDR_HI: return r->addr >> 32;
-        case ROWSTAT_RING_SIZE_LOG2: return r->size_log2;
-        case ROWSTAT_RING_HEAD: return r->head;
-        case ROWSTAT_RING_TAIL: return r->tail;
-        case ROWSTAT_RING_CTRL: return r->ctrl;
-        case ROWSTAT_RING_STATUS: return r->status;
-        case ROWSTAT_RING_FENCE_ADDR_LO: return r->fence_addr;
-        case ROWSTAT_RING_FENCE_ADDR_HI: return r->fence_addr >> 32;
-        case ROWSTAT_RING_ERR_SEQ_LO: return r->err_seq;
-        case ROWSTAT_RING_ERR_SEQ_HI: return r->err_seq >> 32;
-        case ROWSTAT_RING_ERR_OFFSET: return r->err_offset;
+        case ROWSTAT_RING_ADDR_LO:
+            return r->addr;
+        case ROWSTAT_RING_ADDR_HI:
+            return r->addr >> 32;
+        case ROWSTAT_RING_SIZE_LOG2:
+            return r->size_log2;
+        case ROWSTAT_RING_HEAD:
+            return r->head;
+        case ROWSTAT_RING_TAIL:
+            return r->tail;
+        case ROWSTAT_RING_CTRL:
+            return r->ctrl;
+        case ROWSTAT_RING_STATUS:
+            return r->status;
+        case ROWSTAT_RING_FENCE_ADDR_LO:
+            return r->fence_addr;
+        case ROWSTAT_RING_FENCE_ADDR_HI:
+            return r->fence_addr >> 32;
+        case ROWSTAT_RING_ERR_SEQ_LO:
+            return r->err_seq;
+        case ROWSTAT_RING_ERR_SEQ_HI:
+            return r->err_seq >> 32;
+        case ROWSTAT_RING_ERR_OFFSET:
+            return r->err_offset;
         }
         return 0;
     }
     if (addr >= ROWSTAT_REG_CTX_BASE &&
         addr < ROWSTAT_REG_CTX(s->nr_contexts, 0)) {
-        RowstatContext *c = &s->ctx[(addr - ROWSTAT_REG_CTX_BASE) / ROWSTAT_CTX_STRIDE];
+        RowstatContext *c = ctx_at(s, addr);
 
         switch ((addr - ROWSTAT_REG_CTX_BASE) % ROWSTAT_CTX_STRIDE) {
-        case ROWSTAT_CTX_PT_LO: return c->pt;
-        case ROWSTAT_CTX_PT_HI: return c->pt >> 32;
-        case ROWSTAT_CTX_CTRL: return c->ctrl;
+        case ROWSTAT_CTX_PT_LO:
+            return c->pt;
+        case ROWSTAT_CTX_PT_HI:
+            return c->pt >> 32;
+        case ROWSTAT_CTX_CTRL:
+            return c->ctrl;
         }
         return 0;
     }
@@ -637,43 +673,76 @@ static uint32_t reg_read(RowstatState *s, hwaddr addr)
         return (addr & 4) ? v >> 32 : v;
     }
     switch (addr) {
-    case ROWSTAT_REG_ID: return ROWSTAT_ID_MAGIC;
+    case ROWSTAT_REG_ID:
+        return ROWSTAT_ID_MAGIC;
     case ROWSTAT_REG_HW_VERSION:
-        return ROWSTAT_VERSION(ROWSTAT_HW_VERSION_MAJOR, ROWSTAT_HW_VERSION_MINOR);
+        return ROWSTAT_VERSION(ROWSTAT_HW_VERSION_MAJOR,
+                               ROWSTAT_HW_VERSION_MINOR);
     case ROWSTAT_REG_CMD_VERSION:
-        return ROWSTAT_VERSION(ROWSTAT_CMD_VERSION_MAJOR, ROWSTAT_CMD_VERSION_MINOR);
+        return ROWSTAT_VERSION(ROWSTAT_CMD_VERSION_MAJOR,
+                               ROWSTAT_CMD_VERSION_MINOR);
     case ROWSTAT_REG_FW_ABI:
         return ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR, ROWSTAT_FW_ABI_MINOR);
-    case ROWSTAT_REG_CAP_ARRAY: return s->hw.array_rows | (s->hw.array_cols << 8);
-    case ROWSTAT_REG_CAP_RF_FILTER: return s->hw.rf_filter;
-    case ROWSTAT_REG_CAP_RF_IFMAP: return s->hw.rf_ifmap;
-    case ROWSTAT_REG_CAP_RF_PSUM: return s->hw.rf_psum;
-    case ROWSTAT_REG_CAP_GLB_BYTES: return s->hw.glb_bytes;
-    case ROWSTAT_REG_CAP_PRECISIONS: return s->hw.precisions;
-    case ROWSTAT_REG_CAP_CLOCK_KHZ: return s->hw.clock_khz;
-    case ROWSTAT_REG_CAP_DRAM_BW: return s->hw.dram_bw;
-    case ROWSTAT_REG_CAP_GLB_BW: return s->hw.glb_bw;
-    case ROWSTAT_REG_CAP_RINGS: return s->nr_rings;
-    case ROWSTAT_REG_CAP_CONTEXTS: return s->nr_contexts;
-    case ROWSTAT_REG_CAP_VA_BITS: return ROWSTAT_VA_BITS;
-    case ROWSTAT_REG_ENERGY_MAC: return s->hw.energy[ROWSTAT_LEVEL_MAC];
-    case ROWSTAT_REG_ENERGY_RF: return s->hw.energy[ROWSTAT_LEVEL_RF];
-    case ROWSTAT_REG_ENERGY_NOC: return s->hw.energy[ROWSTAT_LEVEL_NOC];
-    case ROWSTAT_REG_ENERGY_GLB: return s->hw.energy[ROWSTAT_LEVEL_GLB];
-    case ROWSTAT_REG_ENERGY_DRAM: return s->hw.energy[ROWSTAT_LEVEL_DRAM];
-    case ROWSTAT_REG_CTRL: return s->ctrl;
-    case ROWSTAT_REG_STATUS: return s->status;
-    case ROWSTAT_REG_IRQ_STATUS: return s->irq_status;
-    case ROWSTAT_REG_IRQ_MASK: return s->irq_mask;
-    case ROWSTAT_REG_HEARTBEAT: return s->heartbeat;
-    case ROWSTAT_REG_FW_ADDR_LO: return s->fw_addr;
-    case ROWSTAT_REG_FW_ADDR_HI: return s->fw_addr >> 32;
-    case ROWSTAT_REG_FW_SIZE: return s->fw_size;
-    case ROWSTAT_REG_FW_STATUS: return s->fw_status;
-    case ROWSTAT_REG_FW_VERSION: return s->fw_version;
-    case ROWSTAT_REG_FAULT_ADDR_LO: return s->fault_addr;
-    case ROWSTAT_REG_FAULT_ADDR_HI: return s->fault_addr >> 32;
-    case ROWSTAT_REG_FAULT_INFO: return s->fault_info;
+    case ROWSTAT_REG_CAP_ARRAY:
+        return s->hw.array_rows | (s->hw.array_cols << 8);
+    case ROWSTAT_REG_CAP_RF_FILTER:
+        return s->hw.rf_filter;
+    case ROWSTAT_REG_CAP_RF_IFMAP:
+        return s->hw.rf_ifmap;
+    case ROWSTAT_REG_CAP_RF_PSUM:
+        return s->hw.rf_psum;
+    case ROWSTAT_REG_CAP_GLB_BYTES:
+        return s->hw.glb_bytes;
+    case ROWSTAT_REG_CAP_PRECISIONS:
+        return s->hw.precisions;
+    case ROWSTAT_REG_CAP_CLOCK_KHZ:
+        return s->hw.clock_khz;
+    case ROWSTAT_REG_CAP_DRAM_BW:
+        return s->hw.dram_bw;
+    case ROWSTAT_REG_CAP_GLB_BW:
+        return s->hw.glb_bw;
+    case ROWSTAT_REG_CAP_RINGS:
+        return s->nr_rings;
+    case ROWSTAT_REG_CAP_CONTEXTS:
+        return s->nr_contexts;
+    case ROWSTAT_REG_CAP_VA_BITS:
+        return ROWSTAT_VA_BITS;
+    case ROWSTAT_REG_ENERGY_MAC:
+        return s->hw.energy[ROWSTAT_LEVEL_MAC];
+    case ROWSTAT_REG_ENERGY_RF:
+        return s->hw.energy[ROWSTAT_LEVEL_RF];
+    case ROWSTAT_REG_ENERGY_NOC:
+        return s->hw.energy[ROWSTAT_LEVEL_NOC];
+    case ROWSTAT_REG_ENERGY_GLB:
+        return s->hw.energy[ROWSTAT_LEVEL_GLB];
+    case ROWSTAT_REG_ENERGY_DRAM:
+        return s->hw.energy[ROWSTAT_LEVEL_DRAM];
+    case ROWSTAT_REG_CTRL:
+        return s->ctrl;
+    case ROWSTAT_REG_STATUS:
+        return s->status;
+    case ROWSTAT_REG_IRQ_STATUS:
+        return s->irq_status;
+    case ROWSTAT_REG_IRQ_MASK:
+        return s->irq_mask;
+    case ROWSTAT_REG_HEARTBEAT:
+        return s->heartbeat;
+    case ROWSTAT_REG_FW_ADDR_LO:
+        return s->fw_addr;
+    case ROWSTAT_REG_FW_ADDR_HI:
+        return s->fw_addr >> 32;
+    case ROWSTAT_REG_FW_SIZE:
+        return s->fw_size;
+    case ROWSTAT_REG_FW_STATUS:
+        return s->fw_status;
+    case ROWSTAT_REG_FW_VERSION:
+        return s->fw_version;
+    case ROWSTAT_REG_FAULT_ADDR_LO:
+        return s->fault_addr;
+    case ROWSTAT_REG_FAULT_ADDR_HI:
+        return s->fault_addr >> 32;
+    case ROWSTAT_REG_FAULT_INFO:
+        return s->fault_info;
     }
     return 0;
 }
@@ -693,11 +762,15 @@ static uint32_t reg_write(RowstatState *s, hwaddr addr, uint32_t val)
 {
     if (addr >= ROWSTAT_REG_RING_BASE &&
         addr < ROWSTAT_REG_RING(s->nr_rings, 0)) {
-        RowstatRing *r = &s->ring[(addr - ROWSTAT_REG_RING_BASE) / ROWSTAT_RING_STRIDE];
+        RowstatRing *r = ring_at(s, addr);
 
         switch ((addr - ROWSTAT_REG_RING_BASE) % ROWSTAT_RING_STRIDE) {
-        case ROWSTAT_RING_ADDR_LO: r->addr = set_lo(r->addr, val & ~63u); break;
-        case ROWSTAT_RING_ADDR_HI: r->addr = set_hi(r->addr, val); break;
+        case ROWSTAT_RING_ADDR_LO:
+            r->addr = set_lo(r->addr, val & ~63u);
+            break;
+        case ROWSTAT_RING_ADDR_HI:
+            r->addr = set_hi(r->addr, val);
+            break;
         case ROWSTAT_RING_SIZE_LOG2:
             if (val >= 1 && val <= ROWSTAT_RING_MAX_SIZE_LOG2) {
                 r->size_log2 = val;
@@ -712,8 +785,12 @@ static uint32_t reg_write(RowstatState *s, hwaddr addr, uint32_t val)
             r->ctrl = val & ~ROWSTAT_RING_CTRL_RESUME;
             qemu_cond_signal(&s->work_cond);
             break;
-        case ROWSTAT_RING_FENCE_ADDR_LO: r->fence_addr = set_lo(r->fence_addr, val & ~7u); break;
-        case ROWSTAT_RING_FENCE_ADDR_HI: r->fence_addr = set_hi(r->fence_addr, val); break;
+        case ROWSTAT_RING_FENCE_ADDR_LO:
+            r->fence_addr = set_lo(r->fence_addr, val & ~7u);
+            break;
+        case ROWSTAT_RING_FENCE_ADDR_HI:
+            r->fence_addr = set_hi(r->fence_addr, val);
+            break;
         }
         return 0;
     }
@@ -731,12 +808,18 @@ static uint32_t reg_write(RowstatState *s, hwaddr addr, uint32_t val)
     }
     if (addr >= ROWSTAT_REG_CTX_BASE &&
         addr < ROWSTAT_REG_CTX(s->nr_contexts, 0)) {
-        RowstatContext *c = &s->ctx[(addr - ROWSTAT_REG_CTX_BASE) / ROWSTAT_CTX_STRIDE];
+        RowstatContext *c = ctx_at(s, addr);
 
         switch ((addr - ROWSTAT_REG_CTX_BASE) % ROWSTAT_CTX_STRIDE) {
-        case ROWSTAT_CTX_PT_LO: c->pt = set_lo(c->pt, val & ~0xfffu); break;
-        case ROWSTAT_CTX_PT_HI: c->pt = set_hi(c->pt, val); break;
-        case ROWSTAT_CTX_CTRL: c->ctrl = val & ROWSTAT_CTX_CTRL_ENABLE; break;
+        case ROWSTAT_CTX_PT_LO:
+            c->pt = set_lo(c->pt, val & ~0xfffu);
+            break;
+        case ROWSTAT_CTX_PT_HI:
+            c->pt = set_hi(c->pt, val);
+            break;
+        case ROWSTAT_CTX_CTRL:
+            c->ctrl = val & ROWSTAT_CTX_CTRL_ENABLE;
+            break;
         }
         return 0;
     }
@@ -761,9 +844,15 @@ static uint32_t reg_write(RowstatState *s, hwaddr addr, uint32_t val)
         s->irq_mask = val;
         return newly;
     }
-    case ROWSTAT_REG_FW_ADDR_LO: s->fw_addr = set_lo(s->fw_addr, val); return 0;
-    case ROWSTAT_REG_FW_ADDR_HI: s->fw_addr = set_hi(s->fw_addr, val); return 0;
-    case ROWSTAT_REG_FW_SIZE: s->fw_size = val; return 0;
+    case ROWSTAT_REG_FW_ADDR_LO:
+        s->fw_addr = set_lo(s->fw_addr, val);
+        return 0;
+    case ROWSTAT_REG_FW_ADDR_HI:
+        s->fw_addr = set_hi(s->fw_addr, val);
+        return 0;
+    case ROWSTAT_REG_FW_SIZE:
+        s->fw_size = val;
+        return 0;
     case ROWSTAT_REG_FW_CTRL:
         /* Booting replaces the model: only while no job runs. */
         if ((val & ROWSTAT_FW_CTRL_BOOT) && !s->busy &&
@@ -826,7 +915,7 @@ static const MemoryRegionOps rowstat_mmio_ops = {
     },
 };
 
-/* ---- lifetime ------------------------------------------------------------------ */
+/* ---- lifetime ---- */
 
 static void rowstat_realize(PCIDevice *pdev, Error **errp)
 {
@@ -852,7 +941,8 @@ static void rowstat_realize(PCIDevice *pdev, Error **errp)
         return;
     }
     if (s->nr_contexts < 1 || s->nr_contexts > ROWSTAT_MAX_CONTEXTS) {
-        error_setg(errp, "rowstat: contexts must be 1..%d", ROWSTAT_MAX_CONTEXTS);
+        error_setg(errp, "rowstat: contexts must be 1..%d",
+                   ROWSTAT_MAX_CONTEXTS);
         return;
     }
     s->model = rs_model_create(&s->hw);
@@ -899,22 +989,25 @@ static void rowstat_exit(PCIDevice *pdev)
     rs_model_destroy(s->model);
 }
 
+#define PROP(name, field, value) \
+    DEFINE_PROP_UINT32(name, RowstatState, field, value)
+
 static Property rowstat_properties[] = {
-    DEFINE_PROP_UINT32("rows", RowstatState, rows, ROWSTAT_DEFAULT_ARRAY_ROWS),
-    DEFINE_PROP_UINT32("cols", RowstatState, cols, ROWSTAT_DEFAULT_ARRAY_COLS),
-    DEFINE_PROP_UINT32("rf-filter", RowstatState, rf_filter, ROWSTAT_DEFAULT_RF_FILTER),
-    DEFINE_PROP_UINT32("rf-ifmap", RowstatState, rf_ifmap, ROWSTAT_DEFAULT_RF_IFMAP),
-    DEFINE_PROP_UINT32("rf-psum", RowstatState, rf_psum, ROWSTAT_DEFAULT_RF_PSUM),
-    DEFINE_PROP_UINT32("glb-kib", RowstatState, glb_kib, ROWSTAT_DEFAULT_GLB_BYTES / 1024),
-    DEFINE_PROP_UINT32("clock-khz", RowstatState, clock_khz, ROWSTAT_DEFAULT_CLOCK_KHZ),
-    DEFINE_PROP_UINT32("dram-bw", RowstatState, dram_bw, ROWSTAT_DEFAULT_DRAM_BW),
-    DEFINE_PROP_UINT32("glb-bw", RowstatState, glb_bw, ROWSTAT_DEFAULT_GLB_BW),
-    DEFINE_PROP_UINT32("rings", RowstatState, nr_rings, ROWSTAT_DEFAULT_RINGS),
-    DEFINE_PROP_UINT32("contexts", RowstatState, nr_contexts, ROWSTAT_DEFAULT_CONTEXTS),
-    DEFINE_PROP_UINT32("fault-hang-job", RowstatState, fault_hang_job, 0),
-    DEFINE_PROP_UINT32("fault-dma-job", RowstatState, fault_dma_job, 0),
-    DEFINE_PROP_UINT32("fault-completion-job", RowstatState, fault_completion_job, 0),
-    DEFINE_PROP_UINT32("fault-fw-crash-job", RowstatState, fault_fw_crash_job, 0),
+    PROP("rows", rows, ROWSTAT_DEFAULT_ARRAY_ROWS),
+    PROP("cols", cols, ROWSTAT_DEFAULT_ARRAY_COLS),
+    PROP("rf-filter", rf_filter, ROWSTAT_DEFAULT_RF_FILTER),
+    PROP("rf-ifmap", rf_ifmap, ROWSTAT_DEFAULT_RF_IFMAP),
+    PROP("rf-psum", rf_psum, ROWSTAT_DEFAULT_RF_PSUM),
+    PROP("glb-kib", glb_kib, ROWSTAT_DEFAULT_GLB_BYTES / 1024),
+    PROP("clock-khz", clock_khz, ROWSTAT_DEFAULT_CLOCK_KHZ),
+    PROP("dram-bw", dram_bw, ROWSTAT_DEFAULT_DRAM_BW),
+    PROP("glb-bw", glb_bw, ROWSTAT_DEFAULT_GLB_BW),
+    PROP("rings", nr_rings, ROWSTAT_DEFAULT_RINGS),
+    PROP("contexts", nr_contexts, ROWSTAT_DEFAULT_CONTEXTS),
+    PROP("fault-hang-job", fault_hang_job, 0),
+    PROP("fault-dma-job", fault_dma_job, 0),
+    PROP("fault-completion-job", fault_completion_job, 0),
+    PROP("fault-fw-crash-job", fault_fw_crash_job, 0),
     DEFINE_PROP_END_OF_LIST(),
 };
 

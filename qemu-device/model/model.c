@@ -1179,6 +1179,15 @@ static int fetch_filters(struct job *j, const struct pass *p, int16_t *out)
 				for (int d = merged; d < 4; d++)
 					idx += coord[d - merged] * stride[d];
 				va = L->filter_va + idx * L->wbytes;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* 16-bit filters are already in the PE's layout. */
+				if (L->wbytes == 2) {
+					if (mem_read(j, va, out + pos, run * 2, "filter"))
+						return -1;
+					pos += run;
+					continue;
+				}
+#endif
 				if (mem_read(j, va, io, run * L->wbytes, "filter"))
 					return -1;
 				for (uint64_t e = 0; e < run; e++)

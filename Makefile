@@ -105,6 +105,9 @@ check-san: $(san_UNIT_BINS)
 		RS_TEST_QUICK=1 $$t || exit 1; done
 
 # QEMU 7.2 with the device, built once and cached outside the tree.
+# QEMU_SERIES=10.0 builds (and tests on) bookworm-backports' QEMU instead.
+QEMU_SERIES ?= 7.2
+export ROWSTAT_QEMU_SERIES := $(QEMU_SERIES)
 qemu:
 	scripts/build-qemu.sh
 

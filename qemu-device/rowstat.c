@@ -22,7 +22,29 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "qom/object.h"
+
+/*
+ * QEMU 7.2 is the version the tests build; these keep the glue building on
+ * the QEMU 10.0 of bookworm-backports too (renamed headers and locks).
+ */
+#if QEMU_VERSION_MAJOR >= 8
+#include "hw/pci/pci_device.h"
+#endif
+#if QEMU_VERSION_MAJOR >= 10
+#include "system/dma.h"
+#else
 #include "sysemu/dma.h"
+#endif
+#if QEMU_VERSION_MAJOR < 9
+#define bql_lock() qemu_mutex_lock_iothread()
+#define bql_unlock() qemu_mutex_unlock_iothread()
+#endif
+#if QEMU_VERSION_MAJOR * 100 + QEMU_VERSION_MINOR < 901
+static void device_class_set_legacy_reset(DeviceClass *dc, DeviceReset reset)
+{
+    dc->reset = reset;
+}
+#endif
 
 #include "model/rs_model.h"
 
@@ -478,9 +500,9 @@ static void *rowstat_worker(void *opaque)
         irq = rowstat_raise_locked(s, irq);
         qemu_mutex_unlock(&s->lock);
         if (irq) {
-            qemu_mutex_lock_iothread();
+            bql_lock();
             rowstat_notify(s, irq);
-            qemu_mutex_unlock_iothread();
+            bql_unlock();
         }
         qemu_mutex_lock(&s->lock);
     }
@@ -992,7 +1014,12 @@ static void rowstat_exit(PCIDevice *pdev)
 #define PROP(name, field, value) \
     DEFINE_PROP_UINT32(name, RowstatState, field, value)
 
+/* Newer QEMUs take a const array without the terminator entry. */
+#ifdef DEFINE_PROP_END_OF_LIST
 static Property rowstat_properties[] = {
+#else
+static const Property rowstat_properties[] = {
+#endif
     PROP("rows", rows, ROWSTAT_DEFAULT_ARRAY_ROWS),
     PROP("cols", cols, ROWSTAT_DEFAULT_ARRAY_COLS),
     PROP("rf-filter", rf_filter, ROWSTAT_DEFAULT_RF_FILTER),
@@ -1008,7 +1035,9 @@ static Property rowstat_properties[] = {
     PROP("fault-dma-job", fault_dma_job, 0),
     PROP("fault-completion-job", fault_completion_job, 0),
     PROP("fault-fw-crash-job", fault_fw_crash_job, 0),
+#ifdef DEFINE_PROP_END_OF_LIST
     DEFINE_PROP_END_OF_LIST(),
+#endif
 };
 
 static const VMStateDescription vmstate_rowstat = {
@@ -1028,7 +1057,7 @@ static void rowstat_class_init(ObjectClass *klass, void *data)
     k->revision = ROWSTAT_PCI_REVISION;
     k->class_id = ROWSTAT_PCI_CLASS;
     dc->desc = "rowstat row-stationary DNN accelerator";
-    dc->reset = rowstat_qdev_reset;
+    device_class_set_legacy_reset(dc, rowstat_qdev_reset);
     dc->vmsd = &vmstate_rowstat;
     device_class_set_props(dc, rowstat_properties);
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);

@@ -6,6 +6,9 @@
 #
 #   scripts/build-qemu.sh            build if the cache has no match
 #   ROWSTAT_CACHE=/path ...          cache location (default /var/cache/rowstat)
+#   ROWSTAT_QEMU_SERIES=10.0 ...     bookworm-backports' QEMU 10.0 instead, to
+#                                    keep the glue building there (the tests
+#                                    use 7.2)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +17,12 @@ sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 
 log() { echo "build-qemu: $*" >&2; }
+
+series=${ROWSTAT_QEMU_SERIES:-7.2}
+case "$series" in
+7.2 | 10.0) ;;
+*) log "ROWSTAT_QEMU_SERIES=$series: supported are 7.2 and 10.0"; exit 2 ;;
+esac
 
 "$top/scripts/apt-sources.sh"
 deps=(build-essential ninja-build meson pkg-config python3 libglib2.0-dev
@@ -30,10 +39,10 @@ if ((${#missing[@]})); then
 		"${missing[@]}" >&2
 fi
 
-# The newest QEMU 7.2 source bookworm has (security updates move it on).
-version=$(apt-cache showsrc qemu | sed -n 's/^Version: \(1:7\.2[^ ]*\)$/\1/p' |
-	  sort -V | tail -n 1)
-[ -n "$version" ] || { log "no QEMU 7.2 source package found"; exit 1; }
+# The newest source of the series apt knows (security updates move it on).
+version=$(apt-cache showsrc qemu |
+	  sed -n "s/^Version: \(1:${series/./\\.}[.+][^ ]*\)\$/\1/p" | sort -V | tail -n 1)
+[ -n "$version" ] || { log "no QEMU $series source package found"; exit 1; }
 
 # What the binary depends on: the device, the model, the contracts, this recipe.
 files=(qemu-device/rowstat.c qemu-device/model/*.c qemu-device/model/*.h
@@ -49,14 +58,46 @@ fi
 src="$cache/src"
 mkdir -p "$src"
 plain=${version#1:}
-if [ ! -f "$src/qemu_${plain}.dsc" ]; then
-	log "fetching the QEMU $version source package"
-	(cd "$src" && apt-get source -qq --download-only "qemu=$version" >&2)
-fi
+upstream=${plain%-*}
 work=$(mktemp -d "$cache/build-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-log "unpacking into $work"
-dpkg-source -x "$src/qemu_${plain}.dsc" "$work/qemu" >/dev/null
+configure_args=()
+if [ "$series" = 7.2 ]; then
+	if [ ! -f "$src/qemu_${plain}.dsc" ]; then
+		log "fetching the QEMU $version source package"
+		(cd "$src" && apt-get source -qq --download-only "qemu=$version" >&2)
+	fi
+	log "unpacking into $work"
+	dpkg-source -x "$src/qemu_${plain}.dsc" "$work/qemu" >/dev/null
+	configure_args+=(--meson=meson)
+	source_set=softmmu_ss
+else
+	# Debian's mirror here serves the backports upstream tarball but not
+	# always its packaging, which this build does not need.
+	if [ ! -f "$src/qemu_${upstream}.orig.tar.xz" ]; then
+		log "fetching the QEMU $version upstream tarball"
+		(cd "$src" && apt-get source -qq --download-only "qemu=$version" >&2) || true
+		[ -f "$src/qemu_${upstream}.orig.tar.xz" ] ||
+			{ log "could not fetch qemu_${upstream}.orig.tar.xz"; exit 1; }
+	fi
+	log "unpacking into $work"
+	mkdir "$work/qemu"
+	tar -xJf "$src/qemu_${upstream}.orig.tar.xz" -C "$work/qemu" --strip-components=1
+	# QEMU 10 wants meson >= 1.5 and pycotap, which the dfsg tarball does not
+	# bundle: take backports' (pure Python) packages without installing them,
+	# so the system's meson stays the one 7.2 builds with.
+	tools="$cache/pytools-$series"
+	if [ ! -d "$tools/usr/lib/python3/dist-packages/mesonbuild" ]; then
+		log "fetching meson and pycotap from bookworm-backports"
+		rm -rf "$tools" && mkdir -p "$tools/debs"
+		(cd "$tools/debs" && apt-get download -qq meson/bookworm-backports \
+			python3-pycotap/bookworm-backports >&2)
+		for deb in "$tools"/debs/*.deb; do dpkg-deb -x "$deb" "$tools"; done
+	fi
+	export PYTHONPATH="$tools/usr/lib/python3/dist-packages"
+	configure_args+=(--python=/usr/bin/python3)
+	source_set=system_ss
+fi
 
 # The device goes into the tree with the repository's relative layout, so the
 # model's includes of ../../uapi resolve unchanged.
@@ -74,11 +115,12 @@ rowstat_model = static_library('rowstat_model', files(
     'qemu-device/model/rlc.c',
     'qemu-device/model/firmware.c',
   ), c_args: ['-O3'], pic: true)
-softmmu_ss.add(when: 'CONFIG_ROWSTAT', if_true: [
+SOURCE_SET.add(when: 'CONFIG_ROWSTAT', if_true: [
   files('qemu-device/rowstat.c'),
   declare_dependency(link_with: rowstat_model),
 ])
 MESON
+sed -i "s/SOURCE_SET/$source_set/" "$dev/meson.build"
 echo "subdir('rowstat')" >> "$work/qemu/hw/misc/meson.build"
 cat >> "$work/qemu/hw/misc/Kconfig" <<'KCONFIG'
 
@@ -95,7 +137,7 @@ mkdir -p "$work/qemu/build"
 (cd "$work/qemu/build" &&
  ../configure --target-list=x86_64-softmmu --without-default-features \
 	--disable-docs --disable-werror --disable-debug-info \
-	--disable-install-blobs --meson=meson >&2)
+	--disable-install-blobs "${configure_args[@]}" >&2)
 log "building ($(nproc) jobs)"
 ninja -C "$work/qemu/build" -j"$(nproc)" qemu-system-x86_64 >&2
 mkdir -p "$out.tmp"

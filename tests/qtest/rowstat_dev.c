@@ -306,6 +306,16 @@ uint32_t rsdev_msix(struct rsdev *d, unsigned vector)
 	return qts_readl(d->q, G_MSIX + 4 * vector);
 }
 
+uint32_t rsdev_wait_msix(struct rsdev *d, unsigned vector, int timeout_ms)
+{
+	double end = now_ms() + timeout_ms;
+	uint32_t data;
+
+	while (!(data = rsdev_msix(d, vector)) && now_ms() < end)
+		usleep(200);
+	return data;
+}
+
 void rsdev_msix_clear(struct rsdev *d, unsigned vector)
 {
 	qts_writel(d->q, G_MSIX + 4 * vector, 0);

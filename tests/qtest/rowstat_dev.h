@@ -80,6 +80,12 @@ bool rsdev_wait_halted(struct rsdev *d, unsigned ring, int timeout_ms);
 
 /* The MSI-X message slot of a vector: MSIX_DATA(v) once it fired, else 0. */
 uint32_t rsdev_msix(struct rsdev *d, unsigned vector);
+/*
+ * The message written for `vector`, waiting up to timeout_ms for it: the
+ * device updates its registers and fences before it sends the MSI-X message
+ * (as hardware may), so a message can land just after the state is visible.
+ */
+uint32_t rsdev_wait_msix(struct rsdev *d, unsigned vector, int timeout_ms);
 void rsdev_msix_clear(struct rsdev *d, unsigned vector);
 
 #endif

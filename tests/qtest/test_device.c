@@ -161,7 +161,8 @@ START_TEST(firmware_boot_good_bad_and_version)
 	ck_assert_uint_eq(rsdev_boot(d, bad, len),
 			  ROWSTAT_FW_STATE_FAILED | ROWSTAT_FW_ERR_CHECKSUM << 8);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_IRQ_STATUS) & ROWSTAT_IRQ_FW, ROWSTAT_IRQ_FW);
-	ck_assert_uint_eq(rsdev_msix(d, ROWSTAT_MSIX_ERROR(4)), MSIX_DATA(ROWSTAT_MSIX_ERROR(4)));
+	ck_assert_uint_eq(rsdev_wait_msix(d, ROWSTAT_MSIX_ERROR(4), JOB_TIMEOUT_MS),
+			  MSIX_DATA(ROWSTAT_MSIX_ERROR(4)));
 	/* Wrong ABI major (resealed so only the version is wrong). */
 	memcpy(bad, img, len);
 	bad[4] = 7;
@@ -260,7 +261,7 @@ START_TEST(a_convolution_runs_through_a_ring)
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_STATUS)), 0);
 	check_output(d, &jc);
 	/* The ring's vector fired, and its cause is pending until cleared. */
-	ck_assert_uint_eq(rsdev_msix(d, ROWSTAT_MSIX_RING(0)), MSIX_DATA(0));
+	ck_assert_uint_eq(rsdev_wait_msix(d, ROWSTAT_MSIX_RING(0), JOB_TIMEOUT_MS), MSIX_DATA(0));
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_IRQ_STATUS), ROWSTAT_IRQ_RING(0));
 	rsdev_wr(d, ROWSTAT_REG_IRQ_STATUS, ROWSTAT_IRQ_RING(0));
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_IRQ_STATUS), 0);
@@ -343,7 +344,8 @@ static uint32_t failing_job(struct rsdev *d, unsigned ctx, uint64_t stream_va,
 	status = rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_STATUS));
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_ERR_SEQ_LO)), seqno);
 	ck_assert_uint_ne(rsdev_rd(d, ROWSTAT_REG_IRQ_STATUS) & ROWSTAT_IRQ_JOB_ERROR, 0);
-	ck_assert_uint_eq(rsdev_msix(d, ROWSTAT_MSIX_ERROR(4)), MSIX_DATA(ROWSTAT_MSIX_ERROR(4)));
+	ck_assert_uint_eq(rsdev_wait_msix(d, ROWSTAT_MSIX_ERROR(4), JOB_TIMEOUT_MS),
+			  MSIX_DATA(ROWSTAT_MSIX_ERROR(4)));
 	*info = rsdev_rd(d, ROWSTAT_REG_FAULT_INFO);
 	*addr = rsdev_rd(d, ROWSTAT_REG_FAULT_ADDR_LO) |
 		(uint64_t)rsdev_rd(d, ROWSTAT_REG_FAULT_ADDR_HI) << 32;
@@ -563,6 +565,7 @@ START_TEST(interrupt_mask_and_acknowledge)
 	rsdev_msix_clear(d, 0);
 	rsdev_submit_desc(d, 0, &nop);
 	ck_assert(rsdev_wait_fence(d, 0, 6, JOB_TIMEOUT_MS));
+	usleep(20 * 1000);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_IRQ_STATUS), 0);
 	ck_assert_uint_eq(rsdev_msix(d, 0), 0);
 	rsdev_close(d);

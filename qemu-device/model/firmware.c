@@ -4,11 +4,14 @@
  * device makes at boot, the builder the image tool uses, and what a parsed
  * image changes in the device's parameters.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rs_model.h"
 #include "rs_internal.h"
+
+#define FW_CRC_OFFSET offsetof(struct rowstat_fw_header, crc32)
 
 /*
  * CRC-32/ISO-HDLC (the zlib polynomial), bit-reflected, table-driven.  Like
@@ -103,10 +106,10 @@ enum rowstat_fw_error rs_fw_parse(const uint8_t *img, size_t len,
 		uint8_t head[sizeof(struct rowstat_fw_header)];
 
 		memcpy(head, img, sizeof(head));
-		memset(head + 20, 0, 4);
+		memset(head + FW_CRC_OFFSET, 0, 4);
 		crc = rs_crc32(rs_crc32(0, head, sizeof(head)), img + sizeof(head),
 			       len - sizeof(head));
-		if (crc != rs_get_le32(img + 20))
+		if (crc != rs_get_le32(img + FW_CRC_OFFSET))
 			return fw_fail(ROWSTAT_FW_ERR_CHECKSUM, why, "CRC mismatch");
 	}
 	count = rs_get_le32(img + 24);
@@ -208,8 +211,14 @@ size_t rs_fw_build(const struct rs_firmware *fw, uint8_t *out, size_t cap)
 		}
 		off += (sections[k].bytes + 7) & ~7u;
 	}
-	rs_put_le32(out + 20, rs_crc32(0, out, total));
+	rs_fw_seal(out, total);
 	return total;
+}
+
+void rs_fw_seal(uint8_t *img, size_t len)
+{
+	rs_put_le32(img + FW_CRC_OFFSET, 0);
+	rs_put_le32(img + FW_CRC_OFFSET, rs_crc32(0, img, len));
 }
 
 void rs_fw_apply(const struct rs_firmware *fw, struct rs_hw_params *hw)

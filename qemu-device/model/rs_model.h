@@ -201,6 +201,9 @@ enum rowstat_fw_error rs_fw_parse(const uint8_t *img, size_t len,
 /* Writes an image of *fw (ABI major ROWSTAT_FW_ABI_MAJOR); returns its size, or 0 if cap is too small. */
 size_t rs_fw_build(const struct rs_firmware *fw, uint8_t *out, size_t cap);
 
+/* Stores the CRC of a len-byte image in its header (for builders and for tests that edit images). */
+void rs_fw_seal(uint8_t *img, size_t len);
+
 /* What a running firmware changes in the device's parameters. */
 void rs_fw_apply(const struct rs_firmware *fw, struct rs_hw_params *hw);
 

@@ -166,12 +166,7 @@ START_TEST(firmware_boot_good_bad_and_version)
 	/* Wrong ABI major (resealed so only the version is wrong). */
 	memcpy(bad, img, len);
 	bad[4] = 7;
-	memset(bad + 20, 0, 4);
-	{
-		uint32_t crc = rs_crc32(0, bad, len);
-
-		memcpy(bad + 20, &crc, 4);
-	}
+	rs_fw_seal(bad, len);
 	ck_assert_uint_eq(rsdev_boot(d, bad, len),
 			  ROWSTAT_FW_STATE_FAILED | ROWSTAT_FW_ERR_ABI << 8);
 	/* Truncated: FW_SIZE smaller than the image says it is. */

@@ -22,12 +22,6 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 /* Re-seals an edited image so that only the edit is wrong. */
-static void reseal(uint8_t *p, size_t n)
-{
-	put32(p + 20, 0);
-	put32(p + 20, rs_crc32(0, p, n));
-}
-
 static void setup(void)
 {
 	memset(&good, 0, sizeof(good));
@@ -80,7 +74,7 @@ START_TEST(images_round_trip)
 	ck_assert_uint_eq(fw.arbiter_quantum, 2);
 	/* A newer minor ABI still boots: unknown features are ignored. */
 	img[6] = 9;
-	reseal(img, len);
+	rs_fw_seal(img, len);
 	ck_assert_int_eq(rs_fw_parse(img, len, DEVICE_ABI, &fw, &why), ROWSTAT_FW_OK);
 	ck_assert_uint_eq(fw.abi_minor, 9);
 }
@@ -97,11 +91,11 @@ START_TEST(header_defects_are_refused)
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_MAGIC);
 	memcpy(bad, img, len);
 	bad[4] = 2;	/* ABI major 2 */
-	reseal(bad, len);
+	rs_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_ABI);
 	memcpy(bad, img, len);
 	put32(bad + 12, 28);
-	reseal(bad, len);
+	rs_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SIZE);
 	/* Truncated: the image says more bytes than were loaded. */
 	ck_assert_int_eq(parse(img, len - 8, &why), ROWSTAT_FW_ERR_SIZE);
@@ -123,27 +117,27 @@ START_TEST(section_defects_are_refused)
 	/* Unknown type. */
 	memcpy(bad, img, len);
 	put32(bad + table, 9);
-	reseal(bad, len);
+	rs_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SECTION);
 	ck_assert_str_eq(why, "unknown section type");
 	/* A section given twice (the second entry becomes COMMANDS). */
 	memcpy(bad, img, len);
 	put32(bad + table + entry, ROWSTAT_FW_SECTION_COMMANDS);
-	reseal(bad, len);
+	rs_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SECTION);
 	/* Misaligned, and overlapping. */
 	memcpy(bad, img, len);
 	put32(bad + table + 4, bad[table + 4] + 4);
-	reseal(bad, len);
+	rs_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SECTION);
 	memcpy(bad, img, len);
 	memcpy(bad + table + entry + 4, bad + table + 4, 4);
-	reseal(bad, len);
+	rs_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SECTION);
 	/* A required section missing: three sections listed. */
 	memcpy(bad, img, len);
 	put32(bad + 24, 3);
-	reseal(bad, len);
+	rs_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SECTION);
 	ck_assert_str_eq(why, "a required section is missing");
 }

@@ -1157,15 +1157,22 @@ static int fetch_filters(struct job *j, const struct pass *p, int16_t *out)
 	uint64_t run = cnt[0];
 	int merged = 1;
 	size_t pos = 0;
-	uint8_t *io;
+	uint8_t *io = NULL;
+	/* 16-bit filters in DRAM are already in the PE's layout. */
+	bool direct = false;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	direct = L->wbytes == 2;
+#endif
 	while (merged < 4 && stride[merged] == run) {
 		run *= cnt[merged];
 		merged++;
 	}
-	io = RESERVE(j, io, run * L->wbytes);
-	if (!io)
-		return out_of_memory(j);
+	if (!direct) {
+		io = RESERVE(j, io, run * L->wbytes);
+		if (!io)
+			return out_of_memory(j);
+	}
 	uint64_t outer[3] = { 1, 1, 1 };
 
 	for (int d = merged; d < 4; d++)
@@ -1179,15 +1186,12 @@ static int fetch_filters(struct job *j, const struct pass *p, int16_t *out)
 				for (int d = merged; d < 4; d++)
 					idx += coord[d - merged] * stride[d];
 				va = L->filter_va + idx * L->wbytes;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-				/* 16-bit filters are already in the PE's layout. */
-				if (L->wbytes == 2) {
+				if (direct) {
 					if (mem_read(j, va, out + pos, run * 2, "filter"))
 						return -1;
 					pos += run;
 					continue;
 				}
-#endif
 				if (mem_read(j, va, io, run * L->wbytes, "filter"))
 					return -1;
 				for (uint64_t e = 0; e < run; e++)

@@ -90,6 +90,7 @@ else
 	if [ ! -d "$tools/usr/lib/python3/dist-packages/mesonbuild" ]; then
 		log "fetching meson and pycotap from bookworm-backports"
 		rm -rf "$tools" && mkdir -p "$tools/debs"
+		chmod 0777 "$tools/debs"	# apt downloads as _apt
 		(cd "$tools/debs" && apt-get download -qq meson/bookworm-backports \
 			python3-pycotap/bookworm-backports >&2)
 		for deb in "$tools"/debs/*.deb; do dpkg-deb -x "$deb" "$tools"; done
@@ -108,19 +109,18 @@ cp "$top"/qemu-device/model/*.[ch] "$dev/qemu-device/model/"
 cp "$top"/uapi/*.h "$dev/uapi/"
 # The model core has no QEMU dependencies; it gets -O3 like the rest of
 # the project's builds, the glue QEMU's own flags.
-cat > "$dev/meson.build" <<'MESON'
+cat > "$dev/meson.build" <<MESON
 rowstat_model = static_library('rowstat_model', files(
     'qemu-device/model/model.c',
     'qemu-device/model/kernel.c',
     'qemu-device/model/rlc.c',
     'qemu-device/model/firmware.c',
   ), c_args: ['-O3'], pic: true)
-SOURCE_SET.add(when: 'CONFIG_ROWSTAT', if_true: [
+${source_set}.add(when: 'CONFIG_ROWSTAT', if_true: [
   files('qemu-device/rowstat.c'),
   declare_dependency(link_with: rowstat_model),
 ])
 MESON
-sed -i "s/SOURCE_SET/$source_set/" "$dev/meson.build"
 echo "subdir('rowstat')" >> "$work/qemu/hw/misc/meson.build"
 cat >> "$work/qemu/hw/misc/Kconfig" <<'KCONFIG'
 

@@ -111,9 +111,13 @@ export ROWSTAT_QEMU_SERIES := $(QEMU_SERIES)
 qemu:
 	scripts/build-qemu.sh
 
+# Sets $qemu in a recipe to the built binary (the script's last line);
+# a failed build stops the recipe instead of running tests without QEMU.
+find_qemu = qemu=$$(scripts/build-qemu.sh) && qemu=$$(printf '%s\n' "$$qemu" | tail -n 1)
+
 # Device tests through qtest: the built QEMU, no guest.
 check-qtest: $(QTEST_BINS)
-	@qemu=$$(scripts/build-qemu.sh | tail -n 1) && \
+	@$(find_qemu) && \
 	for t in $^; do echo "== $$t"; ROWSTAT_QEMU=$$qemu $$t || exit 1; done
 
 # Guest tests on Debian's 6.1 and 6.12 kernels under TCG, then the check
@@ -121,6 +125,7 @@ check-qtest: $(QTEST_BINS)
 KERNELS ?= 6.1 6.12
 check-vm: $(VM_GUEST) $(FW_IMAGE)
 	@for k in $(KERNELS); do tests/vm/run-vm.sh --kernel $$k || exit 1; done
+	@tests/vm/selftest-arguments.sh
 	@tests/vm/selftest-watchdog.sh
 
 # One group after the other, so each suite's output stays together.
@@ -137,7 +142,7 @@ bench: $(BENCH_BIN)
 
 # The device's cost against the model in-process (needs the built QEMU).
 bench-device: $(QBENCH_BIN)
-	@qemu=$$(scripts/build-qemu.sh | tail -n 1) && CK_FORK=no ROWSTAT_QEMU=$$qemu $(QBENCH_BIN)
+	@$(find_qemu) && CK_FORK=no ROWSTAT_QEMU=$$qemu $(QBENCH_BIN)
 
 deps:
 	scripts/install-deps.sh

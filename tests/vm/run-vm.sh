@@ -24,9 +24,13 @@ while [ $# -gt 0 ]; do
 	*) tests+=("$1"); shift ;;
 	esac
 done
+[[ $watchdog =~ ^[1-9][0-9]*$ ]] ||
+	{ echo "run-vm: --watchdog '$watchdog' is not a number of seconds" >&2; exit 2; }
 
 qemu=${ROWSTAT_QEMU:-$("$top/scripts/build-qemu.sh" | tail -n 1)}
-read -r _ vmlinuz moddir <<< "$("$top/scripts/vm-kernels.sh" "$kernel")"
+# Assigned first, so that set -e stops on vm-kernels.sh's own exit status.
+kernel_info=$("$top/scripts/vm-kernels.sh" "$kernel")
+read -r _ vmlinuz moddir <<< "$kernel_info"
 guest="$top/build/vm/rowstat-guest"
 firmware="$top/build/firmware/rowstat.fw"
 for f in "$guest" "$firmware"; do

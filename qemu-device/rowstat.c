@@ -409,7 +409,7 @@ static uint32_t finish_job(RowstatState *s, RowstatJob *job, bool corrupt)
     }
     r->status = ROWSTAT_RING_STATUS_HALTED | (job->res.status & 0xffff);
     r->err_seq = job->seqno;
-    r->err_offset = job->bad_desc ? 0xffffffffu : job->res.error_offset;
+    r->err_offset = job->bad_desc ? ROWSTAT_NO_OFFSET : job->res.error_offset;
     s->perf[ROWSTAT_PERF_JOBS_FAILED]++;
     irq |= ROWSTAT_IRQ_JOB_ERROR;
     if (job->mem.faulted && !s->fault_latched) {

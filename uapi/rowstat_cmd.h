@@ -207,6 +207,12 @@ enum rowstat_status {
 	ROWSTAT_ERR_COUNT = 23,
 };
 
+/*
+ * The error offset of a failure that no command of the stream caused: a bad
+ * descriptor, a misaligned or oversized stream, a fault fetching it.
+ */
+#define ROWSTAT_NO_OFFSET		0xffffffffu
+
 /* ---- RLC: Eyeriss-style run-length coding of zeros --------------------------- */
 
 /*

@@ -2039,6 +2039,8 @@ enum rowstat_status rs_model_run(struct rs_model *model, uint64_t stream_va,
 	j.opts = opts;
 	j.res = res;
 	j.c = &res->counts;
+	/* Until the stream is fetched, no command can be at fault. */
+	j.off = ROWSTAT_NO_OFFSET;
 
 	if (stream_va % ROWSTAT_STREAM_ALIGN || stream_bytes % ROWSTAT_STREAM_ALIGN) {
 		fail(&j, ROWSTAT_ERR_STREAM_ALIGN,

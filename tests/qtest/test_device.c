@@ -392,7 +392,7 @@ START_TEST(mmu_translation_and_faults)
 	/* A context that is not enabled: the descriptor itself fails. */
 	ck_assert_uint_eq(failing_job(d, 9, jc.lc.stream_va, 64, seq++, &info, &addr), fault);
 	ck_assert_uint_eq(ROWSTAT_FAULT_REASON(info), ROWSTAT_FAULT_CONTEXT);
-	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_ERR_OFFSET)), 0xffffffffu);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_ERR_OFFSET)), ROWSTAT_NO_OFFSET);
 	/* Fix the page: the same job now succeeds, and gives the right answer. */
 	rsdev_set_pte(d, 3, out_va, ((jc.pa + out_va - jc.lc.mem.base) & ROWSTAT_PTE_ADDR_MASK) |
 		      ROWSTAT_PTE_VALID | ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE);
@@ -418,7 +418,7 @@ START_TEST(bad_descriptors_fail_the_job)
 	ck_assert(rsdev_wait_halted(d, 0, JOB_TIMEOUT_MS));
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_STATUS)),
 			  ROWSTAT_RING_STATUS_HALTED | ROWSTAT_ERR_OPCODE);
-	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_ERR_OFFSET)), 0xffffffffu);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_ERR_OFFSET)), ROWSTAT_NO_OFFSET);
 	rsdev_wr(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_CTRL),
 		 ROWSTAT_RING_CTRL_ENABLE | ROWSTAT_RING_CTRL_RESUME);
 	desc.opcode = ROWSTAT_DESC_NOP;
@@ -492,10 +492,20 @@ START_TEST(malformed_streams_report_their_codes)
 		size_t end = len - 8;
 		size_t pass = off[ROWSTAT_OP_PASS] - 1, dma = off[ROWSTAT_OP_DMA] - 1;
 
+		/* No command is at fault in these: ERR_OFFSET says so. */
 		ck_assert_uint_eq(failing_job(d, 4, jc.lc.stream_va + 4, (uint32_t)len, seq++, &info, &addr),
 				  ROWSTAT_RING_STATUS_HALTED | ROWSTAT_ERR_STREAM_ALIGN);
+		ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_ERR_OFFSET)),
+				  ROWSTAT_NO_OFFSET);
+		ck_assert_uint_eq(failing_job(d, 4, jc.lc.stream_va, (uint32_t)len - 4, seq++, &info,
+					      &addr),
+				  ROWSTAT_RING_STATUS_HALTED | ROWSTAT_ERR_STREAM_ALIGN);
+		ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_ERR_OFFSET)),
+				  ROWSTAT_NO_OFFSET);
 		ck_assert_uint_eq(failing_job(d, 4, jc.lc.stream_va, 0, seq++, &info, &addr),
 				  ROWSTAT_RING_STATUS_HALTED | ROWSTAT_ERR_STREAM_SIZE);
+		ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_ERR_OFFSET)),
+				  ROWSTAT_NO_OFFSET);
 		ck_assert_uint_eq(failing_job(d, 4, jc.lc.stream_va, (uint32_t)end, seq++, &info, &addr),
 				  ROWSTAT_RING_STATUS_HALTED | ROWSTAT_ERR_TRUNCATED);
 		/* The stream from its MAPPING on: no LAYER. */

@@ -119,14 +119,19 @@ START_TEST(stream_alignment_and_size)
 {
 	struct rs_job_result res;
 
+	/* No command is at fault: the offset says so (docs/hardware.md 7.8). */
 	rs_model_run(model, lc.stream_va + 4, (uint32_t)base_len, &lc.mem.ops, NULL, &res);
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_STREAM_ALIGN);
+	ck_assert_uint_eq(res.error_offset, ROWSTAT_NO_OFFSET);
 	rs_model_run(model, lc.stream_va, (uint32_t)base_len - 4, &lc.mem.ops, NULL, &res);
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_STREAM_ALIGN);
+	ck_assert_uint_eq(res.error_offset, ROWSTAT_NO_OFFSET);
 	rs_model_run(model, lc.stream_va, 0, &lc.mem.ops, NULL, &res);
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_STREAM_SIZE);
+	ck_assert_uint_eq(res.error_offset, ROWSTAT_NO_OFFSET);
 	rs_model_run(model, lc.stream_va, ROWSTAT_STREAM_MAX_BYTES + 8, &lc.mem.ops, NULL, &res);
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_STREAM_SIZE);
+	ck_assert_uint_eq(res.error_offset, ROWSTAT_NO_OFFSET);
 	ck_assert_ptr_nonnull(strstr(res.detail, "allowed"));
 }
 END_TEST
@@ -505,6 +510,7 @@ START_TEST(faults_stop_the_job_and_name_the_address)
 	rs_model_run(model, bad, 64, &lc.mem.ops, NULL, &res);
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_FAULT);
 	ck_assert_uint_eq(res.fault_va, bad);
+	ck_assert_uint_eq(res.error_offset, ROWSTAT_NO_OFFSET);
 	ck_assert(!res.fault_write);
 	/* A DMA load from, and a store to, unmapped memory. */
 	WITH_CMD(struct rowstat_cmd_dma, ROWSTAT_OP_DMA, 0, c.dram_va = htole64(bad),

@@ -178,6 +178,8 @@ struct job {
 	struct layer L;
 	struct mapping mp;
 	struct range_set dma_rd, dma_wr, pass_rd, pass_wr;
+	/* GLB bytes the stream may write: cleared when the job ends. */
+	uint64_t written_lo, written_hi;
 	struct timeline tl;
 	/*
 	 * The filter block the PE spads hold.  A pass that needs the same block
@@ -369,6 +371,17 @@ static int ranges_add(struct range_set *s, uint64_t lo, uint64_t hi)
 	s->v[s->n].hi = hi;
 	s->n++;
 	return 0;
+}
+
+static void note_written(struct job *j, uint64_t lo, uint64_t hi)
+{
+	if (j->written_hi <= j->written_lo) {
+		j->written_lo = lo;
+		j->written_hi = hi;
+		return;
+	}
+	j->written_lo = lo < j->written_lo ? lo : j->written_lo;
+	j->written_hi = hi > j->written_hi ? hi : j->written_hi;
 }
 
 static void phase_reset(struct job *j)
@@ -814,6 +827,7 @@ static int decode_dma(struct job *j, const uint8_t *raw, struct dma *d)
 				    d->glb, glb_end);
 		if (ranges_add(&j->dma_wr, d->glb, glb_end))
 			return out_of_memory(j);
+		note_written(j, d->glb, glb_end);
 	} else {
 		if (ranges_overlap(&j->pass_wr, d->glb, glb_end))
 			return fail(j, ROWSTAT_ERR_HAZARD,
@@ -1140,6 +1154,7 @@ static int decode_pass(struct job *j, const uint8_t *raw, struct pass *p)
 		if (ranges_add(&j->pass_rd, ilo, ihi) ||
 		    ranges_add(&j->pass_wr, plo, phi))
 			return out_of_memory(j);
+		note_written(j, plo, phi);
 	}
 	return 0;
 }
@@ -2073,9 +2088,16 @@ enum rowstat_status rs_model_run(struct rs_model *model, uint64_t stream_va,
 	if (sweep(&j, true))
 		goto out;
 out:
-	/* Whatever ended the job, the GLB holds every psum computed so far. */
-	if (j.exec)
+	/*
+	 * Whatever ended the job, the GLB holds every psum computed so far;
+	 * then nothing of it survives into the next job (docs/hardware.md,
+	 * "Isolation").
+	 */
+	if (j.exec) {
 		chain_flush(&j, false);
+		if (j.written_hi > j.written_lo)
+			memset(model->glb + j.written_lo, 0, j.written_hi - j.written_lo);
+	}
 	res->counts.cycles = rs_max64(rs_max64(j.tl.dma_end, j.tl.array_end),
 				      rs_max64(j.tl.link_free, j.tl.decoded));
 	rs_counters_energy(&res->counts, model->hw.energy);

@@ -327,6 +327,79 @@ START_TEST(nops_rings_and_contexts)
 }
 END_TEST
 
+/* Copies bytes into fresh guest pages mapped at va in ctx; returns their address. */
+static uint64_t place(struct rsdev *d, unsigned ctx, uint64_t va, const void *bytes,
+		      size_t len)
+{
+	size_t span = (len + 4095) & ~(size_t)4095;
+	uint64_t pa = rsdev_alloc(d, span);
+
+	qts_memwrite(d->q, pa, bytes, len);
+	rsdev_map(d, ctx, va, pa, span, ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE);
+	return pa;
+}
+
+/* One DMA of `count` Q16 values between va and GLB address 0. */
+static void dma_only_stream(struct rs_stream *s, unsigned dir, uint64_t va, uint32_t count)
+{
+	static const struct rs_conv plane = {
+		.batch = 1, .in_channels = 1, .in_height = 16, .in_width = 16,
+		.out_channels = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1,
+		.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+		.requant_mult = 1,
+	};
+	struct rowstat_cmd_dma dma;
+
+	memset(&dma, 0, sizeof(dma));
+	dma.direction = (uint8_t)dir;
+	dma.dtype = dir == ROWSTAT_DMA_LOAD ? ROWSTAT_DT_IFMAP : ROWSTAT_DT_PSUM;
+	dma.dram_va = htole64(va);
+	dma.count[0] = htole32(count);
+	dma.count[1] = dma.count[2] = dma.count[3] = htole32(1);
+	rs_stream_init(s);
+	rs_stream_layer(s, &plane, va, 0);
+	rs_stream_dma(s, &dma);
+	rs_stream_end(s);
+}
+
+/*
+ * A job of context 1 loads its data into the GLB; a job of context 2 loads
+ * nothing and stores the GLB into its own memory.  It reads zeros.
+ */
+START_TEST(the_glb_does_not_leak_between_contexts)
+{
+	struct rsdev *d = ready_device("rowstat");
+	uint16_t secret[256], got[256];
+	struct rs_stream a, b;
+	uint64_t out_pa;
+
+	for (unsigned i = 0; i < 256; i++)
+		secret[i] = htole16((uint16_t)(0x5a00 + i));
+	rsdev_ctx_enable(d, 1);
+	rsdev_ctx_enable(d, 2);
+	place(d, 1, 0x100000, secret, sizeof(secret));
+	dma_only_stream(&a, ROWSTAT_DMA_LOAD, 0x100000, 256);
+	place(d, 1, 0x200000, a.buf, a.len);
+	memset(got, 0xee, sizeof(got));
+	out_pa = place(d, 2, 0x100000, got, sizeof(got));
+	dma_only_stream(&b, ROWSTAT_DMA_STORE, 0x100000, 256);
+	place(d, 2, 0x200000, b.buf, b.len);
+	rsdev_flush_tables(d);
+	rsdev_submit(d, 0, 1, 1, 0x200000, (uint32_t)a.len, 0, 0);
+	ck_assert(rsdev_wait_fence(d, 0, 1, JOB_TIMEOUT_MS));
+	rsdev_submit(d, 0, 2, 2, 0x200000, (uint32_t)b.len, 0, 0);
+	ck_assert(rsdev_wait_fence(d, 0, 2, JOB_TIMEOUT_MS));
+	qts_memread(d->q, out_pa, got, sizeof(got));
+	for (unsigned i = 0; i < 256; i++)
+		ck_assert_msg(got[i] == 0, "context 1's GLB value %u visible to context 2: 0x%04x",
+			      i, le16toh(got[i]));
+	rs_stream_free(&a);
+	rs_stream_free(&b);
+	rsdev_close(d);
+}
+END_TEST
+
 /* Runs one job that must fail; returns the ring status, fault info in *info. */
 static uint32_t failing_job(struct rsdev *d, unsigned ctx, uint64_t stream_va,
 			    uint32_t bytes, uint64_t seqno, uint32_t *info, uint64_t *addr)
@@ -668,6 +741,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, firmware_parameters_are_used);
 	tcase_add_test(tc, a_convolution_runs_through_a_ring);
 	tcase_add_test(tc, nops_rings_and_contexts);
+	tcase_add_test(tc, the_glb_does_not_leak_between_contexts);
 	tcase_add_test(tc, mmu_translation_and_faults);
 	tcase_add_test(tc, bad_descriptors_fail_the_job);
 	tcase_add_test(tc, malformed_streams_report_their_codes);

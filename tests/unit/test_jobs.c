@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What one job may see of another, and how long a job may run: the GLB is
+ * zero at the start of every job, a job re-runs with the same outputs and
+ * counters whatever ran before it, and a cancel or the cycle budget stops
+ * even a single enormous command within a bounded amount of work.
+ */
+#include <endian.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../support/check_main.h"
+#include "../support/layer_run.h"
+
+static struct rs_hw_params hw;
+
+static void setup(void)
+{
+	rs_hw_params_default(&hw);
+}
+
+/* A 1x1 layer over one 16x16 Q16 plane: enough for DMA-only streams. */
+static const struct rs_conv plane_layer = {
+	.batch = 1, .in_channels = 1, .in_height = 16, .in_width = 16,
+	.out_channels = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1,
+	.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+	.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+	.requant_mult = 1,
+};
+
+static void dma_cmd(struct rowstat_cmd_dma *d, unsigned dir, unsigned dtype,
+		    uint64_t va, uint32_t glb, uint32_t c0, uint32_t c1)
+{
+	memset(d, 0, sizeof(*d));
+	d->direction = (uint8_t)dir;
+	d->dtype = (uint8_t)dtype;
+	d->dram_va = htole64(va);
+	d->glb_addr = htole32(glb);
+	d->count[0] = htole32(c0);
+	d->count[1] = htole32(c1);
+	d->count[2] = htole32(1);
+	d->count[3] = htole32(1);
+}
+
+/* Places a stream in memory and runs it. */
+static enum rowstat_status run_stream(struct rs_model *m, struct sim_mem *mem,
+				      struct rs_stream *s,
+				      const struct rs_run_opts *opts,
+				      struct rs_job_result *res)
+{
+	uint64_t va = sim_mem_alloc(mem, s->len);
+
+	ck_assert_uint_ne(va, 0);
+	memcpy(sim_mem_ptr(mem, va), s->buf, s->len);
+	return rs_model_run(m, va, (uint32_t)s->len, &mem->ops, opts, res);
+}
+
+/* Memory that cancels the job once the DMA has read `va`. */
+struct cancel_after {
+	struct sim_mem *mem;
+	uint64_t va;
+	bool loaded;
+	int cancel;
+};
+
+static int cancelling_read(void *opaque, uint64_t va, void *buf, size_t len)
+{
+	struct cancel_after *ca = opaque;
+	int ret = ca->mem->ops.read(ca->mem, va, buf, len);
+
+	if (va == ca->va) {
+		ca->loaded = true;
+		ca->cancel = 1;
+	}
+	return ret;
+}
+
+static int forward_write(void *opaque, uint64_t va, const void *buf, size_t len)
+{
+	struct cancel_after *ca = opaque;
+
+	return ca->mem->ops.write(ca->mem, va, buf, len);
+}
+
+/*
+ * Job A loads 256 values into the GLB; job B (another context, on the same
+ * device) loads nothing and stores the GLB to its own memory.  B must read
+ * zeros, and so must a job after a cancelled one.
+ */
+START_TEST(glb_contents_never_cross_jobs)
+{
+	struct rs_model *m = rs_model_create(&hw);
+	struct sim_mem a_mem, b_mem;
+	struct rs_stream a, b;
+	struct rowstat_cmd_dma d;
+	struct rs_job_result res;
+	uint64_t secret, out;
+	uint16_t *p;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(sim_mem_init(&a_mem, 0x100000, 1 << 20), 0);
+	ck_assert_int_eq(sim_mem_init(&b_mem, 0x900000, 1 << 20), 0);
+	secret = sim_mem_alloc(&a_mem, 512);
+	p = sim_mem_ptr(&a_mem, secret);
+	for (unsigned i = 0; i < 256; i++)
+		p[i] = htole16((uint16_t)(0x5a00 + i));
+	out = sim_mem_alloc(&b_mem, 512);
+	memset(sim_mem_ptr(&b_mem, out), 0xee, 512);
+
+	rs_stream_init(&a);
+	rs_stream_layer(&a, &plane_layer, secret, 0);
+	dma_cmd(&d, ROWSTAT_DMA_LOAD, ROWSTAT_DT_IFMAP, secret, 0, 256, 1);
+	rs_stream_dma(&a, &d);
+	rs_stream_end(&a);
+	ck_assert_int_eq(run_stream(m, &a_mem, &a, NULL, &res), ROWSTAT_OK);
+
+	/* B stores the 4-byte slots at GLB 0..1023: the low half of each. */
+	rs_stream_init(&b);
+	rs_stream_layer(&b, &plane_layer, out, 0);
+	dma_cmd(&d, ROWSTAT_DMA_STORE, ROWSTAT_DT_PSUM, out, 0, 256, 1);
+	rs_stream_dma(&b, &d);
+	rs_stream_end(&b);
+	ck_assert_int_eq(run_stream(m, &b_mem, &b, NULL, &res), ROWSTAT_OK);
+	p = sim_mem_ptr(&b_mem, out);
+	for (unsigned i = 0; i < 256; i++)
+		ck_assert_msg(p[i] == 0, "GLB value %u of another job visible: 0x%04x", i,
+			      le16toh(p[i]));
+
+	/* A job cancelled right after its load leaves nothing either. */
+	{
+		struct cancel_after ca = { .mem = &a_mem, .va = secret };
+		struct rs_mem_ops ops = { cancelling_read, forward_write, &ca };
+		struct rs_run_opts opts = { .cancel = &ca.cancel };
+		uint64_t va;
+
+		rs_stream_free(&a);
+		rs_stream_init(&a);
+		rs_stream_layer(&a, &plane_layer, secret, 0);
+		dma_cmd(&d, ROWSTAT_DMA_LOAD, ROWSTAT_DT_IFMAP, secret, 0, 256, 1);
+		rs_stream_dma(&a, &d);
+		rs_stream_barrier(&a);
+		rs_stream_end(&a);
+		va = sim_mem_alloc(&a_mem, a.len);
+		memcpy(sim_mem_ptr(&a_mem, va), a.buf, a.len);
+		rs_model_run(m, va, (uint32_t)a.len, &ops, &opts, &res);
+		ck_assert_int_eq(res.status, ROWSTAT_ERR_CANCELLED);
+		ck_assert(ca.loaded);
+		memset(sim_mem_ptr(&b_mem, out), 0xee, 512);
+		ck_assert_int_eq(run_stream(m, &b_mem, &b, NULL, &res), ROWSTAT_OK);
+		p = sim_mem_ptr(&b_mem, out);
+		for (unsigned i = 0; i < 256; i++)
+			ck_assert_uint_eq(p[i], 0);
+	}
+	rs_stream_free(&a);
+	rs_stream_free(&b);
+	sim_mem_free(&a_mem);
+	sim_mem_free(&b_mem);
+	rs_model_destroy(m);
+}
+END_TEST
+
+/* Clears every PASS's INIT flag: the passes then add to what the GLB holds. */
+static void drop_init_flags(struct layer_case *lc)
+{
+	uint8_t *s = sim_mem_ptr(&lc->mem, lc->stream_va);
+
+	for (size_t off = 0; off < lc->stream.len; off += 4u * (s[off + 2] | (s[off + 3] << 8))) {
+		if (s[off] == ROWSTAT_OP_PASS)
+			s[off + offsetof(struct rowstat_cmd_pass, flags)] &= ~ROWSTAT_PASS_INIT;
+		if (s[off] == ROWSTAT_OP_END)
+			break;
+	}
+}
+
+/*
+ * A stream whose passes read psums it never wrote sees zeros, so it gives
+ * the same outputs and counters whatever the device ran before.
+ */
+START_TEST(a_job_reruns_identically_whatever_ran_before)
+{
+	struct rs_model *m = rs_model_create(&hw);
+	struct layer_case x, y;
+	struct rng r = { 4242 };
+	struct rs_job_result first, again;
+	size_t n;
+	int32_t *out1, *out2;
+	char err[256];
+
+	memset(&x, 0, sizeof(x));
+	memset(&y, 0, sizeof(y));
+	x.cv = (struct rs_conv){
+		.batch = 1, .in_channels = 4, .in_height = 8, .in_width = 8,
+		.out_channels = 4, .kernel_h = 3, .kernel_w = 3, .groups = 1,
+		.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+		.requant_mult = 1,
+	};
+	y.cv = x.cv;
+	y.cv.in_channels = 8;
+	ck_assert_int_eq(rs_map_search(&hw, &x.cv, &x.in, &x.out, NULL, NULL, &x.map, NULL), 0);
+	ck_assert_int_eq(rs_map_search(&hw, &y.cv, &y.in, &y.out, NULL, NULL, &y.map, NULL), 0);
+	ck_assert_int_eq(layer_alloc_data(&x, &r, 0.2, 6), 0);
+	ck_assert_int_eq(layer_alloc_data(&y, &r, 0.2, 6), 0);
+	ck_assert_msg(layer_place(&x, &hw, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(layer_place(&y, &hw, err, sizeof(err)) == 0, "%s", err);
+	drop_init_flags(&x);
+	n = layer_ofmap_count(&x.cv);
+	out1 = calloc(n, sizeof(*out1));
+	out2 = calloc(n, sizeof(*out2));
+
+	ck_assert_int_eq(layer_execute(m, &x, &first, out1), ROWSTAT_OK);
+	ck_assert_int_eq(layer_execute(m, &y, &again, NULL), ROWSTAT_OK);
+	ck_assert_int_eq(layer_execute(m, &x, &again, out2), ROWSTAT_OK);
+	ck_assert_mem_eq(out1, out2, n * sizeof(*out1));
+	ck_assert_mem_eq(&first.counts, &again.counts, sizeof(first.counts));
+	free(out1);
+	free(out2);
+	layer_free(&x);
+	layer_free(&y);
+	rs_model_destroy(m);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("jobs");
+	TCase *tc = tcase_create("isolation-and-liveness");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, glb_contents_never_cross_jobs);
+	tcase_add_test(tc, a_job_reruns_identically_whatever_ran_before);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(make_suite)

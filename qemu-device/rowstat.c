@@ -93,7 +93,7 @@ struct RowstatState {
     QemuCond idle_cond;
     bool stopping;
     bool busy;                     /* a job is executing */
-    volatile int cancel;           /* polled by the model */
+    int cancel;                    /* polled by the model, atomically */
     uint64_t generation;           /* bumped by every reset */
     uint64_t jobs_started;
     unsigned last_ring;
@@ -328,7 +328,10 @@ static void run_job(RowstatState *s, RowstatJob *job, bool hang)
 {
     struct rowstat_job_desc *d = &job->desc;
     struct rs_mem_ops ops = { mem_read, mem_write, &job->mem };
-    struct rs_run_opts opts = { .cancel = &s->cancel };
+    struct rs_run_opts opts = {
+        .cancel = &s->cancel,
+        .cycle_budget = le64_to_cpu(d->cycle_budget),
+    };
     uint32_t opcode = le32_to_cpu(d->opcode);
     unsigned ctx = le16_to_cpu(d->context);
 
@@ -336,7 +339,7 @@ static void run_job(RowstatState *s, RowstatJob *job, bool hang)
     job->seqno = le64_to_cpu(d->seqno);
     if (opcode > ROWSTAT_DESC_RUN ||
         (le32_to_cpu(d->flags) & ~ROWSTAT_DESC_IRQ) ||
-        d->reserved0 || d->reserved1[0] || d->reserved1[1] || d->reserved1[2]) {
+        d->reserved0 || d->reserved1[0] || d->reserved1[1]) {
         job->bad_desc = true;
         job->res.status = opcode > ROWSTAT_DESC_RUN ? ROWSTAT_ERR_OPCODE
                                                     : ROWSTAT_ERR_RESERVED;
@@ -354,7 +357,7 @@ static void run_job(RowstatState *s, RowstatJob *job, bool hang)
                   ROWSTAT_FAULT_CONTEXT);
         return;
     }
-    while (hang && !s->cancel) {
+    while (hang && !qatomic_read(&s->cancel)) {
         /* The injected hang: nothing moves until a reset. */
         g_usleep(1000);
     }
@@ -364,7 +367,7 @@ static void run_job(RowstatState *s, RowstatJob *job, bool hang)
         job->res.fault_va = job->mem.fault_va;
         job->res.fault_write = job->mem.fault_write;
     }
-    if (le64_to_cpu(d->stats_va) && !s->cancel) {
+    if (le64_to_cpu(d->stats_va) && !qatomic_read(&s->cancel)) {
         struct rowstat_job_stats st;
 
         rs_job_stats_encode(&job->res, &st);
@@ -590,12 +593,12 @@ static uint32_t firmware_boot(RowstatState *s)
 /* Stops any job and returns every register to its reset value.  BQL held. */
 static void rowstat_reset_locked(RowstatState *s)
 {
-    s->cancel = 1;
+    qatomic_set(&s->cancel, 1);
     s->generation++;
     while (s->busy) {
         qemu_cond_wait(&s->idle_cond, &s->lock);
     }
-    s->cancel = 0;
+    qatomic_set(&s->cancel, 0);
     s->ctrl = 0;
     s->status = 0;
     s->irq_status = 0;
@@ -998,7 +1001,7 @@ static void rowstat_exit(PCIDevice *pdev)
 
     qemu_mutex_lock(&s->lock);
     s->stopping = true;
-    s->cancel = 1;
+    qatomic_set(&s->cancel, 1);
     qemu_cond_signal(&s->work_cond);
     qemu_mutex_unlock(&s->lock);
     qemu_thread_join(&s->worker);

@@ -204,8 +204,15 @@ enum rowstat_status {
 	ROWSTAT_ERR_HAZARD = 20,	/* DMA and pass race on the GLB */
 	ROWSTAT_ERR_INTERNAL = 21,	/* device-internal resource failure */
 	ROWSTAT_ERR_CANCELLED = 22,	/* aborted by a reset */
-	ROWSTAT_ERR_COUNT = 23,
+	ROWSTAT_ERR_BUDGET = 23,	/* would exceed its cycle budget */
+	ROWSTAT_ERR_COUNT = 24,
 };
+
+/*
+ * The most cycles (docs/hardware.md section 8) a job may take when its
+ * submitter sets no budget of its own: 2^32, about 21 s at 200 MHz.
+ */
+#define ROWSTAT_DEFAULT_CYCLE_BUDGET	(1ull << 32)
 
 /*
  * The error offset of a failure that no command of the stream caused: a bad

@@ -241,7 +241,8 @@ struct rowstat_job_desc {
 	__le16 context;		/* MMU context the job runs in */
 	__le16 reserved0;
 	__le64 stats_va;	/* 0, or where struct rowstat_job_stats goes */
-	__le64 reserved1[3];
+	__le64 cycle_budget;	/* 0: ROWSTAT_DEFAULT_CYCLE_BUDGET */
+	__le64 reserved1[2];
 };
 
 ROWSTAT_STATIC_ASSERT(sizeof(struct rowstat_job_desc) == 64,

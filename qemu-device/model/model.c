@@ -30,6 +30,8 @@
 #define PLANE_CACHE_MAX		(64u << 10)
 #define CHAIN_BUDGET		(1u << 20)
 #define CHAINS			4
+/* Pair-MACs between two polls of the cancel flag in a pass. */
+#define WORK_CHUNK		(1u << 24)
 
 #define RS_MODEL_MAX_ARRAY	64
 #define RS_MODEL_MAX_RF		1024
@@ -173,6 +175,7 @@ struct job {
 	const uint8_t *stream;
 	uint32_t bytes;
 	uint32_t off;
+	uint64_t budget;	/* cycles */
 	bool exec;
 	bool have_layer, have_mapping;
 	struct layer L;
@@ -217,6 +220,7 @@ static const char *const status_names[ROWSTAT_ERR_COUNT] = {
 	[ROWSTAT_ERR_HAZARD] = "hazard",
 	[ROWSTAT_ERR_INTERNAL] = "internal",
 	[ROWSTAT_ERR_CANCELLED] = "cancelled",
+	[ROWSTAT_ERR_BUDGET] = "budget",
 };
 
 const char *rs_status_name(enum rowstat_status status)
@@ -283,7 +287,23 @@ static int mem_write(struct job *j, uint64_t va, const void *buf, size_t len,
 
 static bool cancelled(const struct job *j)
 {
-	return j->opts && j->opts->cancel && *j->opts->cancel;
+	return j->opts && j->opts->cancel &&
+	       __atomic_load_n(j->opts->cancel, __ATOMIC_RELAXED);
+}
+
+static int cancel_fail(struct job *j)
+{
+	return fail(j, ROWSTAT_ERR_CANCELLED, "job cancelled");
+}
+
+/* Fails the job if its timeline would end past the budget. */
+static int over_budget(struct job *j, uint64_t end, const char *what)
+{
+	if (end <= j->budget)
+		return 0;
+	return fail(j, ROWSTAT_ERR_BUDGET,
+		    "%s would end at cycle %" PRIu64 ", past the job's budget of %" PRIu64,
+		    what, end, j->budget);
 }
 
 /* Grows a scratch buffer; the model never holds more than the budgets. */
@@ -890,7 +910,7 @@ static int exec_dma(struct job *j, const struct dma *d)
 	bool rlc = d->flags & ROWSTAT_DMA_RLC;
 	unsigned n = d->count[0];
 	size_t slot = rlc ? ROWSTAT_RLC_SLOT_BYTES((size_t)n) : (size_t)n * d->delem;
-	uint64_t moved = 0, start;
+	uint64_t moved = 0, start, room;
 	uint8_t *io = RESERVE(j, io, slot);
 	int16_t *line = RESERVE(j, line, n);
 	uint8_t *glb = j->model->glb;
@@ -906,10 +926,14 @@ static int exec_dma(struct job *j, const struct dma *d)
 		if (d->dir == ROWSTAT_DMA_LOAD)
 			plane_cache_invalidate(j->model, d->glb, end);
 	}
+	/* The link may move room / 1000 bytes before the budget runs out. */
+	start = rs_max64(rs_max64(j->tl.sync, j->tl.link_free), j->tl.decoded);
+	if (over_budget(j, start, "DMA"))
+		return -1;
+	room = j->budget - start > UINT64_MAX / j->model->hw.dram_bw ? UINT64_MAX :
+	       (j->budget - start) * j->model->hw.dram_bw;
 	for (unsigned i3 = 0; i3 < d->count[3]; i3++) {
 		for (unsigned i2 = 0; i2 < d->count[2]; i2++) {
-			if (cancelled(j))
-				return fail(j, ROWSTAT_ERR_CANCELLED, "job cancelled");
 			for (unsigned i1 = 0; i1 < d->count[1]; i1++) {
 				uint64_t va = d->va + i1 * d->dstride[0] +
 					      i2 * d->dstride[1] + i3 * d->dstride[2];
@@ -960,10 +984,15 @@ static int exec_dma(struct job *j, const struct dma *d)
 					c->glb_read_bytes += (uint64_t)n * 4;
 				}
 				moved += used;
+				/* Every line: one command may move gigabytes. */
+				if (cancelled(j))
+					return cancel_fail(j);
+				if (moved > room / 1000)
+					return over_budget(j, start + transfer_cycles(j, moved),
+							   "DMA");
 			}
 		}
 	}
-	start = rs_max64(rs_max64(j->tl.sync, j->tl.link_free), j->tl.decoded);
 	j->tl.link_free = j->tl.dma_end = start + transfer_cycles(j, moved);
 	return 0;
 }
@@ -1396,38 +1425,79 @@ static unsigned build_taps(struct job *j, const struct pass *p,
 	return taps;
 }
 
-static void count_pass(struct job *j, const struct pass *p,
-		       const struct pass_geom *pg, uint64_t gated,
-		       bool filters_loaded)
+/* What a pass costs, from its geometry alone (no data). */
+struct pass_cost {
+	uint64_t rows_real, cols_used, cols_real;
+	uint64_t filter_sets, channel_sets, pes, macs, outputs;
+	uint64_t glb_ifmap;
+	uint64_t link_bytes;	/* filters (when loaded) and biases */
+	uint64_t mac_cycles, compute, active;
+};
+
+static void pass_cost(const struct job *j, const struct pass *p,
+		      const struct pass_geom *pg, bool filters_loaded,
+		      struct pass_cost *pc)
 {
 	const struct layer *L = &j->L;
 	const struct mapping *mp = &j->mp;
-	struct rs_counters *c = j->c;
 	const uint32_t *rowuse = j->model->rowuse, *coluse = j->model->coluse;
-	uint64_t rows_real = 0, cols_used = 0, cols_real = 0;
-	uint64_t filter_sets = rs_div_ceil(p->mm, mp->p);
-	uint64_t channel_sets = rs_div_ceil(p->cc, mp->q);
-	uint64_t pes = (uint64_t)p->rr * p->ee;
-	uint64_t macs = (uint64_t)p->nn * p->ff * p->ss * pes * p->cc * p->mm;
-	uint64_t outputs = (uint64_t)p->nn * p->mm * p->ee * p->ff;
-	uint64_t active, mac_cycles, glb, compute, filter_bytes, start, fl_start;
 	bool init = p->flags & ROWSTAT_PASS_INIT;
+	uint64_t glb;
 
+	memset(pc, 0, sizeof(*pc));
 	for (unsigned i = 0; i < pg->hn; i++) {
 		long y = pg->hlo + i;
 
 		if (rowuse[i] && y >= 0 && y < (long)L->H)
-			rows_real++;
+			pc->rows_real++;
 	}
 	for (unsigned i = 0; i < pg->wn; i++) {
 		long x = pg->wlo + i;
 
 		if (!coluse[i])
 			continue;
-		cols_used++;
+		pc->cols_used++;
 		if (x >= 0 && x < (long)L->W)
-			cols_real++;
+			pc->cols_real++;
 	}
+	pc->filter_sets = rs_div_ceil(p->mm, mp->p);
+	pc->channel_sets = rs_div_ceil(p->cc, mp->q);
+	pc->pes = (uint64_t)p->rr * p->ee;
+	pc->macs = (uint64_t)p->nn * p->ff * p->ss * pc->pes * p->cc * p->mm;
+	pc->outputs = (uint64_t)p->nn * p->mm * p->ee * p->ff;
+	/* GLB: each real input once (multicast), each output read and written. */
+	pc->glb_ifmap = (uint64_t)p->nn * p->cc * pc->rows_real * pc->cols_real;
+	/* Filters go from DRAM straight to the PEs, as in Eyeriss. */
+	if (filters_loaded)
+		pc->link_bytes = (uint64_t)p->mm * p->cc * p->rr * p->ss * L->wbytes;
+	if (init && L->bias)
+		pc->link_bytes += (uint64_t)p->mm * 4;
+	pc->active = pc->filter_sets * pc->channel_sets * pc->pes;
+	pc->mac_cycles = (uint64_t)p->nn * p->ff * p->ss *
+			 (p->cc < mp->q ? p->cc : mp->q) * (p->mm < mp->p ? p->mm : mp->p);
+	glb = pc->glb_ifmap + (init ? 0 : pc->outputs) + pc->outputs;
+	pc->compute = rs_max64(pc->mac_cycles, rs_div_ceil(glb, j->model->hw.glb_bw)) +
+		      p->rr * pc->channel_sets + p->ss;
+}
+
+/* When a pass of this cost would finish: after its filter load and compute. */
+static uint64_t pass_end(const struct job *j, const struct pass_cost *pc,
+			 uint64_t *link_end)
+{
+	uint64_t start = rs_max64(rs_max64(j->tl.sync, j->tl.array_end), j->tl.decoded);
+
+	*link_end = rs_max64(start, j->tl.link_free) + transfer_cycles(j, pc->link_bytes);
+	return *link_end + pc->compute;
+}
+
+static void count_pass(struct job *j, const struct pass *p,
+		       const struct pass_cost *pc, uint64_t gated,
+		       bool filters_loaded)
+{
+	const struct layer *L = &j->L;
+	struct rs_counters *c = j->c;
+	uint64_t macs = pc->macs, outputs = pc->outputs;
+	bool init = p->flags & ROWSTAT_PASS_INIT;
 
 	c->macs += macs;
 	c->macs_gated += gated;
@@ -1436,10 +1506,11 @@ static void count_pass(struct job *j, const struct pass *p,
 	c->rf_reads[ROWSTAT_DT_IFMAP] += macs;
 	c->rf_reads[ROWSTAT_DT_FILTER] += macs - gated;
 	c->rf_reads[ROWSTAT_DT_PSUM] += macs - gated +
-		(uint64_t)p->nn * p->ff * pes * p->mm * channel_sets;
+		(uint64_t)p->nn * p->ff * pc->pes * p->mm * pc->channel_sets;
 	c->rf_writes[ROWSTAT_DT_PSUM] += macs - gated;
 	/* Each PE receives its row's distinct columns per image and channel. */
-	uint64_t ifmap_noc = (uint64_t)p->nn * p->cc * pes * filter_sets * cols_used;
+	uint64_t ifmap_noc = (uint64_t)p->nn * p->cc * pc->pes * pc->filter_sets *
+			     pc->cols_used;
 	uint64_t filter_noc = filters_loaded ?
 		(uint64_t)p->mm * p->cc * p->rr * p->ss * p->ee : 0;
 
@@ -1447,42 +1518,25 @@ static void count_pass(struct job *j, const struct pass *p,
 	c->rf_writes[ROWSTAT_DT_IFMAP] += ifmap_noc;
 	c->noc[ROWSTAT_DT_FILTER] += filter_noc;
 	c->rf_writes[ROWSTAT_DT_FILTER] += filter_noc;
-	c->noc[ROWSTAT_DT_PSUM] += outputs * (p->rr * channel_sets + (init ? 0 : 1));
-	/* GLB: each real input once (multicast), each output read and written. */
-	uint64_t glb_ifmap = (uint64_t)p->nn * p->cc * rows_real * cols_real;
-
-	c->glb_reads[ROWSTAT_DT_IFMAP] += glb_ifmap;
-	c->glb_read_bytes += glb_ifmap * L->ibytes;
+	c->noc[ROWSTAT_DT_PSUM] += outputs * (p->rr * pc->channel_sets + (init ? 0 : 1));
+	c->glb_reads[ROWSTAT_DT_IFMAP] += pc->glb_ifmap;
+	c->glb_read_bytes += pc->glb_ifmap * L->ibytes;
 	if (!init) {
 		c->glb_reads[ROWSTAT_DT_PSUM] += outputs;
 		c->glb_read_bytes += outputs * 4;
 	}
 	c->glb_writes[ROWSTAT_DT_PSUM] += outputs;
 	c->glb_write_bytes += outputs * 4;
-	/* Filters go from DRAM straight to the PEs, as in Eyeriss. */
-	filter_bytes = filters_loaded ?
-		(uint64_t)p->mm * p->cc * p->rr * p->ss * L->wbytes : 0;
-	c->dram_read_bytes[ROWSTAT_DT_FILTER] += filter_bytes;
-	if (init && L->bias) {
+	if (filters_loaded)
+		c->dram_read_bytes[ROWSTAT_DT_FILTER] +=
+			(uint64_t)p->mm * p->cc * p->rr * p->ss * L->wbytes;
+	if (init && L->bias)
 		c->dram_read_bytes[ROWSTAT_DT_PSUM] += (uint64_t)p->mm * 4;
-		filter_bytes += (uint64_t)p->mm * 4;
-	}
-
-	active = filter_sets * channel_sets * pes;
-	mac_cycles = (uint64_t)p->nn * p->ff * p->ss *
-		     (p->cc < mp->q ? p->cc : mp->q) * (p->mm < mp->p ? p->mm : mp->p);
-	glb = glb_ifmap + (init ? 0 : outputs) + outputs;
-	compute = rs_max64(mac_cycles, rs_div_ceil(glb, j->model->hw.glb_bw)) +
-		  p->rr * channel_sets + p->ss;
-	if (active > c->pe_active_max)
-		c->pe_active_max = active;
-	c->pe_active_cycles += active * mac_cycles;
-	c->array_cycles += compute;
-
-	start = rs_max64(rs_max64(j->tl.sync, j->tl.array_end), j->tl.decoded);
-	fl_start = rs_max64(start, j->tl.link_free);
-	j->tl.link_free = fl_start + transfer_cycles(j, filter_bytes);
-	j->tl.array_end = j->tl.link_free + compute;
+	if (pc->active > c->pe_active_max)
+		c->pe_active_max = pc->active;
+	c->pe_active_cycles += pc->active * pc->mac_cycles;
+	c->array_cycles += pc->compute;
+	j->tl.array_end = pass_end(j, pc, &j->tl.link_free);
 }
 
 /*
@@ -1644,6 +1698,31 @@ static bool chain_matches(const struct chain *ch, const struct pass *p,
 	       ch->lanes == lanes;
 }
 
+/*
+ * Runs the tap table over the planes in calls of at most WORK_CHUNK
+ * pair-MACs, polling the cancel flag before each: a pass's arithmetic can
+ * be large, and a reset must stop it promptly.  Splitting the taps changes
+ * no result, as the sums wrap.
+ */
+static int run_taps(struct job *j, const int32_t *planes, unsigned taps,
+		    unsigned mpad, unsigned lanes, int32_t *sum, bool accumulate)
+{
+	struct rs_model *md = j->model;
+	uint64_t per_tap = (uint64_t)mpad * lanes;
+	unsigned step = per_tap >= WORK_CHUNK ? 1 : (unsigned)(WORK_CHUNK / per_tap);
+
+	for (unsigned t = 0; t < taps; t += step) {
+		unsigned count = taps - t < step ? taps - t : step;
+
+		if (cancelled(j))
+			return cancel_fail(j);
+		rs_kernel_taps(planes, md->tap_offset + t, count,
+			       md->weights + (size_t)t * mpad, mpad, lanes, sum,
+			       accumulate || t);
+	}
+	return 0;
+}
+
 /* Region geometry, use counts and the real spans of a pass. */
 static int pass_geometry(struct job *j, const struct pass *p,
 			 struct pass_geom *pg)
@@ -1708,10 +1787,11 @@ static int exec_pass(struct job *j, const struct pass *p)
 	const struct layer *L = &j->L;
 	struct rs_model *md = j->model;
 	struct pass_geom pg;
+	struct pass_cost cost;
 	bool init = p->flags & ROWSTAT_PASS_INIT;
 	bool final = p->flags & ROWSTAT_PASS_FINAL;
 	unsigned Uh = L->Uh, Uw = L->Uw;
-	uint64_t gated = 0;
+	uint64_t gated = 0, link_end;
 	struct rs_requant rq = {
 		.mult = L->mult, .shift = L->shift, .relu = L->relu,
 		.out_prec = L->ofmap_prec,
@@ -1724,6 +1804,10 @@ static int exec_pass(struct job *j, const struct pass *p)
 		     j->held.ss == p->ss && p->ee <= j->held.ee;
 
 	if (pass_geometry(j, p, &pg))
+		return -1;
+	/* The whole pass fits the budget, or none of it runs. */
+	pass_cost(j, p, &pg, !reuse, &cost);
+	if (over_budget(j, pass_end(j, &cost, &link_end), "PASS"))
 		return -1;
 	bias = RESERVE(j, bias, p->mm);
 	if (!bias)
@@ -1840,8 +1924,6 @@ static int exec_pass(struct job *j, const struct pass *p)
 		ch->used = ++md->chain_clock;
 
 	for (unsigned n = p->n0; n < p->n0 + p->nn; n++) {
-		if (cancelled(j))
-			return fail(j, ROWSTAT_ERR_CANCELLED, "job cancelled");
 		for (unsigned ea = 0; ea < p->ee; ea += rows_chunk) {
 			unsigned erows = p->ee - ea < rows_chunk ? p->ee - ea : rows_chunk;
 			unsigned ra = ea * Uh;
@@ -1912,9 +1994,9 @@ static int exec_pass(struct job *j, const struct pass *p)
 						md->taps_key = key;
 					}
 					taps = md->taps_count;
-					rs_kernel_taps(planes, md->tap_offset, taps,
-						       md->weights, mpad, lanes, sum,
-						       accumulate);
+					if (run_taps(j, planes, taps, mpad, lanes, sum,
+						     accumulate))
+						return -1;
 					accumulate = true;
 				}
 				if (deferrable)
@@ -1940,7 +2022,7 @@ static int exec_pass(struct job *j, const struct pass *p)
 	if (deferrable && final)
 		chain_flush_one(j, ch, true);
 	plane_cache_invalidate(md, p->psum.addr, tile_end(&p->psum));
-	count_pass(j, p, &pg, gated * p->mm, !reuse);
+	count_pass(j, p, &cost, gated * p->mm, !reuse);
 	return 0;
 }
 
@@ -1971,11 +2053,14 @@ static int step(struct job *j, bool *done)
 		return fail(j, ROWSTAT_ERR_TRUNCATED,
 			    "%s of %u bytes runs past the stream's end",
 			    cmd_info[opcode].name, bytes);
-	if (j->exec && cancelled(j))
-		return fail(j, ROWSTAT_ERR_CANCELLED, "job cancelled");
+	if (cancelled(j))
+		return cancel_fail(j);
 	/* Commands are decoded in order; none starts before its decode ends. */
-	if (j->exec)
+	if (j->exec) {
 		j->tl.decoded += j->model->hw.decode_cycles[opcode];
+		if (over_budget(j, j->tl.decoded, cmd_info[opcode].name))
+			return -1;
+	}
 	/* A new layer, a new array configuration or the end make psums final. */
 	if (j->exec && (opcode == ROWSTAT_OP_LAYER || opcode == ROWSTAT_OP_MAPPING ||
 			opcode == ROWSTAT_OP_END))
@@ -2054,6 +2139,8 @@ enum rowstat_status rs_model_run(struct rs_model *model, uint64_t stream_va,
 	j.opts = opts;
 	j.res = res;
 	j.c = &res->counts;
+	j.budget = opts && opts->cycle_budget ? opts->cycle_budget :
+		   ROWSTAT_DEFAULT_CYCLE_BUDGET;
 	/* Until the stream is fetched, no command can be at fault. */
 	j.off = ROWSTAT_NO_OFFSET;
 
@@ -2100,6 +2187,9 @@ out:
 	}
 	res->counts.cycles = rs_max64(rs_max64(j.tl.dma_end, j.tl.array_end),
 				      rs_max64(j.tl.link_free, j.tl.decoded));
+	/* A job stopped by its budget ran until the budget was spent. */
+	if (res->status == ROWSTAT_ERR_BUDGET)
+		res->counts.cycles = j.budget;
 	rs_counters_energy(&res->counts, model->hw.energy);
 	free(stream);
 	free(j.dma_rd.v);

@@ -96,10 +96,16 @@ struct rs_job_result {
 };
 
 struct rs_run_opts {
-	/* Polled between commands and images; nonzero aborts the job. */
-	const volatile int *cancel;
+	/*
+	 * Nonzero aborts the job with ROWSTAT_ERR_CANCELLED.  Read atomically
+	 * (relaxed) at least once per command, per DMA line and per bounded
+	 * block of a pass's arithmetic, so another thread may set it at any time.
+	 */
+	const int *cancel;
 	/* Validate the whole stream but execute nothing. */
 	bool validate_only;
+	/* Cycles the job may take; 0 means ROWSTAT_DEFAULT_CYCLE_BUDGET. */
+	uint64_t cycle_budget;
 };
 
 struct rs_model;

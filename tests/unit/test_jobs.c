@@ -223,6 +223,155 @@ START_TEST(a_job_reruns_identically_whatever_ran_before)
 }
 END_TEST
 
+/* Memory that counts reads and cancels the job at read number `at`. */
+struct counting_mem {
+	struct sim_mem *mem;
+	uint64_t reads, at;
+	int cancel;
+};
+
+static int counting_read(void *opaque, uint64_t va, void *buf, size_t len)
+{
+	struct counting_mem *cm = opaque;
+
+	if (++cm->reads == cm->at)
+		__atomic_store_n(&cm->cancel, 1, __ATOMIC_RELAXED);
+	return cm->mem->ops.read(cm->mem, va, buf, len);
+}
+
+static int counting_write(void *opaque, uint64_t va, const void *buf, size_t len)
+{
+	struct counting_mem *cm = opaque;
+
+	return cm->mem->ops.write(cm->mem, va, buf, len);
+}
+
+/*
+ * The DMA the review found: 2^32 - 1 lines of one element with zero strides
+ * passes validation and moves 8 GiB (about 20 s in the model, minutes in
+ * QEMU).  One command: its stream offset.
+ */
+static size_t enormous_dma_stream(struct rs_stream *s, uint64_t va)
+{
+	struct rowstat_cmd_dma d;
+	size_t off;
+
+	rs_stream_init(s);
+	rs_stream_layer(s, &plane_layer, va, 0);
+	dma_cmd(&d, ROWSTAT_DMA_LOAD, ROWSTAT_DT_IFMAP, va, 0, 1, 0xffffffffu);
+	off = s->len;
+	rs_stream_dma(s, &d);
+	rs_stream_end(s);
+	return off;
+}
+
+START_TEST(a_cancel_stops_an_enormous_dma_within_a_line)
+{
+	struct rs_model *m = rs_model_create(&hw);
+	struct sim_mem mem;
+	struct rs_stream s;
+	struct counting_mem cm = { .mem = &mem, .at = 1000 };
+	struct rs_mem_ops ops = { counting_read, counting_write, &cm };
+	struct rs_run_opts opts = { .cancel = &cm.cancel };
+	struct rs_job_result res;
+	uint64_t data, va;
+	size_t off;
+
+	ck_assert_int_eq(sim_mem_init(&mem, 0x100000, 1 << 20), 0);
+	data = sim_mem_alloc(&mem, 64);
+	off = enormous_dma_stream(&s, data);
+	va = sim_mem_alloc(&mem, s.len);
+	memcpy(sim_mem_ptr(&mem, va), s.buf, s.len);
+	rs_model_run(m, va, (uint32_t)s.len, &ops, &opts, &res);
+	ck_assert_int_eq(res.status, ROWSTAT_ERR_CANCELLED);
+	ck_assert_uint_eq(res.error_offset, off);
+	/* The flag was seen at the next line: one more read at most. */
+	ck_assert_uint_le(cm.reads, cm.at + 1);
+	ck_assert_uint_eq(res.counts.dram_read_bytes[ROWSTAT_DT_IFMAP], 2 * (cm.reads - 1));
+	/* Validation polls too. */
+	opts.validate_only = true;
+	rs_model_run(m, va, (uint32_t)s.len, &ops, &opts, &res);
+	ck_assert_int_eq(res.status, ROWSTAT_ERR_CANCELLED);
+	rs_stream_free(&s);
+	sim_mem_free(&mem);
+	rs_model_destroy(m);
+}
+END_TEST
+
+START_TEST(the_cycle_budget_stops_an_enormous_dma)
+{
+	struct rs_model *m = rs_model_create(&hw);
+	struct sim_mem mem;
+	struct rs_stream s;
+	struct counting_mem cm = { .mem = &mem };
+	struct rs_mem_ops ops = { counting_read, counting_write, &cm };
+	struct rs_run_opts opts = { .cycle_budget = 1000000 };
+	struct rs_job_result res;
+	uint64_t data, va, lines;
+	size_t off;
+
+	ck_assert_int_eq(sim_mem_init(&mem, 0x100000, 1 << 20), 0);
+	data = sim_mem_alloc(&mem, 64);
+	off = enormous_dma_stream(&s, data);
+	va = sim_mem_alloc(&mem, s.len);
+	memcpy(sim_mem_ptr(&mem, va), s.buf, s.len);
+	rs_model_run(m, va, (uint32_t)s.len, &ops, &opts, &res);
+	ck_assert_int_eq(res.status, ROWSTAT_ERR_BUDGET);
+	ck_assert_uint_eq(res.error_offset, off);
+	ck_assert_ptr_nonnull(strstr(res.detail, "budget of 1000000"));
+	ck_assert_uint_eq(res.counts.cycles, 1000000);
+	/*
+	 * At 2400 bytes per 1000 cycles the link moves 2.4 MB in the budget:
+	 * the line that crosses it is the last one read (one read per line,
+	 * after the stream fetch).
+	 */
+	lines = cm.reads - 1;
+	ck_assert_uint_eq(lines, 2400000 / 2 + 1);
+	rs_stream_free(&s);
+	sim_mem_free(&mem);
+	rs_model_destroy(m);
+}
+END_TEST
+
+/* A budget of exactly the cycles a job takes lets it finish; one less does not. */
+START_TEST(the_budget_is_exact_on_a_real_layer)
+{
+	struct rs_model *m = rs_model_create(&hw);
+	struct layer_case lc;
+	struct rng r = { 99 };
+	struct rs_job_result res;
+	struct rs_run_opts opts = { 0 };
+	uint64_t cycles;
+	char err[256];
+
+	memset(&lc, 0, sizeof(lc));
+	lc.cv = (struct rs_conv){
+		.batch = 2, .in_channels = 6, .in_height = 12, .in_width = 11,
+		.out_channels = 10, .kernel_h = 3, .kernel_w = 3, .groups = 1,
+		.stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_bottom = 1,
+		.pad_left = 1, .pad_right = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+		.bias = true, .requant_mult = 1, .requant_shift = 4,
+	};
+	ck_assert_int_eq(rs_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL, &lc.map, NULL), 0);
+	ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 8), 0);
+	ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(layer_execute(m, &lc, &res, NULL), ROWSTAT_OK);
+	cycles = res.counts.cycles;
+	ck_assert_uint_gt(cycles, 1000);
+	opts.cycle_budget = cycles;
+	rs_model_run(m, lc.stream_va, (uint32_t)lc.stream.len, &lc.mem.ops, &opts, &res);
+	ck_assert_int_eq(res.status, ROWSTAT_OK);
+	ck_assert_uint_eq(res.counts.cycles, cycles);
+	opts.cycle_budget = cycles - 1;
+	rs_model_run(m, lc.stream_va, (uint32_t)lc.stream.len, &lc.mem.ops, &opts, &res);
+	ck_assert_int_eq(res.status, ROWSTAT_ERR_BUDGET);
+	ck_assert_uint_eq(res.counts.cycles, cycles - 1);
+	layer_free(&lc);
+	rs_model_destroy(m);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("jobs");
@@ -232,6 +381,9 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, glb_contents_never_cross_jobs);
 	tcase_add_test(tc, a_job_reruns_identically_whatever_ran_before);
+	tcase_add_test(tc, a_cancel_stops_an_enormous_dma_within_a_line);
+	tcase_add_test(tc, the_cycle_budget_stops_an_enormous_dma);
+	tcase_add_test(tc, the_budget_is_exact_on_a_real_layer);
 	suite_add_tcase(s, tc);
 	return s;
 }

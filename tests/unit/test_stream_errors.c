@@ -594,7 +594,7 @@ END_TEST
 
 START_TEST(cancellation_and_validation_only)
 {
-	volatile int cancel = 1;
+	int cancel = 1;
 	struct rs_run_opts opts = { .cancel = &cancel };
 	struct rs_job_result res;
 

@@ -1,9 +1,12 @@
 # rowstat: top-level build.
 #
-#   make            every userspace part (model core, libaccel, tests, bench)
-#   make check      every test: unit tests, then the same under ASan+UBSan
+#   make            every userspace part (rules library, model core, libaccel,
+#                   firmware, tests, benchmarks)
+#   make check      every test: symbols, unit tests, the same under ASan+UBSan,
+#                   qtest, the VM bench
 #   make bench      the AlexNet benchmark (not a test)
 #   make deps       install the Debian packages the build needs (root)
+#   V=1             show the commands, not one line per file
 #
 # The kernel module builds with `make -C $KDIR M=$PWD`, which reads Kbuild.
 
@@ -11,39 +14,85 @@ BUILD ?= build
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT ?= -O3
-CFLAGS_COMMON := -std=gnu11 -g $(WARN) -Ilibaccel/include -I. -D_GNU_SOURCE
+CFLAGS_COMMON := -std=gnu11 -g $(WARN) -D_GNU_SOURCE
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
-MODEL_SRCS := $(wildcard qemu-device/model/*.c)
+# One line per file, kernel-style; V=1 prints the commands instead.
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @printf '  %-7s %s\n'
+MAKEFLAGS += --no-print-directory
+endif
+
+# What each component may include: a layering mistake fails the build.
+#   uapi/     what user space sees            everyone
+#   hwif/     what driver and device share    device, driver, firmware tool, tests
+#   hwrules/  the hardware rules library      everyone but the kernel's C
+UAPI_INC := -Iuapi
+HWRULES_INC := $(UAPI_INC) -Ihwif -Ihwrules/include
+MODEL_INC := $(UAPI_INC) -Ihwrules/include -Iqemu-device/model/include
+ACCEL_INC := $(UAPI_INC) -Ihwrules/include -Ilibaccel/include
+FW_INC := $(UAPI_INC) -Ihwif -Ihwrules/include -Ifirmware
+TEST_INC := $(UAPI_INC) -Ihwif -Ihwrules/include -Iqemu-device/model/include \
+	    -Ilibaccel/include -Ifirmware -Itests/support -Itests/qtest
+
+# The rules library and the model list their sources once, for this file
+# and for QEMU's meson (qemu-device/meson.build).
+HWRULES_SRCS := $(addprefix hwrules/,$(shell cat hwrules/sources.list))
+MODEL_SRCS := $(addprefix qemu-device/model/,$(shell cat qemu-device/model/sources.list))
+$(foreach d,hwrules qemu-device/model,$(if $(filter-out $(HWRULES_SRCS) $(MODEL_SRCS),\
+	$(wildcard $(d)/*.c)),$(error $(d)/sources.list misses \
+	$(filter-out $(HWRULES_SRCS) $(MODEL_SRCS),$(wildcard $(d)/*.c)))))
 ACCEL_SRCS := $(wildcard libaccel/src/*.c)
 SUPPORT_SRCS := $(wildcard tests/support/*.c) firmware/fwconf.c
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
+
+# Libraries export only their API (the *_API macros): internals are hidden.
+LIB_CFLAGS := -fvisibility=hidden
 
 # One build tree per flavour: plain, and sanitized for `make check`.
 define flavour
 $(1)_DIR := $(BUILD)/$(1)
 $(1)_CFLAGS := $(CFLAGS_COMMON) $(2)
 $(1)_LDFLAGS := $(3)
+$(1)_HWRULES_OBJS := $$(HWRULES_SRCS:%.c=$$($(1)_DIR)/%.o)
 $(1)_MODEL_OBJS := $$(MODEL_SRCS:%.c=$$($(1)_DIR)/%.o)
 $(1)_ACCEL_OBJS := $$(ACCEL_SRCS:%.c=$$($(1)_DIR)/%.o)
 $(1)_SUPPORT_OBJS := $$(SUPPORT_SRCS:%.c=$$($(1)_DIR)/%.o)
+$(1)_LIBS := $$($(1)_DIR)/libaccel.a $$($(1)_DIR)/libmodel.a $$($(1)_DIR)/libhwrules.a
 $(1)_UNIT_BINS := $$(UNIT_SRCS:tests/unit/%.c=$$($(1)_DIR)/tests/%)
+
+$$($(1)_DIR)/hwrules/%.o: INC = $$(HWRULES_INC) $$(LIB_CFLAGS)
+$$($(1)_DIR)/qemu-device/model/%.o: INC = $$(MODEL_INC) $$(LIB_CFLAGS)
+$$($(1)_DIR)/libaccel/src/%.o: INC = $$(ACCEL_INC) $$(LIB_CFLAGS)
+$$($(1)_DIR)/firmware/%.o: INC = $$(FW_INC)
+$$($(1)_DIR)/tests/%.o: INC = $$(TEST_INC) $$(CHECK_CFLAGS)
 
 $$($(1)_DIR)/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$($(1)_CFLAGS) $$(CHECK_CFLAGS) -MMD -MP -c $$< -o $$@
+	$$(say) CC $$@
+	$$(Q)$$(CC) $$($(1)_CFLAGS) $$(INC) -MMD -MP -c $$< -o $$@
+
+$$($(1)_DIR)/libhwrules.a: $$($(1)_HWRULES_OBJS)
+	$$(say) AR $$@
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
 
 $$($(1)_DIR)/libmodel.a: $$($(1)_MODEL_OBJS)
-	$$(AR) rcs $$@ $$^
+	$$(say) AR $$@
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
 
 $$($(1)_DIR)/libaccel.a: $$($(1)_ACCEL_OBJS)
-	$$(AR) rcs $$@ $$^
+	$$(say) AR $$@
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
 
-$$($(1)_DIR)/tests/%: $$($(1)_DIR)/tests/unit/%.o $$($(1)_SUPPORT_OBJS) \
-		$$($(1)_DIR)/libaccel.a $$($(1)_DIR)/libmodel.a
-	$$(CC) $$($(1)_CFLAGS) $$^ -o $$@ $$($(1)_LDFLAGS) $$(CHECK_LIBS) -lm
+$$($(1)_DIR)/tests/%: $$($(1)_DIR)/tests/unit/%.o $$($(1)_SUPPORT_OBJS) $$($(1)_LIBS)
+	$$(say) LD $$@
+	$$(Q)$$(CC) $$($(1)_CFLAGS) $$^ -o $$@ $$($(1)_LDFLAGS) $$(CHECK_LIBS) -lm
 
 -include $$(shell find $$($(1)_DIR) -name '*.d' 2>/dev/null)
 endef
@@ -59,41 +108,51 @@ QTEST_LIB := tests/qtest/qtest_client.c tests/qtest/rowstat_dev.c
 QTEST_BINS := $(QTEST_SRCS:tests/qtest/%.c=$(BUILD)/plain/qtest/%)
 
 $(BUILD)/plain/qtest/%: $(plain_DIR)/tests/qtest/%.o $(QTEST_LIB:%.c=$(plain_DIR)/%.o) \
-		$(plain_SUPPORT_OBJS) $(plain_DIR)/libaccel.a $(plain_DIR)/libmodel.a
+		$(plain_SUPPORT_OBJS) $(plain_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(plain_CFLAGS) $^ -o $@ $(CHECK_LIBS) -lm
+	$(say) LD $@
+	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ $(CHECK_LIBS) -lm
 
 # The guest side of the VM bench: static, so the initramfs needs no libc.
 VM_GUEST := $(BUILD)/vm/rowstat-guest
 
-$(VM_GUEST): $(plain_DIR)/tests/vm/guest/rowstat_guest.o $(plain_SUPPORT_OBJS) \
-		$(plain_DIR)/libaccel.a $(plain_DIR)/libmodel.a
+$(VM_GUEST): $(plain_DIR)/tests/vm/guest/rowstat_guest.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(plain_CFLAGS) -static $^ -o $@ -lm
+	$(say) LD $@
+	$(Q)$(CC) $(plain_CFLAGS) -static $^ -o $@ -lm
 
 FW_TOOL := $(BUILD)/plain/firmware/rsfw
 FW_IMAGE := $(BUILD)/firmware/rowstat.fw
 
 $(FW_TOOL): $(plain_DIR)/firmware/rsfw.o $(plain_DIR)/firmware/fwconf.o \
-		$(plain_DIR)/libmodel.a
+		$(plain_DIR)/libhwrules.a
 	@mkdir -p $(dir $@)
-	$(CC) $(plain_CFLAGS) $^ -o $@
+	$(say) LD $@
+	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@
 
 $(FW_IMAGE): firmware/rowstat-fw.conf $(FW_TOOL)
 	@mkdir -p $(dir $@)
-	$(FW_TOOL) build $< $@
+	$(say) RSFW $@
+	$(Q)$(FW_TOOL) build $< $@ >/dev/null
 
-$(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) \
-		$(plain_DIR)/libaccel.a $(plain_DIR)/libmodel.a
+$(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) $(plain_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(plain_CFLAGS) $^ -o $@ -lm
+	$(say) LD $@
+	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ -lm
 
-.PHONY: all check check-plain check-san check-qtest check-vm qemu bench bench-device deps clean firmware
+.PHONY: all check check-symbols check-plain check-san check-qtest check-vm qemu bench \
+	bench-device deps clean firmware
 .DEFAULT_GOAL := all
 # Objects are built through pattern rules; keep them between runs.
 .SECONDARY:
 
 all: $(plain_UNIT_BINS) $(BENCH_BIN) $(FW_IMAGE) $(QTEST_BINS) $(QBENCH_BIN) $(VM_GUEST)
+
+# Every library exports only names with its prefix, and hides its internals.
+check-symbols: $(plain_LIBS)
+	@scripts/check-symbols.sh $(plain_DIR)/libhwrules.a rs_hw_ hwrules/include \
+		$(plain_DIR)/libmodel.a rs_model_ qemu-device/model/include \
+		$(plain_DIR)/libaccel.a accel_ libaccel/include
 
 # Each suite prints Check's summary; a failure stops the run.
 check-plain: $(plain_UNIT_BINS)
@@ -130,10 +189,11 @@ check-vm: $(VM_GUEST) $(FW_IMAGE)
 
 # One group after the other, so each suite's output stays together.
 check:
-	$(MAKE) --no-print-directory check-plain
-	$(MAKE) --no-print-directory check-san
-	$(MAKE) --no-print-directory check-qtest
-	$(MAKE) --no-print-directory check-vm
+	$(Q)$(MAKE) check-symbols
+	$(Q)$(MAKE) check-plain
+	$(Q)$(MAKE) check-san
+	$(Q)$(MAKE) check-qtest
+	$(Q)$(MAKE) check-vm
 
 firmware: $(FW_IMAGE)
 

@@ -39,7 +39,7 @@ static int check(const char *path, bool dump)
 {
 	size_t len;
 	uint8_t *img = read_file(path, &len);
-	struct rs_firmware fw;
+	struct rs_hw_firmware fw;
 	const char *why = NULL;
 	enum rowstat_fw_error err;
 
@@ -47,11 +47,11 @@ static int check(const char *path, bool dump)
 		fprintf(stderr, "rsfw: %s: %s\n", path, strerror(errno));
 		return 2;
 	}
-	err = rs_fw_parse(img, len, ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR, ROWSTAT_FW_ABI_MINOR),
+	err = rs_hw_fw_parse(img, len, ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR, ROWSTAT_FW_ABI_MINOR),
 			  &fw, &why);
 	free(img);
 	if (err != ROWSTAT_FW_OK) {
-		fprintf(stderr, "rsfw: %s: refused (%s): %s\n", path, rs_fw_error_name(err), why);
+		fprintf(stderr, "rsfw: %s: refused (%s): %s\n", path, rs_hw_fw_error_name(err), why);
 		return 1;
 	}
 	printf("%s: firmware %u.%u, ABI %u.%u, %zu bytes: valid\n", path,
@@ -66,7 +66,7 @@ static int check(const char *path, bool dump)
 	       fw.dram_bw, fw.glb_bw, fw.heartbeat_us);
 	printf("  energy (1/256):");
 	for (int i = 0; i < ROWSTAT_LEVEL_COUNT; i++)
-		printf(" %s %u", rs_level_name(i), fw.energy[i]);
+		printf(" %s %u", rs_hw_level_name(i), fw.energy[i]);
 	printf("\n  arbiter %s, %u jobs per turn\n",
 	       fw.arbiter_policy == ROWSTAT_ARB_PRIORITY ? "priority" : "round-robin",
 	       fw.arbiter_quantum);
@@ -76,7 +76,7 @@ static int check(const char *path, bool dump)
 static int build(const char *src, const char *out)
 {
 	FILE *in = fopen(src, "r"), *o;
-	struct rs_firmware fw;
+	struct rs_hw_firmware fw;
 	uint8_t img[4096];
 	char err[256];
 	size_t len;
@@ -85,13 +85,13 @@ static int build(const char *src, const char *out)
 		fprintf(stderr, "rsfw: %s: %s\n", src, strerror(errno));
 		return 2;
 	}
-	if (rs_fwconf_parse(in, src, &fw, err, sizeof(err))) {
+	if (rsfw_conf_parse(in, src, &fw, err, sizeof(err))) {
 		fclose(in);
 		fprintf(stderr, "rsfw: %s\n", err);
 		return 1;
 	}
 	fclose(in);
-	len = rs_fw_build(&fw, img, sizeof(img));
+	len = rs_hw_fw_build(&fw, img, sizeof(img));
 	o = fopen(out, "wb");
 	if (!len || !o || fwrite(img, 1, len, o) != len || fclose(o)) {
 		fprintf(stderr, "rsfw: cannot write %s\n", out);

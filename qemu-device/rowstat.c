@@ -4,7 +4,11 @@
  * Thin QEMU glue around the model core (model/): BAR0 registers, job rings
  * in guest memory, MSI-X, the device MMU walking the kernel's page tables
  * through pci_dma_read, firmware boot and the heartbeat.  Jobs run on a
- * worker thread without the BQL; the BQL is taken only to raise interrupts.
+ * worker thread that takes neither the BQL nor the device lock while the
+ * model runs, and never the BQL at all: its interrupts go out from a bottom
+ * half.  A reset never waits for the worker; it cancels the job, which
+ * stops within one DMA line or one bounded block of arithmetic, and
+ * CTRL.RESET reads 1 until it has.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -18,14 +22,16 @@
 #include "qemu/bswap.h"
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
+#include "hw/pci/pcie.h"
 #include "hw/pci/msix.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "qom/object.h"
+#include "trace.h"
 
 /*
  * QEMU 7.2 is the version the tests build; these keep the glue building on
- * the QEMU 10.0 of bookworm-backports too (renamed headers and locks).
+ * the QEMU 10.0 of bookworm-backports too (renamed headers).
  */
 #if QEMU_VERSION_MAJOR >= 8
 #include "hw/pci/pci_device.h"
@@ -35,10 +41,6 @@
 #else
 #include "sysemu/dma.h"
 #endif
-#if QEMU_VERSION_MAJOR < 9
-#define bql_lock() qemu_mutex_lock_iothread()
-#define bql_unlock() qemu_mutex_unlock_iothread()
-#endif
 #if QEMU_VERSION_MAJOR * 100 + QEMU_VERSION_MINOR < 901
 static void device_class_set_legacy_reset(DeviceClass *dc, DeviceReset reset)
 {
@@ -46,12 +48,16 @@ static void device_class_set_legacy_reset(DeviceClass *dc, DeviceReset reset)
 }
 #endif
 
-#include "model/rs_model.h"
+#include "rowstat_mmu.h"
+#include "rowstat_regs.h"
+#include "rowstat_ring.h"
+#include "rs_hw_fw.h"
+#include "rs_model.h"
 
 #define TYPE_ROWSTAT "rowstat"
 OBJECT_DECLARE_SIMPLE_TYPE(RowstatState, ROWSTAT)
 
-/* Debug aid: a job counter value that no fault property uses. */
+/* A job counter value that no fault property uses. */
 #define ROWSTAT_NO_FAULT 0
 
 typedef struct RowstatRing {
@@ -82,18 +88,21 @@ struct RowstatState {
     uint32_t fault_hang_job, fault_dma_job, fault_completion_job;
     uint32_t fault_fw_crash_job;
 
-    struct rs_hw_params hw;        /* properties, then what firmware sets */
-    struct rs_model *model;
-    struct rs_firmware fw;
+    struct rs_hw_params hw_reset;  /* the properties': what reset restores */
+    struct rs_hw_params hw;        /* hw_reset, then what firmware sets */
+    struct rs_hw_firmware fw;
+    struct rs_model *model;        /* the worker's alone */
 
     /* The worker and what it shares with the MMIO side, under lock. */
     QemuThread worker;
     QemuMutex lock;
     QemuCond work_cond;
-    QemuCond idle_cond;
+    QEMUBH *notify_bh;
+    uint32_t pending_irq;          /* causes the bottom half will send */
     bool stopping;
-    bool busy;                     /* a job is executing */
-    int cancel;                    /* polled by the model, atomically */
+    bool busy;                     /* the worker is in a job */
+    bool resetting;                /* reset until the worker leaves its job */
+    int cancel;                    /* the running job's; qatomic */
     uint64_t generation;           /* bumped by every reset */
     uint64_t jobs_started;
     unsigned last_ring;
@@ -131,12 +140,26 @@ static void rowstat_notify(RowstatState *s, uint32_t newly)
 {
     PCIDevice *pdev = PCI_DEVICE(s);
 
-    if (!msix_enabled(pdev)) {
+    if (!newly || !msix_enabled(pdev)) {
         return;
     }
+    trace_rowstat_irq(newly);
     for (uint32_t bits = newly; bits; bits &= bits - 1) {
         msix_notify(pdev, irq_vector(s, bits & -bits));
     }
+}
+
+/* The worker's interrupts, sent from the main loop with the BQL. */
+static void rowstat_notify_bh(void *opaque)
+{
+    RowstatState *s = opaque;
+    uint32_t bits;
+
+    qemu_mutex_lock(&s->lock);
+    bits = s->pending_irq;
+    s->pending_irq = 0;
+    qemu_mutex_unlock(&s->lock);
+    rowstat_notify(s, bits);
 }
 
 /* Sets interrupt causes; returns those to notify.  Needs s->lock. */
@@ -153,7 +176,6 @@ static uint32_t rowstat_raise_locked(RowstatState *s, uint32_t bits)
 typedef struct RowstatJobMem {
     RowstatState *s;
     unsigned ctx;
-    unsigned ring;
     uint64_t pt;
     bool dma_fault;                /* injected: fail after the stream fetch */
     unsigned accesses;
@@ -226,6 +248,10 @@ static int mmu_translate(RowstatJobMem *m, uint64_t va, bool write,
     return 0;
 }
 
+/*
+ * Every access of a job, page by page.  Once the job is cancelled none
+ * starts: after a reset only an access already under way can complete.
+ */
 static int mmu_access(RowstatJobMem *m, uint64_t va, void *buf, size_t len,
                       bool write)
 {
@@ -241,6 +267,9 @@ static int mmu_access(RowstatJobMem *m, uint64_t va, void *buf, size_t len,
         size_t chunk = MIN(len, ROWSTAT_PAGE_SIZE - off);
         MemTxResult r;
 
+        if (qatomic_read(&m->s->cancel)) {
+            return -1;
+        }
         if (mmu_translate(m, va, write, &pa)) {
             return -1;
         }
@@ -279,7 +308,7 @@ static bool ring_has_work(RowstatState *s, unsigned n)
 /* The firmware's arbitration policy.  Needs s->lock; -1 when idle. */
 static int pick_ring(RowstatState *s)
 {
-    if (!(s->ctrl & ROWSTAT_CTRL_ENABLE) || s->hung ||
+    if (!(s->ctrl & ROWSTAT_CTRL_ENABLE) || s->hung || s->resetting ||
         ROWSTAT_FW_STATE(s->fw_status) != ROWSTAT_FW_STATE_RUNNING) {
         return -1;
     }
@@ -314,52 +343,110 @@ static int pick_ring(RowstatState *s)
 
 typedef struct RowstatJob {
     unsigned ring;
-    uint32_t index;
+    uint64_t entry;                /* bus address of its descriptor */
+    uint64_t generation;
+    bool hang, corrupt, crash;     /* injected faults */
+    bool ctx_enabled;
+    struct rs_hw_params hw;
     uint64_t seqno;
     struct rowstat_job_desc desc;
-    struct rs_job_result res;
-    bool nop;
-    bool bad_desc;
+    struct rs_model_result res;
     RowstatJobMem mem;
 } RowstatJob;
 
-/* Runs one job without s->lock or the BQL. */
-static void run_job(RowstatState *s, RowstatJob *job, bool hang)
+static bool fault_due(uint32_t prop, uint64_t job_number)
+{
+    return prop != ROWSTAT_NO_FAULT && prop == job_number;
+}
+
+/* Takes the next entry of ring n.  Needs s->lock. */
+static void job_start_locked(RowstatState *s, RowstatJob *job, unsigned n)
+{
+    RowstatRing *r = &s->ring[n];
+    uint64_t number = ++s->jobs_started;
+
+    memset(job, 0, sizeof(*job));
+    job->ring = n;
+    job->entry = r->addr + (uint64_t)(r->head & ((1u << r->size_log2) - 1)) *
+                 sizeof(job->desc);
+    job->generation = s->generation;
+    job->hang = fault_due(s->fault_hang_job, number);
+    job->corrupt = fault_due(s->fault_completion_job, number);
+    job->crash = fault_due(s->fault_fw_crash_job, number);
+    job->hw = s->hw;
+    job->mem.s = s;
+    job->mem.dma_fault = fault_due(s->fault_dma_job, number);
+    s->busy = true;
+    s->status |= ROWSTAT_STATUS_BUSY;
+    s->hung |= job->hang;
+    qatomic_set(&s->cancel, 0);
+}
+
+/* Reads the descriptor and its context's registers. */
+static void job_fetch(RowstatState *s, RowstatJob *job)
+{
+    unsigned ctx;
+
+    if (pci_dma_read(PCI_DEVICE(s), job->entry, &job->desc,
+                     sizeof(job->desc)) != MEMTX_OK) {
+        memset(&job->desc, 0xff, sizeof(job->desc));
+    }
+    job->seqno = le64_to_cpu(job->desc.seqno);
+    ctx = le16_to_cpu(job->desc.context);
+    job->mem.ctx = ctx;
+    qemu_mutex_lock(&s->lock);
+    if (ctx < s->nr_contexts) {
+        job->mem.pt = s->ctx[ctx].pt;
+        job->ctx_enabled = s->ctx[ctx].ctrl & ROWSTAT_CTX_CTRL_ENABLE;
+    }
+    qemu_mutex_unlock(&s->lock);
+}
+
+/* A descriptor the device cannot take: no command of the job is at fault. */
+static bool job_refused(RowstatJob *job)
 {
     struct rowstat_job_desc *d = &job->desc;
-    struct rs_mem_ops ops = { mem_read, mem_write, &job->mem };
-    struct rs_run_opts opts = {
-        .cancel = &s->cancel,
-        .cycle_budget = le64_to_cpu(d->cycle_budget),
-    };
     uint32_t opcode = le32_to_cpu(d->opcode);
-    unsigned ctx = le16_to_cpu(d->context);
 
-    memset(&job->res, 0, sizeof(job->res));
-    job->seqno = le64_to_cpu(d->seqno);
     if (opcode > ROWSTAT_DESC_RUN ||
         (le32_to_cpu(d->flags) & ~ROWSTAT_DESC_IRQ) ||
         d->reserved0 || d->reserved1[0] || d->reserved1[1]) {
-        job->bad_desc = true;
         job->res.status = opcode > ROWSTAT_DESC_RUN ? ROWSTAT_ERR_OPCODE
                                                     : ROWSTAT_ERR_RESERVED;
-        return;
-    }
-    if (opcode == ROWSTAT_DESC_NOP) {
-        job->nop = true;
-        return;
-    }
-    if (ctx >= s->nr_contexts ||
-        !(s->ctx[ctx].ctrl & ROWSTAT_CTX_CTRL_ENABLE)) {
-        job->bad_desc = true;
+    } else if (opcode == ROWSTAT_DESC_RUN && !job->ctx_enabled) {
         job->res.status = ROWSTAT_ERR_FAULT;
         mmu_fault(&job->mem, le64_to_cpu(d->stream_va), false,
                   ROWSTAT_FAULT_CONTEXT);
+        job->res.fault_va = le64_to_cpu(d->stream_va);
+    } else {
+        return false;
+    }
+    job->res.error_offset = ROWSTAT_NO_OFFSET;
+    return true;
+}
+
+/* Runs one job without s->lock or the BQL. */
+static void job_run(RowstatState *s, RowstatJob *job)
+{
+    struct rowstat_job_desc *d = &job->desc;
+    struct rs_model_mem ops = { mem_read, mem_write, &job->mem };
+    struct rs_model_opts opts = {
+        .cancel = &s->cancel,
+        .cycle_budget = le64_to_cpu(d->cycle_budget),
+    };
+    struct rowstat_job_stats st;
+
+    if (job_refused(job) || le32_to_cpu(d->opcode) == ROWSTAT_DESC_NOP) {
         return;
     }
-    while (hang && !qatomic_read(&s->cancel)) {
+    while (job->hang && !qatomic_read(&s->cancel)) {
         /* The injected hang: nothing moves until a reset. */
         g_usleep(1000);
+    }
+    /* What the firmware set applies from the next job on. */
+    if (rs_model_set_params(s->model, &job->hw)) {
+        job->res.status = ROWSTAT_ERR_INTERNAL;
+        return;
     }
     rs_model_run(s->model, le64_to_cpu(d->stream_va),
                  le32_to_cpu(d->stream_bytes), &ops, &opts, &job->res);
@@ -367,26 +454,21 @@ static void run_job(RowstatState *s, RowstatJob *job, bool hang)
         job->res.fault_va = job->mem.fault_va;
         job->res.fault_write = job->mem.fault_write;
     }
-    if (le64_to_cpu(d->stats_va) && !qatomic_read(&s->cancel)) {
-        struct rowstat_job_stats st;
-
-        rs_job_stats_encode(&job->res, &st);
-        if (mem_write(&job->mem, le64_to_cpu(d->stats_va), &st, sizeof(st)) &&
-            job->res.status == ROWSTAT_OK) {
-            job->res.status = ROWSTAT_ERR_FAULT;
-            job->res.fault_va = job->mem.fault_va;
-            job->res.fault_write = true;
-        }
+    if (!le64_to_cpu(d->stats_va) || qatomic_read(&s->cancel)) {
+        return;
+    }
+    rs_hw_stats_encode(job->res.status, job->res.error_offset,
+                       job->res.fault_va, &job->res.counts, &st);
+    if (mem_write(&job->mem, le64_to_cpu(d->stats_va), &st, sizeof(st)) &&
+        job->res.status == ROWSTAT_OK) {
+        job->res.status = ROWSTAT_ERR_FAULT;
+        job->res.fault_va = job->mem.fault_va;
+        job->res.fault_write = true;
     }
 }
 
-/* Completes or fails a job: fence, head, registers, counters.  s->lock held. */
-static uint32_t finish_job(RowstatState *s, RowstatJob *job, bool corrupt)
+static void count_job(RowstatState *s, const struct rs_hw_counters *c)
 {
-    RowstatRing *r = &s->ring[job->ring];
-    const struct rs_counters *c = &job->res.counts;
-    uint32_t irq = 0;
-
     s->perf[ROWSTAT_PERF_CYCLES] += c->cycles;
     s->perf[ROWSTAT_PERF_MACS] += c->macs;
     s->perf[ROWSTAT_PERF_MACS_GATED] += c->macs_gated;
@@ -396,118 +478,115 @@ static uint32_t finish_job(RowstatState *s, RowstatJob *job, bool corrupt)
         s->perf[ROWSTAT_PERF_GLB_ACCESSES] +=
             c->glb_reads[t] + c->glb_writes[t];
     }
-    s->perf[ROWSTAT_PERF_ENERGY] += rs_counters_energy_total(c);
+    s->perf[ROWSTAT_PERF_ENERGY] += rs_hw_counters_energy_total(c);
+}
 
-    if (job->res.status == ROWSTAT_OK) {
-        /* A corrupted completion writes a seqno the driver never issued. */
-        uint64_t fence = cpu_to_le64(corrupt ? ~job->seqno : job->seqno);
+/* Halts the ring on a failed job and reports it.  s->lock held. */
+static uint32_t fail_job(RowstatState *s, RowstatJob *job)
+{
+    RowstatRing *r = &s->ring[job->ring];
+    RowstatJobMem *m = &job->mem;
+    uint32_t irq = ROWSTAT_IRQ_JOB_ERROR;
 
-        pci_dma_write(PCI_DEVICE(s), r->fence_addr, &fence, sizeof(fence));
-        r->head++;
-        s->perf[ROWSTAT_PERF_JOBS_DONE]++;
-        if (le32_to_cpu(job->desc.flags) & ROWSTAT_DESC_IRQ) {
-            irq |= ROWSTAT_IRQ_RING(job->ring);
-        }
-        return irq;
-    }
     r->status = ROWSTAT_RING_STATUS_HALTED | (job->res.status & 0xffff);
     r->err_seq = job->seqno;
-    r->err_offset = job->bad_desc ? ROWSTAT_NO_OFFSET : job->res.error_offset;
+    r->err_offset = job->res.error_offset;
     s->perf[ROWSTAT_PERF_JOBS_FAILED]++;
-    irq |= ROWSTAT_IRQ_JOB_ERROR;
-    if (job->mem.faulted && !s->fault_latched) {
-        s->fault_latched = true;
-        s->fault_addr = job->mem.fault_va;
-        s->fault_info = (job->mem.ctx & 0xff) |
-                        (job->mem.fault_write ? ROWSTAT_FAULT_WRITE : 0) |
-                        (job->mem.fault_reason << 12) | (job->ring << 16);
-    }
-    if (job->mem.faulted) {
+    trace_rowstat_job_failed(job->ring, job->seqno,
+                             rs_hw_status_name(job->res.status),
+                             job->res.error_offset);
+    qemu_log_mask(LOG_GUEST_ERROR,
+                  "rowstat: job %" PRIu64 " on ring %u: %s at 0x%x: %s\n",
+                  job->seqno, job->ring, rs_hw_status_name(job->res.status),
+                  job->res.error_offset, job->res.detail);
+    if (m->faulted) {
+        trace_rowstat_mmu_fault(m->ctx, m->fault_va, m->fault_reason,
+                                m->fault_write);
         irq |= ROWSTAT_IRQ_MMU_FAULT;
+        if (!s->fault_latched) {
+            s->fault_latched = true;
+            s->fault_addr = m->fault_va;
+            s->fault_info = ROWSTAT_FAULT_INFO(m->ctx, m->fault_write,
+                                               m->fault_reason, job->ring);
+        }
     }
     return irq;
 }
 
-static bool fault_due(uint32_t prop, uint64_t job_number)
+/* Completes or fails a job: fence, head, registers, counters.  s->lock held. */
+static uint32_t finish_job(RowstatState *s, RowstatJob *job)
 {
-    return prop != ROWSTAT_NO_FAULT && prop == job_number;
+    RowstatRing *r = &s->ring[job->ring];
+    uint32_t irq = 0;
+    uint64_t fence;
+
+    count_job(s, &job->res.counts);
+    if (job->res.status != ROWSTAT_OK) {
+        irq = fail_job(s, job);
+    } else {
+        /* A corrupted completion writes a seqno the driver never issued. */
+        fence = cpu_to_le64(job->corrupt ? ~job->seqno : job->seqno);
+        pci_dma_write(PCI_DEVICE(s), r->fence_addr, &fence, sizeof(fence));
+        r->head++;
+        s->perf[ROWSTAT_PERF_JOBS_DONE]++;
+        trace_rowstat_job_done(job->ring, job->seqno, job->res.counts.cycles);
+        if (le32_to_cpu(job->desc.flags) & ROWSTAT_DESC_IRQ) {
+            irq = ROWSTAT_IRQ_RING(job->ring);
+        }
+    }
+    if (job->crash) {
+        s->fw_status = ROWSTAT_FW_STATUS(ROWSTAT_FW_STATE_FAILED,
+                                         ROWSTAT_FW_ERR_CRASHED);
+        s->status &= ~ROWSTAT_STATUS_FW_READY;
+        s->status |= ROWSTAT_STATUS_HALTED;
+        irq |= ROWSTAT_IRQ_FW;
+    }
+    return irq;
+}
+
+/* After a job, with s->lock: report it, or drop it if a reset came. */
+static void job_end_locked(RowstatState *s, RowstatJob *job)
+{
+    uint32_t irq;
+
+    s->busy = false;
+    s->status &= ~ROWSTAT_STATUS_BUSY;
+    if (job->generation != s->generation || s->stopping) {
+        /* A reset came: the job never happened, and the reset is done. */
+        trace_rowstat_job_discarded(job->ring, job->seqno);
+        if (s->resetting) {
+            s->resetting = false;
+            trace_rowstat_reset_done();
+        }
+        return;
+    }
+    irq = rowstat_raise_locked(s, finish_job(s, job));
+    if (irq) {
+        s->pending_irq |= irq;
+        qemu_bh_schedule(s->notify_bh);
+    }
 }
 
 static void *rowstat_worker(void *opaque)
 {
     RowstatState *s = opaque;
+    RowstatJob job;
 
     qemu_mutex_lock(&s->lock);
     while (!s->stopping) {
-        RowstatJob job;
-        RowstatRing *r;
-        uint64_t gen, number;
-        uint32_t irq;
         int n = pick_ring(s);
-        bool hang, corrupt, crash;
 
         if (n < 0) {
             qemu_cond_wait(&s->work_cond, &s->lock);
             continue;
         }
-        memset(&job, 0, sizeof(job));
-        r = &s->ring[n];
-        job.ring = n;
-        job.index = r->head & ((1u << r->size_log2) - 1);
-        job.mem.s = s;
-        job.mem.ring = n;
-        number = ++s->jobs_started;
-        hang = fault_due(s->fault_hang_job, number);
-        corrupt = fault_due(s->fault_completion_job, number);
-        crash = fault_due(s->fault_fw_crash_job, number);
-        job.mem.dma_fault = fault_due(s->fault_dma_job, number);
-        gen = s->generation;
-        s->busy = true;
-        s->status |= ROWSTAT_STATUS_BUSY;
-        if (hang) {
-            s->hung = true;
-        }
-        {
-            uint64_t entry = r->addr + (uint64_t)job.index * sizeof(job.desc);
-            unsigned ctx;
-
-            qemu_mutex_unlock(&s->lock);
-            if (pci_dma_read(PCI_DEVICE(s), entry, &job.desc,
-                             sizeof(job.desc)) != MEMTX_OK) {
-                memset(&job.desc, 0xff, sizeof(job.desc));
-            }
-            qemu_mutex_lock(&s->lock);
-            ctx = le16_to_cpu(job.desc.context);
-            job.mem.ctx = ctx;
-            job.mem.pt = ctx < s->nr_contexts ? s->ctx[ctx].pt : 0;
-        }
+        job_start_locked(s, &job, n);
         qemu_mutex_unlock(&s->lock);
-        run_job(s, &job, hang);
+        job_fetch(s, &job);
+        trace_rowstat_job_start(job.ring, job.seqno, job.mem.ctx);
+        job_run(s, &job);
         qemu_mutex_lock(&s->lock);
-
-        s->busy = false;
-        s->status &= ~ROWSTAT_STATUS_BUSY;
-        qemu_cond_broadcast(&s->idle_cond);
-        if (gen != s->generation || s->stopping) {
-            /* A reset came: the job never happened. */
-            continue;
-        }
-        irq = finish_job(s, &job, corrupt);
-        if (crash) {
-            s->fw_status = ROWSTAT_FW_STATE_FAILED |
-                           (ROWSTAT_FW_ERR_CRASHED << 8);
-            s->status &= ~ROWSTAT_STATUS_FW_READY;
-            s->status |= ROWSTAT_STATUS_HALTED;
-            irq |= ROWSTAT_IRQ_FW;
-        }
-        irq = rowstat_raise_locked(s, irq);
-        qemu_mutex_unlock(&s->lock);
-        if (irq) {
-            bql_lock();
-            rowstat_notify(s, irq);
-            bql_unlock();
-        }
-        qemu_mutex_lock(&s->lock);
+        job_end_locked(s, &job);
     }
     qemu_mutex_unlock(&s->lock);
     return NULL;
@@ -529,80 +608,82 @@ static void heartbeat_tick(void *opaque)
     qemu_mutex_unlock(&s->lock);
 }
 
-/* Loads, checks and starts the image at FW_ADDR.  BQL held, device idle. */
-static uint32_t firmware_boot(RowstatState *s)
+/* Reads and checks the image at FW_ADDR.  s->lock and the BQL held. */
+static enum rowstat_fw_error firmware_load(RowstatState *s,
+                                           struct rs_hw_firmware *fw,
+                                           struct rs_hw_params *hw,
+                                           const char **why)
 {
-    enum rowstat_fw_error err = ROWSTAT_FW_OK;
-    struct rs_firmware fw;
-    struct rs_hw_params hw = s->hw;
-    const char *why = "";
-    uint8_t *img = NULL;
+    enum rowstat_fw_error err;
+    uint8_t *img;
 
     if (s->fw_size > ROWSTAT_FW_MAX_BYTES ||
         s->fw_size < sizeof(struct rowstat_fw_header)) {
-        err = ROWSTAT_FW_ERR_SIZE;
-    } else {
-        img = g_malloc(s->fw_size);
-        if (pci_dma_read(PCI_DEVICE(s), s->fw_addr, img, s->fw_size) !=
-            MEMTX_OK) {
-            err = ROWSTAT_FW_ERR_DMA;
-        } else {
-            err = rs_fw_parse(img, s->fw_size,
-                              ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR,
-                                              ROWSTAT_FW_ABI_MINOR), &fw, &why);
-        }
+        *why = "FW_SIZE outside the image limits";
+        return ROWSTAT_FW_ERR_SIZE;
+    }
+    img = g_malloc(s->fw_size);
+    if (pci_dma_read(PCI_DEVICE(s), s->fw_addr, img, s->fw_size) !=
+        MEMTX_OK) {
         g_free(img);
+        *why = "the image could not be read";
+        return ROWSTAT_FW_ERR_DMA;
     }
-    if (err == ROWSTAT_FW_OK) {
-        struct rs_model *model;
+    err = rs_hw_fw_parse(img, s->fw_size,
+                         ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR,
+                                         ROWSTAT_FW_ABI_MINOR), fw, why);
+    g_free(img);
+    if (err != ROWSTAT_FW_OK) {
+        return err;
+    }
+    *hw = s->hw_reset;
+    rs_hw_fw_apply(fw, hw);
+    if (rs_hw_params_check(hw, why)) {
+        return ROWSTAT_FW_ERR_SECTION;
+    }
+    return ROWSTAT_FW_OK;
+}
 
-        rs_fw_apply(&fw, &hw);
-        model = rs_model_create(&hw);
-        if (!model) {
-            err = ROWSTAT_FW_ERR_SECTION;
-            why = "the device cannot run these parameters";
-        } else {
-            rs_model_destroy(s->model);
-            s->model = model;
-            s->fw = fw;
-            s->fw_version = fw.version;
-            s->fw_status = ROWSTAT_FW_STATE_RUNNING;
-            s->status |= ROWSTAT_STATUS_FW_READY;
-            s->hw.dram_bw = hw.dram_bw;
-            s->hw.glb_bw = hw.glb_bw;
-            memcpy(s->hw.energy, hw.energy, sizeof(hw.energy));
-            s->hw.opcode_mask = hw.opcode_mask;
-            memcpy(s->hw.decode_cycles, hw.decode_cycles,
-                   sizeof(hw.decode_cycles));
-            s->quantum_left = 0;
-            timer_mod(s->heartbeat_timer,
-                      qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) + fw.heartbeat_us);
-        }
-    }
+/*
+ * Boots the image at FW_ADDR.  The parameters it carries reach the model
+ * at the worker's next job: nothing here touches the model.
+ */
+static uint32_t firmware_boot(RowstatState *s)
+{
+    struct rs_hw_firmware fw = { 0 };
+    struct rs_hw_params hw;
+    const char *why = "";
+    enum rowstat_fw_error err = firmware_load(s, &fw, &hw, &why);
+
+    trace_rowstat_fw_boot(rs_hw_fw_error_name(err), fw.version);
     if (err != ROWSTAT_FW_OK) {
         qemu_log_mask(LOG_GUEST_ERROR, "rowstat: firmware refused (%s): %s\n",
-                      rs_fw_error_name(err), why);
-        s->fw_status = ROWSTAT_FW_STATE_FAILED | (err << 8);
+                      rs_hw_fw_error_name(err), why);
+        s->fw_status = ROWSTAT_FW_STATUS(ROWSTAT_FW_STATE_FAILED, err);
+        return rowstat_raise_locked(s, ROWSTAT_IRQ_FW);
     }
+    s->fw = fw;
+    s->hw = hw;
+    s->fw_version = fw.version;
+    s->fw_status = ROWSTAT_FW_STATE_RUNNING;
+    s->status |= ROWSTAT_STATUS_FW_READY;
+    s->quantum_left = 0;
+    timer_mod(s->heartbeat_timer,
+              qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) + fw.heartbeat_us);
     qemu_cond_signal(&s->work_cond);
     return rowstat_raise_locked(s, ROWSTAT_IRQ_FW);
 }
 
 /* ---- reset ---- */
 
-/* Stops any job and returns every register to its reset value.  BQL held. */
-static void rowstat_reset_locked(RowstatState *s)
+/* Every register to its reset value (docs/hardware.md section 10). */
+static void reset_registers(RowstatState *s)
 {
-    qatomic_set(&s->cancel, 1);
-    s->generation++;
-    while (s->busy) {
-        qemu_cond_wait(&s->idle_cond, &s->lock);
-    }
-    qatomic_set(&s->cancel, 0);
     s->ctrl = 0;
     s->status = 0;
     s->irq_status = 0;
     s->irq_mask = 0;
+    s->pending_irq = 0;
     s->heartbeat = 0;
     s->hung = false;
     s->fw_addr = 0;
@@ -617,9 +698,27 @@ static void rowstat_reset_locked(RowstatState *s)
     memset(s->ring, 0, sizeof(s->ring));
     memset(s->ctx, 0, sizeof(s->ctx));
     memset(&s->fw, 0, sizeof(s->fw));
+    s->hw = s->hw_reset;
     s->last_ring = 0;
     s->quantum_left = 0;
     timer_del(s->heartbeat_timer);
+}
+
+/*
+ * Abandons any job and resets the registers, without waiting for the
+ * worker: the job is cancelled, and until the worker has left it the
+ * device stays in reset (CTRL.RESET reads 1, writes are ignored).
+ * s->lock held.
+ */
+static void rowstat_reset_locked(RowstatState *s)
+{
+    trace_rowstat_reset(s->busy);
+    s->generation++;
+    reset_registers(s);
+    if (s->busy) {
+        qatomic_set(&s->cancel, 1);
+        s->resetting = true;
+    }
 }
 
 static void rowstat_qdev_reset(DeviceState *dev)
@@ -643,59 +742,55 @@ static RowstatContext *ctx_at(RowstatState *s, hwaddr addr)
     return &s->ctx[(addr - ROWSTAT_REG_CTX_BASE) / ROWSTAT_CTX_STRIDE];
 }
 
-static uint32_t reg_read(RowstatState *s, hwaddr addr)
+static uint32_t ring_read(RowstatRing *r, hwaddr reg)
 {
-    if (addr >= ROWSTAT_REG_RING_BASE &&
-        addr < ROWSTAT_REG_RING(s->nr_rings, 0)) {
-        RowstatRing *r = ring_at(s, addr);
-
-        switch ((addr - ROWSTAT_REG_RING_BASE) % ROWSTAT_RING_STRIDE) {
-        case ROWSTAT_RING_ADDR_LO:
-            return r->addr;
-        case ROWSTAT_RING_ADDR_HI:
-            return r->addr >> 32;
-        case ROWSTAT_RING_SIZE_LOG2:
-            return r->size_log2;
-        case ROWSTAT_RING_HEAD:
-            return r->head;
-        case ROWSTAT_RING_TAIL:
-            return r->tail;
-        case ROWSTAT_RING_CTRL:
-            return r->ctrl;
-        case ROWSTAT_RING_STATUS:
-            return r->status;
-        case ROWSTAT_RING_FENCE_ADDR_LO:
-            return r->fence_addr;
-        case ROWSTAT_RING_FENCE_ADDR_HI:
-            return r->fence_addr >> 32;
-        case ROWSTAT_RING_ERR_SEQ_LO:
-            return r->err_seq;
-        case ROWSTAT_RING_ERR_SEQ_HI:
-            return r->err_seq >> 32;
-        case ROWSTAT_RING_ERR_OFFSET:
-            return r->err_offset;
-        }
-        return 0;
+    switch (reg) {
+    case ROWSTAT_RING_ADDR_LO:
+        return r->addr;
+    case ROWSTAT_RING_ADDR_HI:
+        return r->addr >> 32;
+    case ROWSTAT_RING_SIZE_LOG2:
+        return r->size_log2;
+    case ROWSTAT_RING_HEAD:
+        return r->head;
+    case ROWSTAT_RING_TAIL:
+        return r->tail;
+    case ROWSTAT_RING_CTRL:
+        return r->ctrl;
+    case ROWSTAT_RING_STATUS:
+        return r->status;
+    case ROWSTAT_RING_FENCE_ADDR_LO:
+        return r->fence_addr;
+    case ROWSTAT_RING_FENCE_ADDR_HI:
+        return r->fence_addr >> 32;
+    case ROWSTAT_RING_ERR_SEQ_LO:
+        return r->err_seq;
+    case ROWSTAT_RING_ERR_SEQ_HI:
+        return r->err_seq >> 32;
+    case ROWSTAT_RING_ERR_OFFSET:
+        return r->err_offset;
     }
-    if (addr >= ROWSTAT_REG_CTX_BASE &&
-        addr < ROWSTAT_REG_CTX(s->nr_contexts, 0)) {
-        RowstatContext *c = ctx_at(s, addr);
+    return 0;
+}
 
-        switch ((addr - ROWSTAT_REG_CTX_BASE) % ROWSTAT_CTX_STRIDE) {
-        case ROWSTAT_CTX_PT_LO:
-            return c->pt;
-        case ROWSTAT_CTX_PT_HI:
-            return c->pt >> 32;
-        case ROWSTAT_CTX_CTRL:
-            return c->ctrl;
-        }
-        return 0;
+static uint32_t ctx_read(RowstatContext *c, hwaddr reg)
+{
+    switch (reg) {
+    case ROWSTAT_CTX_PT_LO:
+        return c->pt;
+    case ROWSTAT_CTX_PT_HI:
+        return c->pt >> 32;
+    case ROWSTAT_CTX_CTRL:
+        return c->ctrl;
     }
-    if (addr >= ROWSTAT_REG_PERF_BASE &&
-        addr < ROWSTAT_REG_PERF_LO(ROWSTAT_PERF_COUNT)) {
-        uint64_t v = s->perf_latch[(addr - ROWSTAT_REG_PERF_BASE) / 8];
+    return 0;
+}
 
-        return (addr & 4) ? v >> 32 : v;
+/* Identity and capabilities: what the device is and what it can do. */
+static uint32_t cap_read(RowstatState *s, hwaddr addr)
+{
+    if (addr >= ROWSTAT_REG_ENERGY_MAC && addr <= ROWSTAT_REG_ENERGY_DRAM) {
+        return s->hw.energy[(addr - ROWSTAT_REG_ENERGY_MAC) / 4];
     }
     switch (addr) {
     case ROWSTAT_REG_ID:
@@ -731,19 +826,32 @@ static uint32_t reg_read(RowstatState *s, hwaddr addr)
     case ROWSTAT_REG_CAP_CONTEXTS:
         return s->nr_contexts;
     case ROWSTAT_REG_CAP_VA_BITS:
-        return ROWSTAT_VA_BITS;
-    case ROWSTAT_REG_ENERGY_MAC:
-        return s->hw.energy[ROWSTAT_LEVEL_MAC];
-    case ROWSTAT_REG_ENERGY_RF:
-        return s->hw.energy[ROWSTAT_LEVEL_RF];
-    case ROWSTAT_REG_ENERGY_NOC:
-        return s->hw.energy[ROWSTAT_LEVEL_NOC];
-    case ROWSTAT_REG_ENERGY_GLB:
-        return s->hw.energy[ROWSTAT_LEVEL_GLB];
-    case ROWSTAT_REG_ENERGY_DRAM:
-        return s->hw.energy[ROWSTAT_LEVEL_DRAM];
+        return s->hw.va_bits;
+    }
+    return 0;
+}
+
+static uint32_t reg_read(RowstatState *s, hwaddr addr)
+{
+    if (addr >= ROWSTAT_REG_RING_BASE &&
+        addr < ROWSTAT_REG_RING(s->nr_rings, 0)) {
+        return ring_read(ring_at(s, addr),
+                         (addr - ROWSTAT_REG_RING_BASE) % ROWSTAT_RING_STRIDE);
+    }
+    if (addr >= ROWSTAT_REG_CTX_BASE &&
+        addr < ROWSTAT_REG_CTX(s->nr_contexts, 0)) {
+        return ctx_read(ctx_at(s, addr),
+                        (addr - ROWSTAT_REG_CTX_BASE) % ROWSTAT_CTX_STRIDE);
+    }
+    if (addr >= ROWSTAT_REG_PERF_BASE &&
+        addr < ROWSTAT_REG_PERF_LO(ROWSTAT_PERF_COUNT)) {
+        uint64_t v = s->perf_latch[(addr - ROWSTAT_REG_PERF_BASE) / 8];
+
+        return (addr & 4) ? v >> 32 : v;
+    }
+    switch (addr) {
     case ROWSTAT_REG_CTRL:
-        return s->ctrl;
+        return s->ctrl | (s->resetting ? ROWSTAT_CTRL_RESET : 0);
     case ROWSTAT_REG_STATUS:
         return s->status;
     case ROWSTAT_REG_IRQ_STATUS:
@@ -769,7 +877,7 @@ static uint32_t reg_read(RowstatState *s, hwaddr addr)
     case ROWSTAT_REG_FAULT_INFO:
         return s->fault_info;
     }
-    return 0;
+    return cap_read(s, addr);
 }
 
 static uint64_t set_lo(uint64_t old, uint32_t v)
@@ -782,72 +890,89 @@ static uint64_t set_hi(uint64_t old, uint32_t v)
     return (old & 0xffffffffull) | ((uint64_t)v << 32);
 }
 
-/* Returns interrupt causes to notify.  Needs s->lock (and the BQL). */
-static uint32_t reg_write(RowstatState *s, hwaddr addr, uint32_t val)
+static void bad_write(hwaddr addr, uint32_t val, const char *why)
 {
-    if (addr >= ROWSTAT_REG_RING_BASE &&
-        addr < ROWSTAT_REG_RING(s->nr_rings, 0)) {
-        RowstatRing *r = ring_at(s, addr);
+    qemu_log_mask(LOG_GUEST_ERROR,
+                  "rowstat: write 0x%x to 0x%" HWADDR_PRIx " ignored: %s\n",
+                  val, addr, why);
+}
 
-        switch ((addr - ROWSTAT_REG_RING_BASE) % ROWSTAT_RING_STRIDE) {
-        case ROWSTAT_RING_ADDR_LO:
-            r->addr = set_lo(r->addr, val & ~63u);
-            break;
-        case ROWSTAT_RING_ADDR_HI:
-            r->addr = set_hi(r->addr, val);
-            break;
-        case ROWSTAT_RING_SIZE_LOG2:
-            if (val >= 1 && val <= ROWSTAT_RING_MAX_SIZE_LOG2) {
-                r->size_log2 = val;
-            }
-            break;
-        case ROWSTAT_RING_CTRL:
-            if ((val & ROWSTAT_RING_CTRL_RESUME) &&
-                (r->status & ROWSTAT_RING_STATUS_HALTED)) {
-                r->head++;
-                r->status = 0;
-            }
-            r->ctrl = val & ~ROWSTAT_RING_CTRL_RESUME;
-            qemu_cond_signal(&s->work_cond);
-            break;
-        case ROWSTAT_RING_FENCE_ADDR_LO:
-            r->fence_addr = set_lo(r->fence_addr, val & ~7u);
-            break;
-        case ROWSTAT_RING_FENCE_ADDR_HI:
-            r->fence_addr = set_hi(r->fence_addr, val);
-            break;
-        }
-        return 0;
-    }
-    if (addr >= ROWSTAT_REG_DOORBELL_BASE &&
-        addr < ROWSTAT_REG_DOORBELL(s->nr_rings)) {
-        RowstatRing *r = &s->ring[(addr - ROWSTAT_REG_DOORBELL_BASE) / 4];
+static void ring_write(RowstatState *s, hwaddr addr, uint32_t val)
+{
+    RowstatRing *r = ring_at(s, addr);
 
-        /* A doorbell past the ring's capacity is ignored. */
-        if ((s->ctrl & ROWSTAT_CTRL_ENABLE) && r->size_log2 &&
-            val - r->head <= (1u << r->size_log2)) {
-            r->tail = val;
-            qemu_cond_signal(&s->work_cond);
+    switch ((addr - ROWSTAT_REG_RING_BASE) % ROWSTAT_RING_STRIDE) {
+    case ROWSTAT_RING_ADDR_LO:
+        r->addr = set_lo(r->addr, val & ~63u);
+        break;
+    case ROWSTAT_RING_ADDR_HI:
+        r->addr = set_hi(r->addr, val);
+        break;
+    case ROWSTAT_RING_SIZE_LOG2:
+        if (val >= 1 && val <= ROWSTAT_RING_MAX_SIZE_LOG2) {
+            r->size_log2 = val;
+        } else {
+            bad_write(addr, val, "ring SIZE_LOG2 outside 1..12");
         }
-        return 0;
+        break;
+    case ROWSTAT_RING_CTRL:
+        if ((val & ROWSTAT_RING_CTRL_RESUME) &&
+            (r->status & ROWSTAT_RING_STATUS_HALTED)) {
+            r->head++;
+            r->status = 0;
+        }
+        r->ctrl = val & ~ROWSTAT_RING_CTRL_RESUME;
+        qemu_cond_signal(&s->work_cond);
+        break;
+    case ROWSTAT_RING_FENCE_ADDR_LO:
+        r->fence_addr = set_lo(r->fence_addr, val & ~7u);
+        break;
+    case ROWSTAT_RING_FENCE_ADDR_HI:
+        r->fence_addr = set_hi(r->fence_addr, val);
+        break;
+    default:
+        bad_write(addr, val, "read-only ring register");
     }
-    if (addr >= ROWSTAT_REG_CTX_BASE &&
-        addr < ROWSTAT_REG_CTX(s->nr_contexts, 0)) {
-        RowstatContext *c = ctx_at(s, addr);
+}
 
-        switch ((addr - ROWSTAT_REG_CTX_BASE) % ROWSTAT_CTX_STRIDE) {
-        case ROWSTAT_CTX_PT_LO:
-            c->pt = set_lo(c->pt, val & ~0xfffu);
-            break;
-        case ROWSTAT_CTX_PT_HI:
-            c->pt = set_hi(c->pt, val);
-            break;
-        case ROWSTAT_CTX_CTRL:
-            c->ctrl = val & ROWSTAT_CTX_CTRL_ENABLE;
-            break;
-        }
-        return 0;
+static void doorbell_write(RowstatState *s, hwaddr addr, uint32_t val)
+{
+    RowstatRing *r = &s->ring[(addr - ROWSTAT_REG_DOORBELL_BASE) / 4];
+
+    /* A doorbell past the ring's capacity is ignored. */
+    if (!(s->ctrl & ROWSTAT_CTRL_ENABLE) || !r->size_log2 ||
+        val - r->head > (1u << r->size_log2)) {
+        bad_write(addr, val, "doorbell while disabled or past capacity");
+        return;
     }
+    r->tail = val;
+    qemu_cond_signal(&s->work_cond);
+}
+
+static void ctx_write(RowstatState *s, hwaddr addr, uint32_t val)
+{
+    RowstatContext *c = ctx_at(s, addr);
+
+    switch ((addr - ROWSTAT_REG_CTX_BASE) % ROWSTAT_CTX_STRIDE) {
+    case ROWSTAT_CTX_PT_LO:
+        c->pt = set_lo(c->pt, val & ~0xfffu);
+        break;
+    case ROWSTAT_CTX_PT_HI:
+        c->pt = set_hi(c->pt, val);
+        break;
+    case ROWSTAT_CTX_CTRL:
+        c->ctrl = val & ROWSTAT_CTX_CTRL_ENABLE;
+        break;
+    default:
+        bad_write(addr, val, "no context register there");
+    }
+}
+
+/* Control, interrupts, firmware and counters: returns causes to notify. */
+static uint32_t control_write(RowstatState *s, hwaddr addr, uint32_t val)
+{
+    uint32_t newly;
+
     switch (addr) {
     case ROWSTAT_REG_CTRL:
         if (val & ROWSTAT_CTRL_RESET) {
@@ -863,12 +988,10 @@ static uint32_t reg_write(RowstatState *s, hwaddr addr, uint32_t val)
             s->fault_latched = false;
         }
         return 0;
-    case ROWSTAT_REG_IRQ_MASK: {
-        uint32_t newly = val & ~s->irq_mask & s->irq_status;
-
+    case ROWSTAT_REG_IRQ_MASK:
+        newly = val & ~s->irq_mask & s->irq_status;
         s->irq_mask = val;
         return newly;
-    }
     case ROWSTAT_REG_FW_ADDR_LO:
         s->fw_addr = set_lo(s->fw_addr, val);
         return 0;
@@ -879,14 +1002,16 @@ static uint32_t reg_write(RowstatState *s, hwaddr addr, uint32_t val)
         s->fw_size = val;
         return 0;
     case ROWSTAT_REG_FW_CTRL:
-        /* Booting replaces the model: only while no job runs. */
-        if ((val & ROWSTAT_FW_CTRL_BOOT) && !s->busy &&
-            ROWSTAT_FW_STATE(s->fw_status) != ROWSTAT_FW_STATE_RUNNING &&
-            !(s->status & ROWSTAT_STATUS_HALTED)) {
-            s->fw_status = ROWSTAT_FW_STATE_BOOTING;
-            return firmware_boot(s);
+        if (!(val & ROWSTAT_FW_CTRL_BOOT)) {
+            return 0;
         }
-        return 0;
+        if (ROWSTAT_FW_STATE(s->fw_status) == ROWSTAT_FW_STATE_RUNNING ||
+            (s->status & ROWSTAT_STATUS_HALTED)) {
+            bad_write(addr, val, "boot while running or halted");
+            return 0;
+        }
+        s->fw_status = ROWSTAT_FW_STATE_BOOTING;
+        return firmware_boot(s);
     case ROWSTAT_REG_MMU_INVALIDATE:
         /* Translations are cached only within a job. */
         return 0;
@@ -899,7 +1024,33 @@ static uint32_t reg_write(RowstatState *s, hwaddr addr, uint32_t val)
         }
         return 0;
     }
+    bad_write(addr, val, "read-only or undefined register");
     return 0;
+}
+
+/* Returns interrupt causes to notify.  Needs s->lock (and the BQL). */
+static uint32_t reg_write(RowstatState *s, hwaddr addr, uint32_t val)
+{
+    if (s->resetting) {
+        bad_write(addr, val, "the device is still resetting");
+        return 0;
+    }
+    if (addr >= ROWSTAT_REG_RING_BASE &&
+        addr < ROWSTAT_REG_RING(s->nr_rings, 0)) {
+        ring_write(s, addr, val);
+        return 0;
+    }
+    if (addr >= ROWSTAT_REG_DOORBELL_BASE &&
+        addr < ROWSTAT_REG_DOORBELL(s->nr_rings)) {
+        doorbell_write(s, addr, val);
+        return 0;
+    }
+    if (addr >= ROWSTAT_REG_CTX_BASE &&
+        addr < ROWSTAT_REG_CTX(s->nr_contexts, 0)) {
+        ctx_write(s, addr, val);
+        return 0;
+    }
+    return control_write(s, addr, val);
 }
 
 static uint64_t rowstat_mmio_read(void *opaque, hwaddr addr, unsigned size)
@@ -910,6 +1061,7 @@ static uint64_t rowstat_mmio_read(void *opaque, hwaddr addr, unsigned size)
     qemu_mutex_lock(&s->lock);
     val = reg_read(s, addr);
     qemu_mutex_unlock(&s->lock);
+    trace_rowstat_mmio_read(addr, val);
     return val;
 }
 
@@ -919,6 +1071,7 @@ static void rowstat_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     RowstatState *s = opaque;
     uint32_t irq;
 
+    trace_rowstat_mmio_write(addr, (uint32_t)val);
     qemu_mutex_lock(&s->lock);
     irq = reg_write(s, addr, val);
     qemu_mutex_unlock(&s->lock);
@@ -942,32 +1095,44 @@ static const MemoryRegionOps rowstat_mmio_ops = {
 
 /* ---- lifetime ---- */
 
-static void rowstat_realize(PCIDevice *pdev, Error **errp)
+/* The configuration the properties describe, checked. */
+static bool rowstat_configure(RowstatState *s, Error **errp)
 {
-    RowstatState *s = ROWSTAT(pdev);
     const char *why;
 
-    rs_hw_params_default(&s->hw);
-    s->hw.array_rows = s->rows;
-    s->hw.array_cols = s->cols;
-    s->hw.rf_filter = s->rf_filter;
-    s->hw.rf_ifmap = s->rf_ifmap;
-    s->hw.rf_psum = s->rf_psum;
-    s->hw.glb_bytes = s->glb_kib * KiB;
-    s->hw.clock_khz = s->clock_khz;
-    s->hw.dram_bw = s->dram_bw;
-    s->hw.glb_bw = s->glb_bw;
-    if (rs_hw_params_check(&s->hw, &why)) {
+    rs_hw_params_default(&s->hw_reset);
+    s->hw_reset.array_rows = s->rows;
+    s->hw_reset.array_cols = s->cols;
+    s->hw_reset.rf_filter = s->rf_filter;
+    s->hw_reset.rf_ifmap = s->rf_ifmap;
+    s->hw_reset.rf_psum = s->rf_psum;
+    s->hw_reset.glb_bytes = s->glb_kib * KiB;
+    s->hw_reset.clock_khz = s->clock_khz;
+    s->hw_reset.dram_bw = s->dram_bw;
+    s->hw_reset.glb_bw = s->glb_bw;
+    s->hw_reset.va_bits = ROWSTAT_VA_BITS;
+    if (rs_hw_params_check(&s->hw_reset, &why)) {
         error_setg(errp, "rowstat: %s", why);
-        return;
+        return false;
     }
     if (s->nr_rings < 1 || s->nr_rings > ROWSTAT_MAX_RINGS) {
         error_setg(errp, "rowstat: rings must be 1..%d", ROWSTAT_MAX_RINGS);
-        return;
+        return false;
     }
     if (s->nr_contexts < 1 || s->nr_contexts > ROWSTAT_MAX_CONTEXTS) {
         error_setg(errp, "rowstat: contexts must be 1..%d",
                    ROWSTAT_MAX_CONTEXTS);
+        return false;
+    }
+    s->hw = s->hw_reset;
+    return true;
+}
+
+static void rowstat_realize(PCIDevice *pdev, Error **errp)
+{
+    RowstatState *s = ROWSTAT(pdev);
+
+    if (!rowstat_configure(s, errp)) {
         return;
     }
     s->model = rs_model_create(&s->hw);
@@ -975,8 +1140,15 @@ static void rowstat_realize(PCIDevice *pdev, Error **errp)
         error_setg(errp, "rowstat: cannot allocate the model");
         return;
     }
+    /* A PCI Express endpoint, and its capability says so. */
+    if (pcie_endpoint_cap_init(pdev, 0) < 0) {
+        error_setg(errp, "rowstat: cannot add the PCIe capability");
+        rs_model_destroy(s->model);
+        return;
+    }
     if (msix_init_exclusive_bar(pdev, ROWSTAT_MSIX_VECTORS(s->nr_rings),
                                 ROWSTAT_BAR_MSIX, errp)) {
+        pcie_cap_exit(pdev);
         rs_model_destroy(s->model);
         return;
     }
@@ -988,9 +1160,9 @@ static void rowstat_realize(PCIDevice *pdev, Error **errp)
     pci_register_bar(pdev, ROWSTAT_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
                      &s->mmio);
     s->heartbeat_timer = timer_new_us(QEMU_CLOCK_VIRTUAL, heartbeat_tick, s);
+    s->notify_bh = qemu_bh_new(rowstat_notify_bh, s);
     qemu_mutex_init(&s->lock);
     qemu_cond_init(&s->work_cond);
-    qemu_cond_init(&s->idle_cond);
     qemu_thread_create(&s->worker, "rowstat", rowstat_worker, s,
                        QEMU_THREAD_JOINABLE);
 }
@@ -999,18 +1171,20 @@ static void rowstat_exit(PCIDevice *pdev)
 {
     RowstatState *s = ROWSTAT(pdev);
 
+    /* The worker never takes the BQL, so it can be joined holding it. */
     qemu_mutex_lock(&s->lock);
     s->stopping = true;
     qatomic_set(&s->cancel, 1);
     qemu_cond_signal(&s->work_cond);
     qemu_mutex_unlock(&s->lock);
     qemu_thread_join(&s->worker);
-    qemu_cond_destroy(&s->idle_cond);
+    qemu_bh_delete(s->notify_bh);
     qemu_cond_destroy(&s->work_cond);
     qemu_mutex_destroy(&s->lock);
     timer_free(s->heartbeat_timer);
     msix_unuse_all_vectors(pdev);
     msix_uninit_exclusive_bar(pdev);
+    pcie_cap_exit(pdev);
     rs_model_destroy(s->model);
 }
 
@@ -1068,9 +1242,9 @@ static void rowstat_class_init(ObjectClass *klass, void *data)
 
 static void rowstat_register_types(void)
 {
+    /* PCI Express only: realize adds the PCIe capability. */
     static InterfaceInfo interfaces[] = {
         { INTERFACE_PCIE_DEVICE },
-        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
         { },
     };
     static const TypeInfo rowstat_info = {

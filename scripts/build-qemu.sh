@@ -44,9 +44,13 @@ version=$(apt-cache showsrc qemu |
 	  sed -n "s/^Version: \(1:${series/./\\.}[.+][^ ]*\)\$/\1/p" | sort -V | tail -n 1)
 [ -n "$version" ] || { log "no QEMU $series source package found"; exit 1; }
 
-# What the binary depends on: the device, the model, the contracts, this recipe.
-files=(qemu-device/rowstat.c qemu-device/model/*.c qemu-device/model/*.h
-       uapi/*.h scripts/build-qemu.sh)
+# What the binary depends on: the glue and its build files, the model, the
+# rules library, the contracts, this recipe.
+files=(qemu-device/rowstat.c qemu-device/meson.build qemu-device/Kconfig
+       qemu-device/trace-events qemu-device/trace.h
+       qemu-device/model/*.[ch] qemu-device/model/sources.list
+       qemu-device/model/include/*.h hwrules/*.c hwrules/sources.list
+       hwrules/include/*.h uapi/*.h hwif/*.h scripts/build-qemu.sh)
 key=$( { echo "$version"; cd "$top" && sha256sum "${files[@]}"; } | sha256sum | cut -c1-16)
 out="$cache/qemu-$key"
 if [ -x "$out/qemu-system-x86_64" ]; then
@@ -70,7 +74,6 @@ if [ "$series" = 7.2 ]; then
 	log "unpacking into $work"
 	dpkg-source -x "$src/qemu_${plain}.dsc" "$work/qemu" >/dev/null
 	configure_args+=(--meson=meson)
-	source_set=softmmu_ss
 else
 	# Debian's mirror here serves the backports upstream tarball but not
 	# always its packaging, which this build does not need.
@@ -97,38 +100,20 @@ else
 	fi
 	export PYTHONPATH="$tools/usr/lib/python3/dist-packages"
 	configure_args+=(--python=/usr/bin/python3)
-	source_set=system_ss
 fi
 
-# The device goes into the tree with the repository's relative layout, so the
-# model's includes of ../../uapi resolve unchanged.
+# The device goes into the tree as hw/misc/rowstat: its checked-in build
+# files (qemu-device/meson.build, Kconfig, trace-events, trace.h), the model
+# core, the rules library and the contracts.  Three lines hook it in.
 dev="$work/qemu/hw/misc/rowstat"
-mkdir -p "$dev/qemu-device/model" "$dev/uapi"
-cp "$top"/qemu-device/rowstat.c "$dev/qemu-device/"
-cp "$top"/qemu-device/model/*.[ch] "$dev/qemu-device/model/"
-cp "$top"/uapi/*.h "$dev/uapi/"
-# The model core has no QEMU dependencies; it gets -O3 like the rest of
-# the project's builds, the glue QEMU's own flags.
-cat > "$dev/meson.build" <<MESON
-rowstat_model = static_library('rowstat_model', files(
-    'qemu-device/model/model.c',
-    'qemu-device/model/kernel.c',
-    'qemu-device/model/rlc.c',
-    'qemu-device/model/firmware.c',
-  ), c_args: ['-O3'], pic: true)
-${source_set}.add(when: 'CONFIG_ROWSTAT', if_true: [
-  files('qemu-device/rowstat.c'),
-  declare_dependency(link_with: rowstat_model),
-])
-MESON
+mkdir -p "$dev"
+cp "$top"/qemu-device/{rowstat.c,meson.build,Kconfig,trace-events,trace.h} "$dev/"
+cp -r "$top"/qemu-device/model "$top"/hwrules "$top"/uapi "$top"/hwif "$dev/"
 echo "subdir('rowstat')" >> "$work/qemu/hw/misc/meson.build"
-cat >> "$work/qemu/hw/misc/Kconfig" <<'KCONFIG'
-
-config ROWSTAT
-    bool
-    default y if PCI_DEVICES
-    depends on PCI && MSI_NONBROKEN
-KCONFIG
+echo "source rowstat/Kconfig" >> "$work/qemu/hw/misc/Kconfig"
+sed -i "s|^\( *\)'hw/misc',\$|&\n\1'hw/misc/rowstat',|" "$work/qemu/meson.build"
+grep -q "'hw/misc/rowstat'" "$work/qemu/meson.build" ||
+	{ log "cannot add hw/misc/rowstat to QEMU's trace_events_subdirs"; exit 1; }
 # Debian's dfsg tarball drops the edk2 blobs the build would unpack.
 sed -i 's/unpack_edk2_blobs = bzip2.found()/unpack_edk2_blobs = false/' "$work/qemu/meson.build"
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
 /*
- * rowstat: the command-stream format, its status codes, the run-length
- * compressed (RLC) tensor format and the per-job statistics record.
+ * rowstat: what user space sees of the device: the command-stream format,
+ * its status codes, the run-length compressed (RLC) tensor format and the
+ * per-job statistics record.  (The registers, rings, page tables and the
+ * firmware image, which only the driver and the device share, are in hwif/.)
  *
  * A command stream is what libaccel's compiler emits and the device's
  * command processor executes: a packed sequence of commands, each starting
@@ -11,7 +13,7 @@
 #ifndef ROWSTAT_CMD_H
 #define ROWSTAT_CMD_H
 
-#include "rowstat_common.h"
+#include <rowstat_common.h>
 
 #define ROWSTAT_CMD_VERSION_MAJOR	1
 #define ROWSTAT_CMD_VERSION_MINOR	0
@@ -27,6 +29,14 @@ enum rowstat_opcode {
 	ROWSTAT_OP_PASS = 5,
 	ROWSTAT_OP_BARRIER = 6,
 };
+
+/* Opcodes are below this: tables indexed by opcode have this many entries. */
+#define ROWSTAT_OP_LIMIT		8
+
+/* Tensor precisions, as LAYER carries them (and CAP_PRECISIONS reports). */
+#define ROWSTAT_PREC_Q16		1	/* 16-bit two's complement */
+#define ROWSTAT_PREC_INT8		2	/* 8-bit two's complement */
+#define ROWSTAT_PREC_BIT(p)		(1u << (p))
 
 struct rowstat_cmd_header {
 	__u8 opcode;
@@ -242,6 +252,10 @@ enum rowstat_status {
 					  ROWSTAT_RLC_PAIRS_PER_WORD))
 
 /* ---- Job statistics, written to desc.stats_va when a job ends ------------------ */
+
+/* Energy is counted per access with this many fraction bits (1/256 of a MAC). */
+#define ROWSTAT_ENERGY_FRAC_BITS	8
+#define ROWSTAT_ENERGY_ONE		(1u << ROWSTAT_ENERGY_FRAC_BITS)
 
 enum rowstat_level {
 	ROWSTAT_LEVEL_MAC = 0,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
 /*
- * rowstat: fixed-width types shared by every header in uapi/.
+ * rowstat: fixed-width types and version encoding shared by the headers of
+ * uapi/ (what user space sees) and hwif/ (what the driver and the device
+ * share).
  *
  * The headers are included by the kernel driver, by QEMU's device glue, by
  * the model core and by userspace, so they use the kernel's __u32/__le32
@@ -28,6 +30,11 @@ typedef uint16_t __le16;
 typedef uint32_t __le32;
 typedef uint64_t __le64;
 #endif
+
+/* Versions: major << 16 | minor; a different major is incompatible. */
+#define ROWSTAT_VERSION(major, minor)	(((major) << 16) | (minor))
+#define ROWSTAT_VERSION_MAJOR(v)	((v) >> 16)
+#define ROWSTAT_VERSION_MINOR(v)	((v) & 0xffff)
 
 #if defined(__cplusplus)
 #define ROWSTAT_STATIC_ASSERT(expr, msg) static_assert(expr, msg)

@@ -28,27 +28,27 @@ struct step {
 };
 
 struct emitter {
-	struct rs_stream *s;
-	const struct rs_conv *cv;
-	const struct rs_mapping *map;
-	struct conv_shape sh;
-	const struct rs_tensor *in, *out;
-	struct glb_plan plan;
+	struct accel_stream *s;
+	const struct accel_conv *cv;
+	const struct accel_mapping *map;
+	struct accel_shape sh;
+	const struct accel_tensor *in, *out;
+	struct accel_glb_plan plan;
 };
 
 /* The GLB tile an ifmap load fills, in the layout the passes read. */
 static void ifmap_tile(const struct emitter *em, const struct step *st,
 		       struct rowstat_glb_tile *t)
 {
-	struct span rows = tile_rows(&em->sh, em->in, st->ea, st->eb);
-	struct span cols = tile_cols(&em->sh, em->in, st->fa, st->fb);
+	struct span rows = accel_tile_rows(&em->sh, em->in, st->ea, st->eb);
+	struct span cols = accel_tile_cols(&em->sh, em->in, st->fa, st->fb);
 	unsigned ib = em->sh.ib;
 	uint32_t row = span_len(cols) * ib;
 	uint32_t plane = span_len(rows) * row;
 	uint32_t image = (st->lcb - st->lca) * plane;
 
 	memset(t, 0, sizeof(*t));
-	t->addr = htole32(em->plan.ifmap_addr[st->ibuf]);
+	t->addr = htole32((uint32_t)em->plan.ifmap_addr[st->ibuf]);
 	t->origin[0] = htole16((uint16_t)cols.lo);
 	t->origin[1] = htole16((uint16_t)rows.lo);
 	t->origin[2] = htole16((uint16_t)st->lca);
@@ -70,7 +70,7 @@ static void psum_tile(const struct emitter *em, const struct step *st,
 	uint32_t image = (st->mb - st->ma) * plane;
 
 	memset(t, 0, sizeof(*t));
-	t->addr = htole32(em->plan.psum_addr[st->pbuf]);
+	t->addr = htole32((uint32_t)em->plan.psum_addr[st->pbuf]);
 	t->origin[0] = htole16((uint16_t)st->fa);
 	t->origin[1] = htole16((uint16_t)st->ea);
 	t->origin[2] = htole16((uint16_t)st->ma);
@@ -97,9 +97,9 @@ static void set_dma(struct rowstat_cmd_dma *d, const uint64_t count[4],
 
 static void emit_load(struct emitter *em, const struct step *st)
 {
-	const struct conv_shape *sh = &em->sh;
-	struct span rows = tile_rows(sh, em->in, st->ea, st->eb);
-	struct span cols = tile_cols(sh, em->in, st->fa, st->fb);
+	const struct accel_shape *sh = &em->sh;
+	struct span rows = accel_tile_rows(sh, em->in, st->ea, st->eb);
+	struct span cols = accel_tile_cols(sh, em->in, st->fa, st->fb);
 	struct rowstat_cmd_dma d;
 	unsigned ib = sh->ib, cn = st->lcb - st->lca, nn = st->nb - st->na;
 	uint64_t grow = (uint64_t)span_len(cols) * ib;
@@ -109,7 +109,7 @@ static void emit_load(struct emitter *em, const struct step *st)
 	memset(&d, 0, sizeof(d));
 	d.direction = ROWSTAT_DMA_LOAD;
 	d.dtype = ROWSTAT_DT_IFMAP;
-	d.glb_addr = htole32(em->plan.ifmap_addr[st->ibuf]);
+	d.glb_addr = htole32((uint32_t)em->plan.ifmap_addr[st->ibuf]);
 	if (!em->in->rlc) {
 		uint64_t count[4] = { span_len(cols), span_len(rows), cn, nn };
 		uint64_t ds[3] = { (uint64_t)sh->W * ib, (uint64_t)sh->H * sh->W * ib,
@@ -125,7 +125,7 @@ static void emit_load(struct emitter *em, const struct step *st)
 		uint64_t ds[3] = { slot, slot * sh->H, slot * sh->H * sh->C };
 		uint64_t gs[3] = { grow, gplane, gplane * cn };
 
-		va += rs_tensor_segment_offset(st->na, st->lca, rows.lo, sh->C,
+		va += accel_tensor_segment_offset(st->na, st->lca, rows.lo, sh->C,
 					       sh->H, sh->W, 1);
 		set_dma(&d, count, ds, gs);
 	} else {
@@ -134,18 +134,18 @@ static void emit_load(struct emitter *em, const struct step *st)
 		uint64_t ds[3] = { slot, slot * sh->C, 0 };
 		uint64_t gs[3] = { gplane, gplane * cn, 0 };
 
-		va += rs_tensor_segment_offset(st->na, st->lca, 0, sh->C, sh->H,
+		va += accel_tensor_segment_offset(st->na, st->lca, 0, sh->C, sh->H,
 					       sh->W, sh->H);
 		set_dma(&d, count, ds, gs);
 	}
 	d.flags = em->in->rlc ? ROWSTAT_DMA_RLC : 0;
 	d.dram_va = htole64(va);
-	rs_stream_dma(em->s, &d);
+	accel_stream_dma(em->s, &d);
 }
 
 static void emit_store(struct emitter *em, const struct step *st)
 {
-	const struct conv_shape *sh = &em->sh;
+	const struct accel_shape *sh = &em->sh;
 	struct rowstat_cmd_dma d;
 	unsigned ob = sh->ob;
 	unsigned fn = st->fb - st->fa, en = st->eb - st->ea;
@@ -156,7 +156,7 @@ static void emit_store(struct emitter *em, const struct step *st)
 	memset(&d, 0, sizeof(d));
 	d.direction = ROWSTAT_DMA_STORE;
 	d.dtype = ROWSTAT_DT_PSUM;
-	d.glb_addr = htole32(em->plan.psum_addr[st->pbuf]);
+	d.glb_addr = htole32((uint32_t)em->plan.psum_addr[st->pbuf]);
 	if (!em->out->rlc) {
 		uint64_t count[4] = { fn, en, mn, nn };
 		uint64_t ds[3] = { (uint64_t)sh->F * ob, (uint64_t)sh->E * sh->F * ob,
@@ -172,7 +172,7 @@ static void emit_store(struct emitter *em, const struct step *st)
 		uint64_t ds[3] = { slot, slot * sh->E, slot * sh->E * sh->M };
 		uint64_t gs[3] = { grow, gplane, gimage };
 
-		va += rs_tensor_segment_offset(st->na, st->ma, st->ea, sh->M,
+		va += accel_tensor_segment_offset(st->na, st->ma, st->ea, sh->M,
 					       sh->E, sh->F, 1);
 		set_dma(&d, count, ds, gs);
 	} else {
@@ -181,22 +181,49 @@ static void emit_store(struct emitter *em, const struct step *st)
 		uint64_t ds[3] = { slot, slot * sh->M, 0 };
 		uint64_t gs[3] = { gplane, gimage, 0 };
 
-		va += rs_tensor_segment_offset(st->na, st->ma, 0, sh->M, sh->E,
+		va += accel_tensor_segment_offset(st->na, st->ma, 0, sh->M, sh->E,
 					       sh->F, sh->E);
 		set_dma(&d, count, ds, gs);
 	}
 	d.flags = em->out->rlc ? ROWSTAT_DMA_RLC : 0;
 	d.dram_va = htole64(va);
-	rs_stream_dma(em->s, &d);
+	accel_stream_dma(em->s, &d);
 }
 
+/* The passes of one reduction step (r0, s0, c0 fixed in *p) over filters, rows, images. */
+static void emit_pass_block(struct emitter *em, const struct step *st,
+			    struct rowstat_cmd_pass *p)
+{
+	const struct accel_mapping *map = em->map;
+	unsigned pt = map->filters_per_pe * map->filter_sets;
+
+	for (unsigned m0 = st->ma; m0 < st->mb; m0 += pt) {
+		p->m0 = htole16((uint16_t)m0);
+		p->m_count = htole16((uint16_t)min_u(pt, st->mb - m0));
+		for (unsigned e0 = st->ea; e0 < st->eb; e0 += map->set_cols) {
+			p->e0 = htole16((uint16_t)e0);
+			p->e_count = htole16((uint16_t)min_u(map->set_cols, st->eb - e0));
+			for (unsigned n0 = st->na; n0 < st->nb; n0 += map->images_per_pass) {
+				p->n0 = htole16((uint16_t)n0);
+				p->n_count = htole16((uint16_t)min_u(map->images_per_pass,
+								     st->nb - n0));
+				accel_stream_pass(em->s, p);
+			}
+		}
+	}
+}
+
+/*
+ * A step's passes: filter-row chunk, filter-column chunk, channel group,
+ * then filters, rows and images, so a filter block stays in the PE spads
+ * across its row and image groups.
+ */
 static void emit_passes(struct emitter *em, const struct step *st)
 {
-	const struct rs_mapping *map = em->map;
-	const struct conv_shape *sh = &em->sh;
+	const struct accel_mapping *map = em->map;
+	const struct accel_shape *sh = &em->sh;
 	struct rowstat_cmd_pass p;
 	unsigned qr = map->channels_per_pe * map->channel_sets;
-	unsigned pt = map->filters_per_pe * map->filter_sets;
 
 	memset(&p, 0, sizeof(p));
 	ifmap_tile(em, st, &p.ifmap);
@@ -214,127 +241,162 @@ static void emit_passes(struct emitter *em, const struct step *st)
 				bool first = st->first_c && !r0 && !s0 && c0 == st->ca;
 				bool last = st->last_c && r0 + rr == sh->R &&
 					    s0 + ss == sh->S && c0 + cc == st->cb;
-				uint16_t flags = (first ? ROWSTAT_PASS_INIT : 0) |
-						 (last ? ROWSTAT_PASS_FINAL : 0);
 
-				for (unsigned m0 = st->ma; m0 < st->mb; m0 += pt) {
-					unsigned mm = min_u(pt, st->mb - m0);
-
-					for (unsigned e0 = st->ea; e0 < st->eb; e0 += map->set_cols) {
-						unsigned ee = min_u(map->set_cols, st->eb - e0);
-
-						for (unsigned n0 = st->na; n0 < st->nb;
-						     n0 += map->images_per_pass) {
-							unsigned nn = min_u(map->images_per_pass,
-									    st->nb - n0);
-
-							p.flags = htole16(flags);
-							p.n0 = htole16((uint16_t)n0);
-							p.n_count = htole16((uint16_t)nn);
-							p.m0 = htole16((uint16_t)m0);
-							p.m_count = htole16((uint16_t)mm);
-							p.c0 = htole16((uint16_t)c0);
-							p.c_count = htole16((uint16_t)cc);
-							p.e0 = htole16((uint16_t)e0);
-							p.e_count = htole16((uint16_t)ee);
-							p.r0 = htole16((uint16_t)r0);
-							p.r_count = htole16((uint16_t)rr);
-							p.s0 = htole16((uint16_t)s0);
-							p.s_count = htole16((uint16_t)ss);
-							rs_stream_pass(em->s, &p);
-						}
-					}
-				}
+				p.flags = htole16((first ? ROWSTAT_PASS_INIT : 0) |
+						  (last ? ROWSTAT_PASS_FINAL : 0));
+				p.c0 = htole16((uint16_t)c0);
+				p.c_count = htole16((uint16_t)cc);
+				p.r0 = htole16((uint16_t)r0);
+				p.r_count = htole16((uint16_t)rr);
+				p.s0 = htole16((uint16_t)s0);
+				p.s_count = htole16((uint16_t)ss);
+				emit_pass_block(em, st, &p);
 			}
 		}
 	}
+}
+
+/* The schedule's steps, in program order, and the buffer rotation so far. */
+struct step_list {
+	struct step *v;
+	size_t n, cap;
+	unsigned loads, tiles;
+};
+
+static int push_step(struct step_list *l, const struct step *st)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct step *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *st;
+	return 0;
+}
+
+/* The steps of one spatial tile (images, rows, columns) of group g. */
+static int plan_tile(const struct emitter *em, struct step_list *l, unsigned g,
+		     unsigned na, unsigned ea, unsigned fa)
+{
+	const struct accel_mapping *map = em->map;
+	const struct accel_shape *sh = &em->sh;
+	bool resident = map->tile_c >= sh->Cg;
+	unsigned ibuf = 0;
+
+	for (unsigned ma = 0; ma < sh->Mg; ma += map->tile_m) {
+		unsigned pbuf = l->tiles++ % (map->double_psum ? 2 : 1);
+
+		for (unsigned ca = 0; ca < sh->Cg; ca += map->tile_c) {
+			struct step st = {
+				.na = na, .nb = min_u(na + map->tile_n, sh->N),
+				.ea = ea, .eb = min_u(ea + map->tile_e, sh->E),
+				.fa = fa, .fb = min_u(fa + map->tile_f, sh->F),
+				.ma = g * sh->Mg + ma,
+				.mb = g * sh->Mg + min_u(ma + map->tile_m, sh->Mg),
+				.ca = g * sh->Cg + ca,
+				.cb = g * sh->Cg + min_u(ca + map->tile_c, sh->Cg),
+				.first_c = ca == 0,
+				.last_c = ca + map->tile_c >= sh->Cg,
+				.pbuf = pbuf,
+				.load = !resident || ma == 0,
+			};
+
+			if (st.load)
+				ibuf = l->loads++ % (map->double_ifmap ? 2 : 1);
+			st.ibuf = ibuf;
+			st.lca = resident ? g * sh->Cg : st.ca;
+			st.lcb = resident ? (g + 1) * sh->Cg : st.cb;
+			if (push_step(l, &st))
+				return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 /* Lists the steps of the schedule in program order. */
-static struct step *plan_steps(const struct emitter *em, size_t *count)
+static int plan_steps(const struct emitter *em, struct step_list *l)
 {
-	const struct rs_mapping *map = em->map;
-	const struct conv_shape *sh = &em->sh;
-	bool resident = map->tile_c >= sh->Cg;
-	size_t n = 0, cap = 64;
-	struct step *v = malloc(cap * sizeof(*v));
-	unsigned loads = 0, tiles = 0;
+	const struct accel_mapping *map = em->map;
+	const struct accel_shape *sh = &em->sh;
 
-	if (!v)
-		return NULL;
-	for (unsigned g = 0; g < sh->G; g++) {
-		for (unsigned na = 0; na < sh->N; na += map->tile_n) {
-			for (unsigned ea = 0; ea < sh->E; ea += map->tile_e) {
-				for (unsigned fa = 0; fa < sh->F; fa += map->tile_f) {
-					unsigned ibuf = 0;
-
-					for (unsigned ma = 0; ma < sh->Mg; ma += map->tile_m) {
-						unsigned pbuf = tiles++ % (map->double_psum ? 2 : 1);
-
-						for (unsigned ca = 0; ca < sh->Cg; ca += map->tile_c) {
-							struct step st;
-
-							if (n == cap) {
-								struct step *nv = realloc(v, 2 * cap * sizeof(*v));
-
-								if (!nv) {
-									free(v);
-									return NULL;
-								}
-								v = nv;
-								cap *= 2;
-							}
-							st.na = na;
-							st.nb = min_u(na + map->tile_n, sh->N);
-							st.ea = ea;
-							st.eb = min_u(ea + map->tile_e, sh->E);
-							st.fa = fa;
-							st.fb = min_u(fa + map->tile_f, sh->F);
-							st.ma = g * sh->Mg + ma;
-							st.mb = g * sh->Mg + min_u(ma + map->tile_m, sh->Mg);
-							st.ca = g * sh->Cg + ca;
-							st.cb = g * sh->Cg + min_u(ca + map->tile_c, sh->Cg);
-							st.first_c = ca == 0;
-							st.last_c = ca + map->tile_c >= sh->Cg;
-							st.pbuf = pbuf;
-							st.load = !resident || ma == 0;
-							if (st.load)
-								ibuf = loads++ % (map->double_ifmap ? 2 : 1);
-							st.ibuf = ibuf;
-							st.lca = resident ? g * sh->Cg : st.ca;
-							st.lcb = resident ? (g + 1) * sh->Cg : st.cb;
-							v[n++] = st;
-						}
-					}
-				}
-			}
-		}
-	}
-	*count = n;
-	return v;
+	memset(l, 0, sizeof(*l));
+	for (unsigned g = 0; g < sh->G; g++)
+		for (unsigned na = 0; na < sh->N; na += map->tile_n)
+			for (unsigned ea = 0; ea < sh->E; ea += map->tile_e)
+				for (unsigned fa = 0; fa < sh->F; fa += map->tile_f)
+					if (plan_tile(em, l, g, na, ea, fa))
+						return -ENOMEM;
+	return 0;
 }
 
-int rs_emit_conv(struct rs_stream *s, const struct rs_hw_params *hw,
-		 const struct rs_conv *cv, const struct rs_mapping *map,
-		 uint64_t filter_va, uint64_t bias_va, const struct rs_tensor *in,
-		 const struct rs_tensor *out, char *err, size_t errlen)
+/*
+ * The commands of the steps: phase i holds step i's passes, then the
+ * prefetch of the next ifmap tile and the store of the previous psum tile.
+ * The passes go first so that their filter loads take the DRAM link ahead
+ * of the bulk transfers.
+ */
+static void emit_schedule(struct emitter *em, const struct step *steps, size_t count)
+{
+	const struct accel_mapping *map = em->map;
+	const struct step *pending = NULL;
+
+	if (steps[0].load) {
+		emit_load(em, &steps[0]);
+		accel_stream_barrier(em->s);
+	}
+	for (size_t i = 0; i < count; i++) {
+		const struct step *st = &steps[i];
+		const struct step *next = i + 1 < count ? &steps[i + 1] : NULL;
+
+		emit_passes(em, st);
+		if (map->double_ifmap && next && next->load)
+			emit_load(em, next);
+		if (pending) {
+			emit_store(em, pending);
+			pending = NULL;
+		}
+		accel_stream_barrier(em->s);
+		if (st->last_c && map->double_psum) {
+			pending = st;
+		} else if (st->last_c) {
+			emit_store(em, st);
+			accel_stream_barrier(em->s);
+		}
+		if (!map->double_ifmap && next && next->load) {
+			emit_load(em, next);
+			accel_stream_barrier(em->s);
+		}
+	}
+	if (pending) {
+		emit_store(em, pending);
+		accel_stream_barrier(em->s);
+	}
+}
+
+int accel_emit_conv(struct accel_stream *s, const struct rs_hw_params *hw,
+		    const struct accel_conv *cv, const struct accel_mapping *map,
+		    uint64_t filter_va, uint64_t bias_va, const struct accel_tensor *in,
+		    const struct accel_tensor *out, char *err, size_t errlen)
 {
 	struct emitter em;
-	struct step *steps;
-	size_t count;
-	bool pending_store = false;
-	size_t pending = 0;
-	struct rs_estimate est;
-	int ret = rs_mapping_check(hw, cv, map, in, out, err, errlen);
+	struct step_list steps;
+	struct accel_estimate est;
+	size_t room;
+	int ret = accel_mapping_check(hw, cv, map, in, out, err, errlen);
 
 	if (ret)
 		return ret;
-	/* The passes alone tell whether the stream can fit the device. */
-	rs_mapping_estimate(hw, cv, map, in, out, NULL, &est);
-	if (est.passes > (s->len + ROWSTAT_STREAM_MAX_BYTES) / sizeof(struct rowstat_cmd_pass)) {
+	/* The passes alone tell whether what is left of the stream can hold them. */
+	accel_mapping_estimate(hw, cv, map, in, out, NULL, &est);
+	room = s->len < ROWSTAT_STREAM_MAX_BYTES ? ROWSTAT_STREAM_MAX_BYTES - s->len : 0;
+	if (est.passes > room / sizeof(struct rowstat_cmd_pass)) {
 		snprintf(err, errlen,
-			 "the mapping needs %llu passes, more than a %u-byte stream holds: use larger tiles",
-			 (unsigned long long)est.passes, ROWSTAT_STREAM_MAX_BYTES);
+			 "the mapping needs %llu passes, more than the %zu bytes left in the stream hold: use larger tiles",
+			 (unsigned long long)est.passes, room);
 		return -E2BIG;
 	}
 	memset(&em, 0, sizeof(em));
@@ -343,58 +405,16 @@ int rs_emit_conv(struct rs_stream *s, const struct rs_hw_params *hw,
 	em.map = map;
 	em.in = in;
 	em.out = out;
-	conv_shape_get(cv, &em.sh);
-	glb_plan_get(&em.sh, in, map, &em.plan);
-	steps = plan_steps(&em, &count);
-	if (!steps)
-		return -ENOMEM;
-	if (!count) {
-		free(steps);
-		return -EINVAL;
+	accel_shape_get(cv, &em.sh);
+	accel_glb_plan(&em.sh, in, map, &em.plan);
+	if (plan_steps(&em, &steps) || !steps.n) {
+		free(steps.v);
+		return steps.n ? -ENOMEM : -EINVAL;
 	}
-
-	rs_stream_layer(s, cv, filter_va, bias_va);
-	rs_stream_mapping(s, map);
-	if (steps[0].load) {
-		emit_load(&em, &steps[0]);
-		rs_stream_barrier(s);
-	}
-	for (size_t i = 0; i < count; i++) {
-		const struct step *st = &steps[i];
-		const struct step *next = i + 1 < count ? &steps[i + 1] : NULL;
-
-		/*
-		 * Phase i: this step's passes, then the prefetch and the previous
-		 * tile's store.  The passes go first so that their filter loads
-		 * take the DRAM link ahead of the bulk transfers.
-		 */
-		emit_passes(&em, st);
-		if (map->double_ifmap && next && next->load)
-			emit_load(&em, next);
-		if (pending_store) {
-			emit_store(&em, &steps[pending]);
-			pending_store = false;
-		}
-		rs_stream_barrier(s);
-		if (st->last_c) {
-			if (map->double_psum) {
-				pending_store = true;
-				pending = i;
-			} else {
-				emit_store(&em, st);
-				rs_stream_barrier(s);
-			}
-		}
-		if (!map->double_ifmap && next && next->load) {
-			emit_load(&em, next);
-			rs_stream_barrier(s);
-		}
-	}
-	if (pending_store) {
-		emit_store(&em, &steps[pending]);
-		rs_stream_barrier(s);
-	}
-	free(steps);
+	accel_stream_layer(s, cv, filter_va, bias_va);
+	accel_stream_mapping(s, map);
+	emit_schedule(&em, steps.v, steps.n);
+	free(steps.v);
 	if (s->error == -E2BIG ||
 	    (!s->error && s->len + sizeof(struct rowstat_cmd_end) > ROWSTAT_STREAM_MAX_BYTES)) {
 		snprintf(err, errlen,
@@ -403,24 +423,4 @@ int rs_emit_conv(struct rs_stream *s, const struct rs_hw_params *hw,
 		return -E2BIG;
 	}
 	return s->error;
-}
-
-/* ---- tensors in device memory --------------------------------------------- */
-
-uint64_t rs_tensor_segment_offset(unsigned n, unsigned c, unsigned k,
-				  unsigned channels, unsigned h, unsigned w,
-				  unsigned seg_rows)
-{
-	uint64_t slot = ROWSTAT_RLC_SLOT_BYTES((uint64_t)seg_rows * w);
-	uint64_t per_plane = h / seg_rows;
-
-	return (((uint64_t)n * channels + c) * per_plane + k / seg_rows) * slot;
-}
-
-uint64_t rs_tensor_bytes(unsigned n, unsigned c, unsigned h, unsigned w,
-			 unsigned elem_bytes, const struct rs_tensor *t)
-{
-	if (!t->rlc)
-		return (uint64_t)n * c * h * w * elem_bytes;
-	return rs_tensor_segment_offset(n, 0, 0, c, h, w, t->seg_rows);
 }

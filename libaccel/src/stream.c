@@ -7,18 +7,18 @@
 
 #include "rowstat/compiler.h"
 
-void rs_stream_init(struct rs_stream *s)
+void accel_stream_init(struct accel_stream *s)
 {
 	memset(s, 0, sizeof(*s));
 }
 
-void rs_stream_free(struct rs_stream *s)
+void accel_stream_free(struct accel_stream *s)
 {
 	free(s->buf);
 	memset(s, 0, sizeof(*s));
 }
 
-void rs_stream_raw(struct rs_stream *s, const void *bytes, size_t len)
+void accel_stream_raw(struct accel_stream *s, const void *bytes, size_t len)
 {
 	if (s->error)
 		return;
@@ -55,7 +55,7 @@ static struct rowstat_cmd_header header(unsigned opcode, size_t bytes)
 	return h;
 }
 
-void rs_stream_layer(struct rs_stream *s, const struct rs_conv *cv,
+void accel_stream_layer(struct accel_stream *s, const struct accel_conv *cv,
 		     uint64_t filter_va, uint64_t bias_va)
 {
 	struct rowstat_cmd_layer c;
@@ -75,8 +75,8 @@ void rs_stream_layer(struct rs_stream *s, const struct rs_conv *cv,
 	c.kernel_h = htole16((uint16_t)cv->kernel_h);
 	c.kernel_w = htole16((uint16_t)cv->kernel_w);
 	c.groups = htole16((uint16_t)cv->groups);
-	c.out_height = htole16((uint16_t)rs_conv_out_height(cv));
-	c.out_width = htole16((uint16_t)rs_conv_out_width(cv));
+	c.out_height = htole16((uint16_t)accel_conv_out_height(cv));
+	c.out_width = htole16((uint16_t)accel_conv_out_width(cv));
 	c.stride_h = (uint8_t)cv->stride_h;
 	c.stride_w = (uint8_t)cv->stride_w;
 	c.pad_top = (uint8_t)cv->pad_top;
@@ -87,10 +87,10 @@ void rs_stream_layer(struct rs_stream *s, const struct rs_conv *cv,
 	c.requant_mult = htole32((uint32_t)cv->requant_mult);
 	c.filter_va = htole64(filter_va);
 	c.bias_va = htole64(cv->bias ? bias_va : 0);
-	rs_stream_raw(s, &c, sizeof(c));
+	accel_stream_raw(s, &c, sizeof(c));
 }
 
-void rs_stream_mapping(struct rs_stream *s, const struct rs_mapping *map)
+void accel_stream_mapping(struct accel_stream *s, const struct accel_mapping *map)
 {
 	struct rowstat_cmd_mapping c;
 
@@ -104,39 +104,39 @@ void rs_stream_mapping(struct rs_stream *s, const struct rs_mapping *map)
 	c.channel_sets = htole16((uint16_t)map->channel_sets);
 	c.taps_per_pe = htole16((uint16_t)map->taps_per_pe);
 	c.images_per_pass = htole16((uint16_t)map->images_per_pass);
-	rs_stream_raw(s, &c, sizeof(c));
+	accel_stream_raw(s, &c, sizeof(c));
 }
 
-void rs_stream_dma(struct rs_stream *s, const struct rowstat_cmd_dma *cmd)
+void accel_stream_dma(struct accel_stream *s, const struct rowstat_cmd_dma *cmd)
 {
 	struct rowstat_cmd_dma c = *cmd;
 
 	c.hdr = header(ROWSTAT_OP_DMA, sizeof(c));
-	rs_stream_raw(s, &c, sizeof(c));
+	accel_stream_raw(s, &c, sizeof(c));
 }
 
-void rs_stream_pass(struct rs_stream *s, const struct rowstat_cmd_pass *cmd)
+void accel_stream_pass(struct accel_stream *s, const struct rowstat_cmd_pass *cmd)
 {
 	struct rowstat_cmd_pass c = *cmd;
 
 	c.hdr = header(ROWSTAT_OP_PASS, sizeof(c));
-	rs_stream_raw(s, &c, sizeof(c));
+	accel_stream_raw(s, &c, sizeof(c));
 }
 
-void rs_stream_barrier(struct rs_stream *s)
+void accel_stream_barrier(struct accel_stream *s)
 {
 	struct rowstat_cmd_barrier c;
 
 	memset(&c, 0, sizeof(c));
 	c.hdr = header(ROWSTAT_OP_BARRIER, sizeof(c));
-	rs_stream_raw(s, &c, sizeof(c));
+	accel_stream_raw(s, &c, sizeof(c));
 }
 
-void rs_stream_end(struct rs_stream *s)
+void accel_stream_end(struct accel_stream *s)
 {
 	struct rowstat_cmd_end c;
 
 	memset(&c, 0, sizeof(c));
 	c.hdr = header(ROWSTAT_OP_END, sizeof(c));
-	rs_stream_raw(s, &c, sizeof(c));
+	accel_stream_raw(s, &c, sizeof(c));
 }

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../support/alexnet.h"
-#include "../support/ref_conv.h"
+#include "alexnet.h"
+#include "ref_conv.h"
 
 struct paper_row {
 	char layer[16];
@@ -61,7 +61,7 @@ static double pct(double ours, double theirs)
 
 static double ifmap_zero_fraction(const struct layer_case *lc)
 {
-	const struct rs_conv *cv = &lc->cv;
+	const struct accel_conv *cv = &lc->cv;
 	size_t n = (size_t)cv->batch * cv->in_channels * cv->in_height * cv->in_width, z = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -75,14 +75,14 @@ static double energy_units(uint64_t e)
 }
 
 struct layer_row {
-	struct rs_counters c;
-	struct rs_mapping map;
-	struct rs_tensor in, out;
+	struct rs_hw_counters c;
+	struct accel_mapping map;
+	struct accel_tensor in, out;
 	double zeros, wall;
 	char name[8];
 };
 
-static void sum_traffic(const struct rs_counters *c, double *glb_acc, double *dram)
+static void sum_traffic(const struct rs_hw_counters *c, double *glb_acc, double *dram)
 {
 	*glb_acc = 0;
 	*dram = 0;
@@ -92,7 +92,7 @@ static void sum_traffic(const struct rs_counters *c, double *glb_acc, double *dr
 	}
 }
 
-static void print_row(const char *name, const struct rs_counters *c, double zeros,
+static void print_row(const char *name, const struct rs_hw_counters *c, double zeros,
 		      double wall, const struct rs_hw_params *hw)
 {
 	double glb, dram;
@@ -114,7 +114,7 @@ static void print_row(const char *name, const struct rs_counters *c, double zero
 static int run_layers(struct rs_model *model, const struct rs_hw_params *hw,
 		      unsigned batch, unsigned repeat, bool verify,
 		      bool eyeriss_mapping, struct layer_row *rows,
-		      struct rs_counters *total, double *total_wall)
+		      struct rs_hw_counters *total, double *total_wall)
 {
 	memset(total, 0, sizeof(*total));
 	*total_wall = 0;
@@ -124,7 +124,7 @@ static int run_layers(struct rs_model *model, const struct rs_hw_params *hw,
 	for (unsigned i = 0; i < ALEXNET_LAYERS; i++) {
 		struct alexnet_layer l;
 		struct layer_case lc;
-		struct rs_job_result res;
+		struct rs_model_result res;
 		char err[256];
 		double best = 1e30;
 
@@ -141,7 +141,7 @@ static int run_layers(struct rs_model *model, const struct rs_hw_params *hw,
 
 			if (st != ROWSTAT_OK) {
 				fprintf(stderr, "alexnet: %s failed: %s (%s)\n", l.name,
-					rs_status_name(st), res.detail);
+					rs_hw_status_name(st), res.detail);
 				return 1;
 			}
 			if (dt < best)
@@ -173,7 +173,7 @@ static int run_layers(struct rs_model *model, const struct rs_hw_params *hw,
 		rows[i].wall = best;
 		snprintf(rows[i].name, sizeof(rows[i].name), "%s", l.name);
 		print_row(l.name, &res.counts, rows[i].zeros, best, hw);
-		rs_counters_add(total, &res.counts);
+		rs_hw_counters_add(total, &res.counts);
 		*total_wall += best;
 		layer_free(&lc);
 	}
@@ -192,7 +192,7 @@ static void print_against_paper(const struct layer_row *rows,
 	printf("%-6s %10s %22s %20s %22s\n", "layer", "PEs", "GLB M accesses",
 	       "DRAM MB", "latency ms");
 	for (unsigned i = 0; i < ALEXNET_LAYERS; i++) {
-		const struct rs_counters *c = &rows[i].c;
+		const struct rs_hw_counters *c = &rows[i].c;
 		const struct paper_row *p = &paper[i];
 		double glb, dram, lat = c->cycles / (hw->clock_khz * 1.0);
 
@@ -206,19 +206,19 @@ static void print_against_paper(const struct layer_row *rows,
 	}
 }
 
-static void print_energy(const struct layer_row *rows, const struct rs_counters *total)
+static void print_energy(const struct layer_row *rows, const struct rs_hw_counters *total)
 {
 	printf("\nenergy by level and data type (normalized: MAC = 1), millions\n");
 	printf("%-6s %-7s %9s %9s %9s %9s %9s %9s\n", "layer", "type", "MAC", "RF", "NoC",
 	       "GLB", "DRAM", "total");
 	for (unsigned i = 0; i <= ALEXNET_LAYERS; i++) {
-		const struct rs_counters *c = i < ALEXNET_LAYERS ? &rows[i].c : total;
+		const struct rs_hw_counters *c = i < ALEXNET_LAYERS ? &rows[i].c : total;
 
 		for (int t = 0; t < ROWSTAT_DT_COUNT; t++) {
 			double sum = 0;
 
 			printf("%-6s %-7s", i < ALEXNET_LAYERS ? rows[i].name : "TOTAL",
-			       rs_dtype_name(t));
+			       rs_hw_dtype_name(t));
 			for (int lv = 0; lv < ROWSTAT_LEVEL_COUNT; lv++) {
 				sum += energy_units(c->energy[lv][t]);
 				printf(" %9.2f", energy_units(c->energy[lv][t]) / 1e6);
@@ -231,7 +231,7 @@ static void print_energy(const struct layer_row *rows, const struct rs_counters 
 static void print_mappings(const struct layer_row *rows)
 {
 	for (unsigned i = 0; i < ALEXNET_LAYERS; i++) {
-		const struct rs_mapping *m = &rows[i].map;
+		const struct accel_mapping *m = &rows[i].map;
 
 		printf("%-6s set %ux%u p %u q %u r %u t %u taps %u n %u | GLB tile n %u e %u f %u m %u c %u%s%s | in %s, out %s\n",
 		       rows[i].name, m->set_rows, m->set_cols, m->filters_per_pe,
@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	struct rs_hw_params hw;
 	struct rs_model *model;
 	struct layer_row eye[ALEXNET_LAYERS], own[ALEXNET_LAYERS];
-	struct rs_counters eye_total, own_total;
+	struct rs_hw_counters eye_total, own_total;
 	double eye_wall, own_wall;
 
 	for (int i = 1; i < argc; i++) {
@@ -296,7 +296,7 @@ int main(int argc, char **argv)
 	printf("hardware: %ux%u PEs, RF %u/%u/%u entries, GLB %u KB, %u MHz, link %u MB/s, kernel %s\n",
 	       hw.array_rows, hw.array_cols, hw.rf_filter, hw.rf_ifmap, hw.rf_psum,
 	       hw.glb_bytes / 1024, hw.clock_khz / 1000,
-	       hw.dram_bw * (hw.clock_khz / 1000) / 1000, rs_model_kernel());
+	       hw.dram_bw * (hw.clock_khz / 1000) / 1000, rs_model_simd(model));
 
 	printf("\n== Eyeriss's array mappings (n, p, q, r, t, e as published), GLB tiling searched\n");
 	if (run_layers(model, &hw, batch, repeat, verify, true, eye, &eye_total, &eye_wall))
@@ -314,8 +314,8 @@ int main(int argc, char **argv)
 	printf("\n");
 	print_mappings(own);
 	printf("\nrowstat's mapper against Eyeriss's mappings: energy %+.1f%%, latency %+.1f%%\n",
-	       pct((double)rs_counters_energy_total(&own_total),
-		   (double)rs_counters_energy_total(&eye_total)),
+	       pct((double)rs_hw_counters_energy_total(&own_total),
+		   (double)rs_hw_counters_energy_total(&eye_total)),
 	       pct((double)own_total.cycles, (double)eye_total.cycles));
 
 	printf("\nmodel speed: %.1f ms for %.0f M MACs = %.1f GMAC/s (Eyeriss mappings), "

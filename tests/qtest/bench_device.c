@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../support/alexnet.h"
-#include "../support/check_main.h"
+#include "alexnet.h"
+#include "check_main.h"
 #include "rowstat_dev.h"
 
 static double now(void)
@@ -25,7 +25,7 @@ static double now(void)
 START_TEST(device_against_in_process)
 {
 	struct rs_hw_params hw;
-	struct rs_firmware fw;
+	struct rs_hw_firmware fw;
 	uint8_t img[512];
 	struct rsdev *d = rsdev_open("rowstat");
 	struct rs_model *model;
@@ -34,15 +34,15 @@ START_TEST(device_against_in_process)
 	rsdev_boot_default(d);
 	rsdev_ring_init(d, 0, 4);
 	rs_hw_params_default(&hw);
-	ck_assert_int_eq(rs_fw_parse(img, rsdev_default_image(img, sizeof(img)), 0x00010000,
+	ck_assert_int_eq(rs_hw_fw_parse(img, rsdev_default_image(img, sizeof(img)), 0x00010000,
 				     &fw, NULL), ROWSTAT_FW_OK);
-	rs_fw_apply(&fw, &hw);
+	rs_hw_fw_apply(&fw, &hw);
 	model = rs_model_create(&hw);
 	printf("%-6s %12s %12s %10s\n", "layer", "model ms", "device ms", "overhead");
 	for (unsigned i = 0; i < ALEXNET_LAYERS; i++) {
 		struct alexnet_layer l;
 		struct layer_case lc;
-		struct rs_job_result res;
+		struct rs_model_result res;
 		char err[256];
 		double t_model = 1e9, t_dev = 1e9;
 		size_t bytes;

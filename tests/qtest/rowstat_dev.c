@@ -6,13 +6,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../firmware/fwconf.h"
+#include <fwconf.h>
 #include "rowstat_dev.h"
 
 #define CF8 0xcf8
 #define CFC 0xcfc
 
-static uint32_t cfg_read(struct rsdev *d, unsigned reg)
+uint32_t rsdev_cfg_read(struct rsdev *d, unsigned reg)
 {
 	qts_outl(d->q, CF8, 0x80000000u | (d->devfn << 8) | (reg & 0xfc));
 	return qts_inl(d->q, CFC);
@@ -22,6 +22,14 @@ static void cfg_write(struct rsdev *d, unsigned reg, uint32_t v)
 {
 	qts_outl(d->q, CF8, 0x80000000u | (d->devfn << 8) | (reg & 0xfc));
 	qts_outl(d->q, CFC, v);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 struct rsdev *rsdev_open(const char *args)
@@ -34,21 +42,21 @@ struct rsdev *rsdev_open(const char *args)
 	d->pt_next = G_PT_POOL;
 	d->data_next = G_DATA;
 	for (d->devfn = 0; d->devfn < 32 * 8; d->devfn += 8) {
-		if (cfg_read(d, 0) == (ROWSTAT_PCI_DEVICE_ID << 16 | ROWSTAT_PCI_VENDOR_ID))
+		if (rsdev_cfg_read(d, 0) == (ROWSTAT_PCI_DEVICE_ID << 16 | ROWSTAT_PCI_VENDOR_ID))
 			break;
 	}
 	ck_assert_msg(d->devfn < 256, "no rowstat device on bus 0");
 	cfg_write(d, 0x10 + 4 * ROWSTAT_BAR_REGS, (uint32_t)G_BAR0);
 	cfg_write(d, 0x10 + 4 * ROWSTAT_BAR_MSIX, (uint32_t)G_BAR2);
 	/* Memory space and bus mastering. */
-	cfg_write(d, 0x04, cfg_read(d, 0x04) | 0x6);
+	cfg_write(d, 0x04, rsdev_cfg_read(d, 0x04) | 0x6);
 	/* MSI-X: every vector writes MSIX_DATA(v) to its slot in RAM. */
-	for (cap = cfg_read(d, 0x34) & 0xff; cap; cap = (cfg_read(d, cap) >> 8) & 0xff)
-		if ((cfg_read(d, cap) & 0xff) == 0x11)
+	for (cap = rsdev_cfg_read(d, 0x34) & 0xff; cap; cap = (rsdev_cfg_read(d, cap) >> 8) & 0xff)
+		if ((rsdev_cfg_read(d, cap) & 0xff) == 0x11)
 			break;
 	ck_assert_msg(cap, "no MSI-X capability");
 	{
-		uint32_t ctrl = cfg_read(d, cap);
+		uint32_t ctrl = rsdev_cfg_read(d, cap);
 		unsigned vectors = ((ctrl >> 16) & 0x7ff) + 1;
 
 		ck_assert_uint_eq(vectors, ROWSTAT_MSIX_VECTORS(rsdev_rd(d, ROWSTAT_REG_CAP_RINGS)));
@@ -85,6 +93,19 @@ void rsdev_wr(struct rsdev *d, uint32_t reg, uint32_t v)
 	qts_writel(d->q, G_BAR0 + reg, v);
 }
 
+bool rsdev_reset(struct rsdev *d, int timeout_ms)
+{
+	double end = now_ms() + timeout_ms;
+
+	rsdev_wr(d, ROWSTAT_REG_CTRL, ROWSTAT_CTRL_RESET);
+	while (rsdev_rd(d, ROWSTAT_REG_CTRL) & ROWSTAT_CTRL_RESET) {
+		if (now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
 uint32_t rsdev_boot(struct rsdev *d, const void *img, size_t len)
 {
 	qts_memwrite(d->q, G_FW, img, len);
@@ -98,13 +119,13 @@ uint32_t rsdev_boot(struct rsdev *d, const void *img, size_t len)
 size_t rsdev_default_image(uint8_t *out, size_t cap)
 {
 	FILE *f = fopen("firmware/rowstat-fw.conf", "r");
-	struct rs_firmware fw;
+	struct rs_hw_firmware fw;
 	char err[256];
 
 	ck_assert_msg(f, "run from the repository root");
-	ck_assert_msg(!rs_fwconf_parse(f, "rowstat-fw.conf", &fw, err, sizeof(err)), "%s", err);
+	ck_assert_msg(!rsfw_conf_parse(f, "rowstat-fw.conf", &fw, err, sizeof(err)), "%s", err);
 	fclose(f);
-	return rs_fw_build(&fw, out, cap);
+	return rs_hw_fw_build(&fw, out, cap);
 }
 
 void rsdev_boot_default(struct rsdev *d)
@@ -265,13 +286,6 @@ uint64_t rsdev_fence(struct rsdev *d, unsigned ring)
 	return qts_readq(d->q, G_FENCES + 8 * ring);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 bool rsdev_wait_fence(struct rsdev *d, unsigned ring, uint64_t seqno, int timeout_ms)
 {

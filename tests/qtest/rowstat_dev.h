@@ -10,7 +10,10 @@
 
 #include <stdbool.h>
 
-#include "../../qemu-device/model/rs_model.h"
+#include <rowstat_mmu.h>
+#include <rowstat_regs.h>
+#include <rowstat_ring.h>
+#include <rs_hw_fw.h>
 #include "qtest_client.h"
 
 /* Guest-physical layout the helpers use (the machine has 512 MiB). */
@@ -46,6 +49,13 @@ void rsdev_close(struct rsdev *d);
 
 uint32_t rsdev_rd(struct rsdev *d, uint32_t reg);
 void rsdev_wr(struct rsdev *d, uint32_t reg, uint32_t v);
+uint32_t rsdev_cfg_read(struct rsdev *d, unsigned reg);
+
+/*
+ * Writes CTRL.RESET and waits (in real time) until the reset is done: the
+ * bit reads 1 until the device has left any job.  False on a timeout.
+ */
+bool rsdev_reset(struct rsdev *d, int timeout_ms);
 
 /* Loads an image and boots it; returns FW_STATUS. */
 uint32_t rsdev_boot(struct rsdev *d, const void *img, size_t len);

@@ -11,16 +11,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../support/check_main.h"
-#include "../support/layer_run.h"
-#include "../support/ref_conv.h"
+#include "check_main.h"
+#include "layer_run.h"
+#include "ref_conv.h"
 #include "rowstat_dev.h"
 
 #define STATS_VA	0x4000000000ull	/* 2^38: a page for statistics */
 #define JOB_TIMEOUT_MS	20000
 
 /* The device's default configuration, which the compiler targets. */
-static const struct rs_hw_params *rs_model_hw_default(void)
+static const struct rs_hw_params *default_hw(void)
 {
 	static struct rs_hw_params hw;
 
@@ -42,7 +42,7 @@ static void make_case(struct rsdev *d, unsigned ctx, uint64_t seed, struct job_c
 	size_t bytes;
 
 	memset(jc, 0, sizeof(*jc));
-	jc->lc.cv = (struct rs_conv){
+	jc->lc.cv = (struct accel_conv){
 		.batch = 2, .in_channels = 6, .in_height = 12, .in_width = 11,
 		.out_channels = 10, .kernel_h = 3, .kernel_w = 3, .groups = 1,
 		.stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_bottom = 1,
@@ -50,12 +50,12 @@ static void make_case(struct rsdev *d, unsigned ctx, uint64_t seed, struct job_c
 		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
 		.relu = true, .bias = true, .requant_mult = 3, .requant_shift = 9,
 	};
-	jc->lc.in = (struct rs_tensor){ .rlc = true, .seg_rows = 1 };
-	jc->lc.out = (struct rs_tensor){ .rlc = true, .seg_rows = 12 };
+	jc->lc.in = (struct accel_tensor){ .rlc = true, .seg_rows = 1 };
+	jc->lc.out = (struct accel_tensor){ .rlc = true, .seg_rows = 12 };
 	ck_assert_int_eq(layer_alloc_data(&jc->lc, &r, 0.4, 10), 0);
-	ck_assert_int_eq(rs_map_search(rs_model_hw_default(), &jc->lc.cv, &jc->lc.in,
+	ck_assert_int_eq(accel_map_search(default_hw(), &jc->lc.cv, &jc->lc.in,
 				       &jc->lc.out, NULL, NULL, &jc->lc.map, NULL), 0);
-	ck_assert_msg(layer_place(&jc->lc, rs_model_hw_default(), err, sizeof(err)) == 0,
+	ck_assert_msg(layer_place(&jc->lc, default_hw(), err, sizeof(err)) == 0,
 		      "%s", err);
 	bytes = (jc->lc.mem.used + 4095) & ~(size_t)4095;
 	jc->pa = rsdev_alloc(d, bytes);
@@ -166,7 +166,7 @@ START_TEST(firmware_boot_good_bad_and_version)
 	/* Wrong ABI major (resealed so only the version is wrong). */
 	memcpy(bad, img, len);
 	bad[4] = 7;
-	rs_fw_seal(bad, len);
+	rs_hw_fw_seal(bad, len);
 	ck_assert_uint_eq(rsdev_boot(d, bad, len),
 			  ROWSTAT_FW_STATE_FAILED | ROWSTAT_FW_ERR_ABI << 8);
 	/* Truncated: FW_SIZE smaller than the image says it is. */
@@ -196,7 +196,7 @@ END_TEST
 START_TEST(firmware_parameters_are_used)
 {
 	struct rsdev *d = rsdev_open("rowstat");
-	struct rs_firmware fw;
+	struct rs_hw_firmware fw;
 	struct job_case jc;
 	uint8_t img[512];
 	size_t len;
@@ -212,7 +212,7 @@ START_TEST(firmware_parameters_are_used)
 	for (int i = 0; i < ROWSTAT_LEVEL_COUNT; i++)
 		fw.energy[i] = 300 + i;
 	fw.arbiter_quantum = 1;
-	len = rs_fw_build(&fw, img, sizeof(img));
+	len = rs_hw_fw_build(&fw, img, sizeof(img));
 	ck_assert_uint_eq(rsdev_boot(d, img, len), ROWSTAT_FW_STATE_RUNNING);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_FW_VERSION), ROWSTAT_VERSION(3, 2));
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_DRAM_BW), 1200);
@@ -236,7 +236,7 @@ START_TEST(a_convolution_runs_through_a_ring)
 	struct job_case jc;
 	struct rowstat_job_stats st;
 	struct rs_model *model;
-	struct rs_job_result local;
+	struct rs_model_result local;
 
 	/* No firmware: the doorbell is taken, nothing runs. */
 	rsdev_ring_init(d, 0, 4);
@@ -263,19 +263,19 @@ START_TEST(a_convolution_runs_through_a_ring)
 	/* The statistics record matches the model run in-process, with the firmware's costs. */
 	qts_memread(d->q, jc.stats_pa, &st, sizeof(st));
 	{
-		struct rs_hw_params hw = *rs_model_hw_default();
-		struct rs_firmware fw;
+		struct rs_hw_params hw = *default_hw();
+		struct rs_hw_firmware fw;
 		uint8_t img[512];
 		size_t len = rsdev_default_image(img, sizeof(img));
 
-		ck_assert_int_eq(rs_fw_parse(img, len, 0x00010000, &fw, NULL), ROWSTAT_FW_OK);
-		rs_fw_apply(&fw, &hw);
+		ck_assert_int_eq(rs_hw_fw_parse(img, len, 0x00010000, &fw, NULL), ROWSTAT_FW_OK);
+		rs_hw_fw_apply(&fw, &hw);
 		model = rs_model_create(&hw);
 	}
 	ck_assert_int_eq(layer_execute(model, &jc.lc, &local, NULL), ROWSTAT_OK);
 	ck_assert_uint_eq(le32toh(st.version), ROWSTAT_STATS_VERSION);
 	ck_assert_uint_eq(le32toh(st.status), ROWSTAT_OK);
-	ck_assert_uint_eq(le64toh(st.macs), rs_conv_macs(&jc.lc.cv));
+	ck_assert_uint_eq(le64toh(st.macs), accel_conv_macs(&jc.lc.cv));
 	ck_assert_uint_eq(le64toh(st.macs_gated), local.counts.macs_gated);
 	ck_assert_uint_eq(le64toh(st.cycles), local.counts.cycles);
 	ck_assert_uint_eq(le64toh(st.dram_read_bytes[ROWSTAT_DT_IFMAP]),
@@ -283,7 +283,7 @@ START_TEST(a_convolution_runs_through_a_ring)
 	/* Performance counters, latched. */
 	rsdev_wr(d, ROWSTAT_REG_PERF_CTRL, ROWSTAT_PERF_SNAPSHOT);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_PERF_LO(ROWSTAT_PERF_MACS)),
-			  (uint32_t)rs_conv_macs(&jc.lc.cv));
+			  (uint32_t)accel_conv_macs(&jc.lc.cv));
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_PERF_LO(ROWSTAT_PERF_JOBS_DONE)), 1);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_PERF_LO(ROWSTAT_PERF_CYCLES)),
 			  (uint32_t)local.counts.cycles);
@@ -339,10 +339,14 @@ static uint64_t place(struct rsdev *d, unsigned ctx, uint64_t va, const void *by
 	return pa;
 }
 
-/* One DMA of `count` Q16 values between va and GLB address 0. */
-static void dma_only_stream(struct rs_stream *s, unsigned dir, uint64_t va, uint32_t count)
+/*
+ * A stream of one DMA between va and GLB address 0: `lines` lines of
+ * `values` Q16 values, all at va (strides of 0).  Returns the DMA's offset.
+ */
+static size_t dma_stream(struct accel_stream *s, unsigned dir, uint64_t va,
+			 uint32_t values, uint32_t lines)
 {
-	static const struct rs_conv plane = {
+	static const struct accel_conv plane = {
 		.batch = 1, .in_channels = 1, .in_height = 16, .in_width = 16,
 		.out_channels = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1,
 		.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
@@ -350,17 +354,21 @@ static void dma_only_stream(struct rs_stream *s, unsigned dir, uint64_t va, uint
 		.requant_mult = 1,
 	};
 	struct rowstat_cmd_dma dma;
+	size_t offset;
 
 	memset(&dma, 0, sizeof(dma));
 	dma.direction = (uint8_t)dir;
 	dma.dtype = dir == ROWSTAT_DMA_LOAD ? ROWSTAT_DT_IFMAP : ROWSTAT_DT_PSUM;
 	dma.dram_va = htole64(va);
-	dma.count[0] = htole32(count);
-	dma.count[1] = dma.count[2] = dma.count[3] = htole32(1);
-	rs_stream_init(s);
-	rs_stream_layer(s, &plane, va, 0);
-	rs_stream_dma(s, &dma);
-	rs_stream_end(s);
+	dma.count[0] = htole32(values);
+	dma.count[1] = htole32(lines);
+	dma.count[2] = dma.count[3] = htole32(1);
+	accel_stream_init(s);
+	accel_stream_layer(s, &plane, va, 0);
+	offset = s->len;
+	accel_stream_dma(s, &dma);
+	accel_stream_end(s);
+	return offset;
 }
 
 /*
@@ -371,7 +379,7 @@ START_TEST(the_glb_does_not_leak_between_contexts)
 {
 	struct rsdev *d = ready_device("rowstat");
 	uint16_t secret[256], got[256];
-	struct rs_stream a, b;
+	struct accel_stream a, b;
 	uint64_t out_pa;
 
 	for (unsigned i = 0; i < 256; i++)
@@ -379,11 +387,11 @@ START_TEST(the_glb_does_not_leak_between_contexts)
 	rsdev_ctx_enable(d, 1);
 	rsdev_ctx_enable(d, 2);
 	place(d, 1, 0x100000, secret, sizeof(secret));
-	dma_only_stream(&a, ROWSTAT_DMA_LOAD, 0x100000, 256);
+	dma_stream(&a, ROWSTAT_DMA_LOAD, 0x100000, 256, 1);
 	place(d, 1, 0x200000, a.buf, a.len);
 	memset(got, 0xee, sizeof(got));
 	out_pa = place(d, 2, 0x100000, got, sizeof(got));
-	dma_only_stream(&b, ROWSTAT_DMA_STORE, 0x100000, 256);
+	dma_stream(&b, ROWSTAT_DMA_STORE, 0x100000, 256, 1);
 	place(d, 2, 0x200000, b.buf, b.len);
 	rsdev_flush_tables(d);
 	rsdev_submit(d, 0, 1, 1, 0x200000, (uint32_t)a.len, 0, 0);
@@ -394,8 +402,8 @@ START_TEST(the_glb_does_not_leak_between_contexts)
 	for (unsigned i = 0; i < 256; i++)
 		ck_assert_msg(got[i] == 0, "context 1's GLB value %u visible to context 2: 0x%04x",
 			      i, le16toh(got[i]));
-	rs_stream_free(&a);
-	rs_stream_free(&b);
+	accel_stream_free(&a);
+	accel_stream_free(&b);
 	rsdev_close(d);
 }
 END_TEST
@@ -615,6 +623,225 @@ START_TEST(malformed_streams_report_their_codes)
 }
 END_TEST
 
+/* A job whose one DMA moves 2^32 - 1 lines of one value, at VA 0x100000. */
+static uint32_t enormous_dma_job(struct rsdev *d, unsigned ctx, size_t *dma_offset)
+{
+	struct accel_stream s;
+	uint16_t value = 7;
+	uint32_t len;
+
+	*dma_offset = dma_stream(&s, ROWSTAT_DMA_LOAD, 0x100000, 1, 0xffffffffu);
+	rsdev_ctx_enable(d, ctx);
+	place(d, ctx, 0x100000, &value, sizeof(value));
+	place(d, ctx, 0x200000, s.buf, s.len);
+	rsdev_flush_tables(d);
+	len = (uint32_t)s.len;
+	accel_stream_free(&s);
+	return len;
+}
+
+/*
+ * The review's DMA runs for minutes in QEMU.  A reset during it returns at
+ * once (it used to wait for the job with the global lock held, freezing
+ * the VM), completes within one line of the DMA, and the device works again.
+ */
+START_TEST(a_reset_never_waits_for_a_long_job)
+{
+	struct rsdev *d = ready_device("rowstat");
+	size_t dma_offset;
+	uint32_t len = enormous_dma_job(d, 1, &dma_offset);
+	struct job_case jc;
+	int waited = 0;
+
+	rsdev_submit(d, 0, 1, 1, 0x200000, len, 0, 0);
+	while (!(rsdev_rd(d, ROWSTAT_REG_STATUS) & ROWSTAT_STATUS_BUSY) && waited++ < 5000)
+		usleep(1000);
+	ck_assert_uint_ne(rsdev_rd(d, ROWSTAT_REG_STATUS) & ROWSTAT_STATUS_BUSY, 0);
+	usleep(200 * 1000);
+	/* Still at it: no fence, the worker is in the DMA. */
+	ck_assert_uint_eq(rsdev_fence(d, 0), 0);
+	ck_assert(rsdev_reset(d, 5000));
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_STATUS), 0);
+	ck_assert_uint_eq(rsdev_fence(d, 0), 0);
+	/* Up again: a real job runs to completion. */
+	rsdev_boot_default(d);
+	rsdev_ring_init(d, 0, 4);
+	make_case(d, 2, 71, &jc);
+	submit_case(d, 0, 2, 2, &jc);
+	ck_assert(rsdev_wait_fence(d, 0, 2, JOB_TIMEOUT_MS));
+	check_output(d, &jc);
+	layer_free(&jc.lc);
+	rsdev_close(d);
+}
+END_TEST
+
+/* The descriptor's cycle budget ends the same job by itself, with BUDGET. */
+START_TEST(the_cycle_budget_ends_a_job_on_the_device)
+{
+	struct rsdev *d = ready_device("rowstat");
+	struct rowstat_job_desc desc;
+	struct rowstat_job_stats st;
+	struct rs_hw_counters c;
+	enum rowstat_status status;
+	uint32_t offset;
+	uint64_t fault, stats_pa;
+	size_t dma_offset;
+	uint32_t len = enormous_dma_job(d, 1, &dma_offset);
+
+	stats_pa = rsdev_alloc(d, 4096);
+	rsdev_map(d, 1, STATS_VA, stats_pa, 4096, ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE);
+	memset(&desc, 0, sizeof(desc));
+	desc.opcode = htole32(ROWSTAT_DESC_RUN);
+	desc.seqno = htole64(9);
+	desc.stream_va = htole64(0x200000);
+	desc.stream_bytes = htole32(len);
+	desc.context = htole16(1);
+	desc.stats_va = htole64(STATS_VA);
+	desc.cycle_budget = htole64(100000);
+	rsdev_submit_desc(d, 0, &desc);
+	ck_assert(rsdev_wait_halted(d, 0, JOB_TIMEOUT_MS));
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_STATUS)),
+			  ROWSTAT_RING_STATUS_HALTED | ROWSTAT_ERR_BUDGET);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_ERR_OFFSET)), dma_offset);
+	qts_memread(d->q, stats_pa, &st, sizeof(st));
+	ck_assert_int_eq(rs_hw_stats_decode(&st, &status, &offset, &fault, &c), 0);
+	ck_assert_int_eq(status, ROWSTAT_ERR_BUDGET);
+	ck_assert_uint_eq(offset, dma_offset);
+	ck_assert_uint_eq(c.cycles, 100000);
+	/*
+	 * The DMA starts once LAYER and DMA are decoded; then 2400 bytes per
+	 * 1000 cycles: the values that fit, and the one that crossed.
+	 */
+	{
+		uint8_t img[512];
+		struct rs_hw_firmware fw;
+		size_t n = rsdev_default_image(img, sizeof(img));
+		uint64_t start, values;
+
+		ck_assert_int_eq(rs_hw_fw_parse(img, n, 0x00010000, &fw, NULL), ROWSTAT_FW_OK);
+		start = fw.decode_cycles[ROWSTAT_OP_LAYER] + fw.decode_cycles[ROWSTAT_OP_DMA];
+		values = (100000 - start) * fw.dram_bw / 1000 / 2 + 1;
+		ck_assert_uint_eq(c.dram_read_bytes[ROWSTAT_DT_IFMAP], 2 * values);
+	}
+	rsdev_close(d);
+}
+END_TEST
+
+/*
+ * After firmware that changes the bandwidths and energy costs, a reset
+ * returns every register the specification gives a reset value to it.
+ */
+START_TEST(a_reset_restores_every_register)
+{
+	struct rsdev *d = rsdev_open("rowstat");
+	struct rs_hw_params def;
+	struct rs_hw_firmware fw;
+	struct rowstat_job_desc nop;
+	uint8_t img[512];
+	size_t len;
+
+	rs_hw_params_default(&def);
+	memset(&fw, 0, sizeof(fw));
+	fw.version = ROWSTAT_VERSION(2, 5);
+	fw.opcode_mask = 0x7e;
+	fw.dram_bw = 1200;
+	fw.glb_bw = 3;
+	fw.heartbeat_us = 100;
+	for (int i = 0; i < ROWSTAT_LEVEL_COUNT; i++)
+		fw.energy[i] = 999 + i;
+	fw.arbiter_quantum = 1;
+	len = rs_hw_fw_build(&fw, img, sizeof(img));
+	ck_assert_uint_eq(rsdev_boot(d, img, len), ROWSTAT_FW_STATE_RUNNING);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_DRAM_BW), 1200);
+	/* Leave something in every block of registers. */
+	rsdev_ring_init(d, 0, 4);
+	rsdev_ring_init(d, 3, 2);
+	rsdev_ctx_enable(d, 5);
+	rsdev_wr(d, ROWSTAT_REG_IRQ_MASK, ~0u);
+	memset(&nop, 0, sizeof(nop));
+	nop.opcode = ROWSTAT_DESC_NOP;
+	nop.flags = ROWSTAT_DESC_IRQ;
+	nop.seqno = 1;
+	rsdev_submit_desc(d, 0, &nop);
+	ck_assert(rsdev_wait_fence(d, 0, 1, JOB_TIMEOUT_MS));
+	qts_clock_step(d->q, 1000 * 1000);
+	ck_assert_uint_ne(rsdev_rd(d, ROWSTAT_REG_HEARTBEAT), 0);
+	rsdev_wr(d, ROWSTAT_REG_PERF_CTRL, ROWSTAT_PERF_SNAPSHOT);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_PERF_LO(ROWSTAT_PERF_JOBS_DONE)), 1);
+
+	ck_assert(rsdev_reset(d, JOB_TIMEOUT_MS));
+	/* Section 2.1: identity and capabilities, the firmware's changes undone. */
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_ID), ROWSTAT_ID_MAGIC);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_HW_VERSION), 0x00010000);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CMD_VERSION), 0x00010000);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_FW_ABI), 0x00010000);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_ARRAY), 12 | 14 << 8);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_RF_FILTER), 224);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_RF_IFMAP), 12);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_RF_PSUM), 24);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_GLB_BYTES), 110592);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_PRECISIONS), 6);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_CLOCK_KHZ), 200000);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_DRAM_BW), 2400);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_GLB_BW), 8);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_RINGS), 4);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_CONTEXTS), 16);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_VA_BITS), 39);
+	for (unsigned l = 0; l < ROWSTAT_LEVEL_COUNT; l++)
+		ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_ENERGY(l)), def.energy[l]);
+	/* Sections 2.2-2.6: control, status, firmware, faults, counters, rings, contexts. */
+	{
+		static const uint32_t zero[] = {
+			ROWSTAT_REG_CTRL, ROWSTAT_REG_STATUS, ROWSTAT_REG_IRQ_STATUS,
+			ROWSTAT_REG_IRQ_MASK, ROWSTAT_REG_HEARTBEAT, ROWSTAT_REG_FW_ADDR_LO,
+			ROWSTAT_REG_FW_ADDR_HI, ROWSTAT_REG_FW_SIZE, ROWSTAT_REG_FW_STATUS,
+			ROWSTAT_REG_FW_VERSION, ROWSTAT_REG_FAULT_ADDR_LO,
+			ROWSTAT_REG_FAULT_ADDR_HI, ROWSTAT_REG_FAULT_INFO,
+		};
+
+		for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+			ck_assert_msg(rsdev_rd(d, zero[i]) == 0, "register 0x%x reads 0x%x",
+				      zero[i], rsdev_rd(d, zero[i]));
+	}
+	rsdev_wr(d, ROWSTAT_REG_PERF_CTRL, ROWSTAT_PERF_SNAPSHOT);
+	for (unsigned i = 0; i < ROWSTAT_PERF_COUNT; i++) {
+		ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_PERF_LO(i)), 0);
+		ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_PERF_HI(i)), 0);
+	}
+	for (unsigned n = 0; n < 4; n++)
+		for (uint32_t reg = 0; reg <= ROWSTAT_RING_ERR_OFFSET; reg += 4)
+			ck_assert_msg(rsdev_rd(d, ROWSTAT_REG_RING(n, reg)) == 0,
+				      "ring %u register 0x%x reads 0x%x", n, reg,
+				      rsdev_rd(d, ROWSTAT_REG_RING(n, reg)));
+	for (unsigned c = 0; c < 16; c++)
+		for (uint32_t reg = 0; reg <= ROWSTAT_CTX_CTRL; reg += 4)
+			ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CTX(c, reg)), 0);
+	/* And the firmware's heartbeat has stopped. */
+	qts_clock_step(d->q, 1000 * 1000);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_HEARTBEAT), 0);
+	rsdev_close(d);
+}
+END_TEST
+
+/* On q35's PCIe root bus the device is an integrated endpoint, and says so. */
+START_TEST(a_pcie_device_has_a_pcie_capability)
+{
+	struct rsdev *d = rsdev_open("rowstat");
+	unsigned cap, found = 0;
+
+	for (cap = rsdev_cfg_read(d, 0x34) & 0xff; cap;
+	     cap = (rsdev_cfg_read(d, cap) >> 8) & 0xff) {
+		if ((rsdev_cfg_read(d, cap) & 0xff) != 0x10)
+			continue;
+		found = cap;
+		/* PCI Express capabilities, bits 7:4: 9 is a root complex integrated endpoint. */
+		ck_assert_uint_eq((rsdev_cfg_read(d, cap) >> 20) & 0xf, 9);
+	}
+	ck_assert_msg(found, "no PCI Express capability");
+	rsdev_close(d);
+}
+END_TEST
+
 START_TEST(interrupt_mask_and_acknowledge)
 {
 	struct rsdev *d = ready_device("rowstat");
@@ -666,7 +893,7 @@ START_TEST(reset_in_the_middle_of_a_job)
 	qts_clock_step(d->q, 20 * 1000 * 1000);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_HEARTBEAT), hb);
 	/* Reset: every register back to its reset value, the job gone. */
-	rsdev_wr(d, ROWSTAT_REG_CTRL, ROWSTAT_CTRL_RESET);
+	ck_assert(rsdev_reset(d, JOB_TIMEOUT_MS));
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_STATUS), 0);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_FW_STATUS), ROWSTAT_FW_STATE_OFF);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_CTRL)), 0);
@@ -747,6 +974,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, malformed_streams_report_their_codes);
 	tcase_add_test(tc, interrupt_mask_and_acknowledge);
 	tcase_add_test(tc, reset_in_the_middle_of_a_job);
+	tcase_add_test(tc, a_reset_never_waits_for_a_long_job);
+	tcase_add_test(tc, the_cycle_budget_ends_a_job_on_the_device);
+	tcase_add_test(tc, a_reset_restores_every_register);
+	tcase_add_test(tc, a_pcie_device_has_a_pcie_capability);
 	tcase_add_test(tc, fault_injection_dma_completion_and_firmware);
 	suite_add_tcase(s, tc);
 	return s;

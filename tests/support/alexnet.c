@@ -11,14 +11,14 @@ static const struct {
 	unsigned C, H, M, R, U, pad, G;
 	double in_zeros, out_zeros;
 	/* Eyeriss's mapping (e, p, q, r, t, n) and its objective, energy. */
-	struct rs_map_options eyeriss;
+	struct accel_map_options eyeriss;
 } layers[ALEXNET_LAYERS] = {
 	/*
 	 * Shapes, sparsity and mappings: Chen et al., JSSC 2017.  CONV3's q and r
 	 * are the ones its published GLB traffic implies (q x r = 6 channels per
 	 * pass); CONV4 and CONV5 use the same.
 	 */
-#define EYERISS(e, p, q, r, t, n) { RS_MAP_ENERGY, e, p, q, t, r, n }
+#define EYERISS(e, p, q, r, t, n) { ACCEL_MAP_ENERGY, e, p, q, t, r, n }
 	{ "CONV1", 3, 227, 96, 11, 4, 0, 1, 0.0001, 0.387, EYERISS(7, 16, 1, 1, 2, 1) },
 	{ "CONV2", 96, 27, 256, 5, 1, 2, 2, 0.387, 0.725, EYERISS(27, 16, 2, 1, 1, 1) },
 	{ "CONV3", 256, 13, 384, 3, 1, 1, 1, 0.725, 0.793, EYERISS(13, 16, 3, 2, 2, 4) },
@@ -51,7 +51,7 @@ void alexnet_layer_get(unsigned index, unsigned batch, struct alexnet_layer *l)
 }
 
 /* The accumulator of one output, before bias: for calibration only. */
-static int32_t accumulate(const struct rs_conv *cv, const int16_t *in,
+static int32_t accumulate(const struct accel_conv *cv, const int16_t *in,
 			  const int16_t *filters, unsigned n, unsigned m,
 			  unsigned e, unsigned f)
 {
@@ -87,7 +87,7 @@ static int cmp_i32(const void *a, const void *b)
 static void calibrate(struct layer_case *lc, const struct alexnet_layer *l,
 		      struct rng *r)
 {
-	struct rs_conv *cv = &lc->cv;
+	struct accel_conv *cv = &lc->cv;
 	int32_t *s = malloc(SAMPLES * sizeof(*s));
 	int32_t bias, top;
 	unsigned shift = 0;
@@ -98,8 +98,8 @@ static void calibrate(struct layer_case *lc, const struct alexnet_layer *l,
 		s[i] = accumulate(cv, lc->ifmap, lc->filters,
 				  rng_range(r, 0, cv->batch - 1),
 				  rng_range(r, 0, cv->out_channels - 1),
-				  rng_range(r, 0, rs_conv_out_height(cv) - 1),
-				  rng_range(r, 0, rs_conv_out_width(cv) - 1));
+				  rng_range(r, 0, accel_conv_out_height(cv) - 1),
+				  rng_range(r, 0, accel_conv_out_width(cv) - 1));
 	qsort(s, SAMPLES, sizeof(*s), cmp_i32);
 	/* Shift so that outputs zero at the target fraction, then scale the top into 15 bits. */
 	bias = -s[(unsigned)(l->ofmap_zeros * (SAMPLES - 1))];
@@ -115,14 +115,14 @@ static void calibrate(struct layer_case *lc, const struct alexnet_layer *l,
 
 int alexnet_case(const struct rs_hw_params *hw, const struct alexnet_layer *l,
 		 bool eyeriss_mapping, uint64_t seed, struct layer_case *lc,
-		 struct rs_estimate *est, char *err, size_t errlen)
+		 struct accel_estimate *est, char *err, size_t errlen)
 {
 	struct rng r = { seed };
-	struct rs_map_hints hints = {
+	struct accel_map_hints hints = {
 		.ifmap_density = 1 - l->ifmap_zeros,
 		.ofmap_density = 1 - l->ofmap_zeros,
 	};
-	unsigned H = l->cv.in_height, E = rs_conv_out_height(&l->cv);
+	unsigned H = l->cv.in_height, E = accel_conv_out_height(&l->cv);
 	bool found = false;
 	double best = 0;
 	int ret;
@@ -145,16 +145,16 @@ int alexnet_case(const struct rs_hw_params *hw, const struct alexnet_layer *l,
 	/* Eyeriss compresses everything but the input image. */
 	for (unsigned in_seg = 0; in_seg < 2; in_seg++) {
 		for (unsigned out_seg = 0; out_seg < 2; out_seg++) {
-			struct rs_tensor in = { 0 }, out = { .rlc = true };
-			struct rs_mapping map;
-			struct rs_estimate e;
+			struct accel_tensor in = { 0 }, out = { .rlc = true };
+			struct accel_mapping map;
+			struct accel_estimate e;
 
 			in.rlc = l->ifmap_zeros > 0.01;
 			in.seg_rows = in.rlc ? (in_seg ? H : 1) : 0;
 			if (!in.rlc && in_seg)
 				continue;
 			out.seg_rows = out_seg ? E : 1;
-			if (rs_map_search(hw, &lc->cv, &in, &out, &hints,
+			if (accel_map_search(hw, &lc->cv, &in, &out, &hints,
 					  eyeriss_mapping ? &l->eyeriss : NULL, &map, &e))
 				continue;
 			double score = eyeriss_mapping ? (double)e.energy :

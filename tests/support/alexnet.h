@@ -15,11 +15,11 @@
 
 struct alexnet_layer {
 	const char *name;
-	struct rs_conv cv;
+	struct accel_conv cv;
 	double ifmap_zeros;	/* fraction, from the paper */
 	double ofmap_zeros;	/* target: the next layer's input sparsity */
 	/* The array-level mapping Eyeriss used for this layer. */
-	struct rs_map_options eyeriss;
+	struct accel_map_options eyeriss;
 };
 
 void alexnet_layer_get(unsigned index, unsigned batch, struct alexnet_layer *l);
@@ -33,6 +33,6 @@ void alexnet_layer_get(unsigned index, unsigned batch, struct alexnet_layer *l);
  */
 int alexnet_case(const struct rs_hw_params *hw, const struct alexnet_layer *l,
 		 bool eyeriss_mapping, uint64_t seed, struct layer_case *lc,
-		 struct rs_estimate *est, char *err, size_t errlen);
+		 struct accel_estimate *est, char *err, size_t errlen);
 
 #endif

@@ -30,16 +30,16 @@ static int16_t random_value(struct rng *r, unsigned prec, int value_bits)
 	return (int16_t)((int64_t)(rng_next(r) >> (64 - bits)) - (1ll << (bits - 1)));
 }
 
-uint64_t layer_ofmap_count(const struct rs_conv *cv)
+uint64_t layer_ofmap_count(const struct accel_conv *cv)
 {
-	return (uint64_t)cv->batch * cv->out_channels * rs_conv_out_height(cv) *
-	       rs_conv_out_width(cv);
+	return (uint64_t)cv->batch * cv->out_channels * accel_conv_out_height(cv) *
+	       accel_conv_out_width(cv);
 }
 
 int layer_alloc_data(struct layer_case *lc, struct rng *r, double ifmap_zeros,
 		     int value_bits)
 {
-	const struct rs_conv *cv = &lc->cv;
+	const struct accel_conv *cv = &lc->cv;
 	size_t in = (size_t)cv->batch * cv->in_channels * cv->in_height * cv->in_width;
 	size_t fl = (size_t)cv->out_channels * (cv->in_channels / cv->groups) *
 		    cv->kernel_h * cv->kernel_w;
@@ -66,7 +66,7 @@ void layer_free(struct layer_case *lc)
 	free(lc->ifmap);
 	free(lc->filters);
 	free(lc->bias);
-	rs_stream_free(&lc->stream);
+	accel_stream_free(&lc->stream);
 	sim_mem_free(&lc->mem);
 	lc->ifmap = lc->filters = NULL;
 	lc->bias = NULL;
@@ -87,18 +87,18 @@ static int16_t get_elem(const uint8_t *p, unsigned bytes)
 int layer_place(struct layer_case *lc, const struct rs_hw_params *hw,
 		char *err, size_t errlen)
 {
-	const struct rs_conv *cv = &lc->cv;
+	const struct accel_conv *cv = &lc->cv;
 	unsigned N = cv->batch, C = cv->in_channels, H = cv->in_height, W = cv->in_width;
-	unsigned M = cv->out_channels, E = rs_conv_out_height(cv), F = rs_conv_out_width(cv);
-	unsigned ib = cv->ifmap_prec == ROWSTAT_PREC_INT8 ? 1 : 2;
-	unsigned wb = cv->filter_prec == ROWSTAT_PREC_INT8 ? 1 : 2;
-	unsigned ob = cv->ofmap_prec == ROWSTAT_PREC_INT8 ? 1 : 2;
+	unsigned M = cv->out_channels, E = accel_conv_out_height(cv), F = accel_conv_out_width(cv);
+	unsigned ib = rs_hw_prec_bytes(cv->ifmap_prec);
+	unsigned wb = rs_hw_prec_bytes(cv->filter_prec);
+	unsigned ob = rs_hw_prec_bytes(cv->ofmap_prec);
 	size_t fl = (size_t)M * (C / cv->groups) * cv->kernel_h * cv->kernel_w;
-	uint64_t in_bytes = rs_tensor_bytes(N, C, H, W, ib, &lc->in);
-	uint64_t out_bytes = rs_tensor_bytes(N, M, E, F, ob, &lc->out);
+	uint64_t in_bytes = accel_tensor_bytes(N, C, H, W, ib, &lc->in);
+	uint64_t out_bytes = accel_tensor_bytes(N, M, E, F, ob, &lc->out);
 	int ret;
 
-	rs_stream_init(&lc->stream);
+	accel_stream_init(&lc->stream);
 	/* A caller may have given memory of its own (sim_mem_init_at). */
 	if (!lc->mem.bytes && sim_mem_init(&lc->mem, 0x100000, in_bytes + out_bytes +
 					   fl * wb + 4 * M + (64 << 20) + 4096))
@@ -124,9 +124,9 @@ int layer_place(struct layer_case *lc, const struct rs_hw_params *hw,
 		for (unsigned n = 0; n < N; n++)
 			for (unsigned c = 0; c < C; c++)
 				for (unsigned k = 0; k < H; k += seg)
-					rs_rlc_encode(lc->ifmap + (((size_t)n * C + c) * H + k) * W,
+					rs_hw_rlc_encode(lc->ifmap + (((size_t)n * C + c) * H + k) * W,
 						      (size_t)seg * W,
-						      p + rs_tensor_segment_offset(n, c, k, C, H, W, seg));
+						      p + accel_tensor_segment_offset(n, c, k, C, H, W, seg));
 	}
 	p = sim_mem_ptr(&lc->mem, lc->filter_va);
 	for (size_t i = 0; i < fl; i++)
@@ -142,11 +142,11 @@ int layer_place(struct layer_case *lc, const struct rs_hw_params *hw,
 			p[4 * m + 3] = (uint8_t)(v >> 24);
 		}
 	}
-	ret = rs_emit_conv(&lc->stream, hw, cv, &lc->map, lc->filter_va, lc->bias_va,
+	ret = accel_emit_conv(&lc->stream, hw, cv, &lc->map, lc->filter_va, lc->bias_va,
 			   &lc->in, &lc->out, err, errlen);
 	if (ret)
 		return ret;
-	rs_stream_end(&lc->stream);
+	accel_stream_end(&lc->stream);
 	if (lc->stream.error)
 		return lc->stream.error;
 	lc->stream_va = sim_mem_alloc(&lc->mem, lc->stream.len);
@@ -161,10 +161,10 @@ int layer_place(struct layer_case *lc, const struct rs_hw_params *hw,
 
 int layer_decode_ofmap(const struct layer_case *lc, const uint8_t *p, int32_t *ofmap)
 {
-	const struct rs_conv *cv = &lc->cv;
+	const struct accel_conv *cv = &lc->cv;
 	unsigned N = cv->batch, M = cv->out_channels;
-	unsigned E = rs_conv_out_height(cv), F = rs_conv_out_width(cv);
-	unsigned ob = cv->ofmap_prec == ROWSTAT_PREC_INT8 ? 1 : 2;
+	unsigned E = accel_conv_out_height(cv), F = accel_conv_out_width(cv);
+	unsigned ob = rs_hw_prec_bytes(cv->ofmap_prec);
 	unsigned seg = lc->out.seg_rows;
 	int16_t *vals;
 
@@ -181,9 +181,9 @@ int layer_decode_ofmap(const struct layer_case *lc, const uint8_t *p, int32_t *o
 			for (unsigned k = 0; k < E; k += seg) {
 				size_t used;
 				const char *why;
-				uint64_t off = rs_tensor_segment_offset(n, m, k, M, E, F, seg);
+				uint64_t off = accel_tensor_segment_offset(n, m, k, M, E, F, seg);
 
-				if (rs_rlc_decode(p + off, ROWSTAT_RLC_SLOT_BYTES((size_t)seg * F),
+				if (rs_hw_rlc_decode(p + off, ROWSTAT_RLC_SLOT_BYTES((size_t)seg * F),
 						  vals, (size_t)seg * F, &used, &why)) {
 					free(vals);
 					return -1;
@@ -196,7 +196,7 @@ int layer_decode_ofmap(const struct layer_case *lc, const uint8_t *p, int32_t *o
 }
 
 enum rowstat_status layer_execute(struct rs_model *model, struct layer_case *lc,
-				  struct rs_job_result *res, int32_t *ofmap)
+				  struct rs_model_result *res, int32_t *ofmap)
 {
 	enum rowstat_status st;
 

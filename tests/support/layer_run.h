@@ -10,20 +10,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../../libaccel/include/rowstat/compiler.h"
+#include <rowstat/compiler.h>
 #include "sim_mem.h"
 
 struct layer_case {
-	struct rs_conv cv;
-	struct rs_mapping map;
-	struct rs_tensor in, out;	/* formats; the VAs are set by layer_place */
+	struct accel_conv cv;
+	struct accel_mapping map;
+	struct accel_tensor in, out;	/* formats; the VAs are set by layer_place */
 	int16_t *ifmap;			/* [N][C][H][W] */
 	int16_t *filters;		/* [M][C/G][R][S] */
 	int32_t *bias;			/* [M], or NULL */
 	/* Placed in memory: */
 	struct sim_mem mem;
 	uint64_t filter_va, bias_va, stream_va;
-	struct rs_stream stream;
+	struct accel_stream stream;
 };
 
 struct rng {
@@ -44,9 +44,9 @@ int layer_place(struct layer_case *lc, const struct rs_hw_params *hw,
 
 /* Runs the placed stream; the ofmap comes back as int32 [N][M][E][F]. */
 enum rowstat_status layer_execute(struct rs_model *model, struct layer_case *lc,
-				  struct rs_job_result *res, int32_t *ofmap);
+				  struct rs_model_result *res, int32_t *ofmap);
 
-uint64_t layer_ofmap_count(const struct rs_conv *cv);
+uint64_t layer_ofmap_count(const struct accel_conv *cv);
 
 /* Decodes the ofmap (raw or RLC) from the bytes at its VA; 0 or -1. */
 int layer_decode_ofmap(const struct layer_case *lc, const uint8_t *bytes,

@@ -8,8 +8,8 @@ static unsigned pick(struct rng *r, const unsigned *v, unsigned n)
 	return v[rng_range(r, 0, n - 1)];
 }
 
-void random_conv(struct rng *r, unsigned scale, struct rs_conv *cv,
-		 struct rs_tensor *in, struct rs_tensor *out)
+void random_conv(struct rng *r, unsigned scale, struct accel_conv *cv,
+		 struct accel_tensor *in, struct accel_tensor *out)
 {
 	static const unsigned precs[] = { ROWSTAT_PREC_Q16, ROWSTAT_PREC_INT8 };
 	unsigned kind = rng_range(r, 0, 9);
@@ -61,7 +61,7 @@ void random_conv(struct rng *r, unsigned scale, struct rs_conv *cv,
 		cv->pad_right = rng_range(r, 0, cv->kernel_w - 1);
 		if (rng_range(r, 0, 2) == 0)
 			cv->pad_top = cv->pad_bottom = cv->pad_left = cv->pad_right = 0;
-	} while (rs_conv_check(cv, NULL, 0));
+	} while (accel_conv_check(cv, NULL, 0));
 	cv->relu = rng_range(r, 0, 1);
 	cv->bias = rng_range(r, 0, 1);
 	cv->requant_mult = (int32_t)rng_range(r, 1, 1u << 20) *
@@ -73,15 +73,15 @@ void random_conv(struct rng *r, unsigned scale, struct rs_conv *cv,
 	}
 	if (rng_range(r, 0, 2) == 0) {
 		out->rlc = true;
-		out->seg_rows = rng_range(r, 0, 1) ? rs_conv_out_height(cv) : 1;
+		out->seg_rows = rng_range(r, 0, 1) ? accel_conv_out_height(cv) : 1;
 	}
 }
 
 int random_mapping(struct rng *r, const struct rs_hw_params *hw,
-		   const struct rs_conv *cv, const struct rs_tensor *in,
-		   const struct rs_tensor *out, struct rs_mapping *map)
+		   const struct accel_conv *cv, const struct accel_tensor *in,
+		   const struct accel_tensor *out, struct accel_mapping *map)
 {
-	unsigned E = rs_conv_out_height(cv), F = rs_conv_out_width(cv);
+	unsigned E = accel_conv_out_height(cv), F = accel_conv_out_width(cv);
 	unsigned Cg = cv->in_channels / cv->groups, Mg = cv->out_channels / cv->groups;
 
 	for (int tries = 0; tries < 2000; tries++) {
@@ -91,7 +91,7 @@ int random_mapping(struct rng *r, const struct rs_hw_params *hw,
 		map->set_rows = rng_range(r, 1, hw->array_rows < cv->kernel_h ?
 					  hw->array_rows : cv->kernel_h);
 		map->set_cols = rng_range(r, 1, E < 2 * hw->array_cols ? E : 2 * hw->array_cols);
-		copies = rs_array_slots(hw, map->set_rows, map->set_cols, &vertical);
+		copies = rs_hw_array_slots(hw, map->set_rows, map->set_cols, &vertical);
 		if (!copies)
 			continue;
 		map->channel_sets = rng_range(r, 1, vertical);
@@ -117,7 +117,7 @@ int random_mapping(struct rng *r, const struct rs_hw_params *hw,
 		map->tile_c = rng_range(r, 1, Cg);
 		map->double_ifmap = rng_range(r, 0, 1);
 		map->double_psum = rng_range(r, 0, 1);
-		if (!rs_mapping_check(hw, cv, map, in, out, NULL, 0))
+		if (!accel_mapping_check(hw, cv, map, in, out, NULL, 0))
 			return 0;
 	}
 	return -1;

@@ -6,15 +6,15 @@
 #include "layer_run.h"
 
 /* A random layer within `scale` (1 small .. 3 larger) and random formats. */
-void random_conv(struct rng *r, unsigned scale, struct rs_conv *cv,
-		 struct rs_tensor *in, struct rs_tensor *out);
+void random_conv(struct rng *r, unsigned scale, struct accel_conv *cv,
+		 struct accel_tensor *in, struct accel_tensor *out);
 
 /*
- * A random mapping that rs_mapping_check accepts, or -1 after many tries
+ * A random mapping that accel_mapping_check accepts, or -1 after many tries
  * (only when the GLB is too small for any tile of the layer).
  */
 int random_mapping(struct rng *r, const struct rs_hw_params *hw,
-		   const struct rs_conv *cv, const struct rs_tensor *in,
-		   const struct rs_tensor *out, struct rs_mapping *map);
+		   const struct accel_conv *cv, const struct accel_tensor *in,
+		   const struct accel_tensor *out, struct accel_mapping *map);
 
 #endif

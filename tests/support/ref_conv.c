@@ -31,13 +31,13 @@ int32_t ref_requantize(int32_t acc, int32_t mult, unsigned shift, int relu,
 	return (int32_t)z;
 }
 
-void ref_conv(const struct rs_conv *cv, const int16_t *in,
+void ref_conv(const struct accel_conv *cv, const int16_t *in,
 	      const int16_t *filters, const int32_t *bias, int32_t *out)
 {
 	unsigned N = cv->batch, C = cv->in_channels, H = cv->in_height;
 	unsigned W = cv->in_width, M = cv->out_channels, R = cv->kernel_h;
 	unsigned S = cv->kernel_w, G = cv->groups;
-	unsigned E = rs_conv_out_height(cv), F = rs_conv_out_width(cv);
+	unsigned E = accel_conv_out_height(cv), F = accel_conv_out_width(cv);
 	unsigned Cg = C / G, Mg = M / G;
 
 	for (unsigned n = 0; n < N; n++)

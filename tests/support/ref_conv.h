@@ -8,13 +8,13 @@
 
 #include <stdint.h>
 
-#include "../../libaccel/include/rowstat/compiler.h"
+#include <rowstat/compiler.h>
 
 /*
  * in: [N][C][H][W], filters: [M][C/G][R][S], bias: [M] (or NULL),
  * out: [N][M][E][F] requantized values.
  */
-void ref_conv(const struct rs_conv *cv, const int16_t *in,
+void ref_conv(const struct accel_conv *cv, const int16_t *in,
 	      const int16_t *filters, const int32_t *bias, int32_t *out);
 
 int32_t ref_requantize(int32_t acc, int32_t mult, unsigned shift, int relu,

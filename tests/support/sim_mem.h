@@ -9,14 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../qemu-device/model/rs_model.h"
+#include <rs_model.h>
 
 struct sim_mem {
 	uint64_t base;
 	size_t size, used;
 	uint8_t *bytes;
-	struct rs_mem_ops ops;
-	unsigned reads, writes;		/* callback calls */
+	struct rs_model_mem ops;
 	int borrowed;
 };
 

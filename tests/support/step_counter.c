@@ -33,11 +33,11 @@ struct sc_tile {
 
 struct sc {
 	const struct rs_hw_params *hw;
-	const struct rs_mem_ops *mem;
+	const struct rs_model_mem *mem;
 	uint8_t *glb;
 	struct sc_layer L;
 	struct sc_map mp;
-	struct rs_counters *c;
+	struct rs_hw_counters *c;
 	/* timeline */
 	uint64_t sync, link, dma_end, array_end, decoded;
 	/* filters the spads hold */
@@ -195,9 +195,9 @@ static int sc_layer(struct sc *s, const uint8_t *cmd)
 	struct sc_layer *L = &s->L;
 	unsigned precs[3] = { cmd[4], cmd[5], cmd[6] };
 
-	L->ib = precs[0] == ROWSTAT_PREC_INT8 ? 1 : 2;
-	L->wb = precs[1] == ROWSTAT_PREC_INT8 ? 1 : 2;
-	L->ob = precs[2] == ROWSTAT_PREC_INT8 ? 1 : 2;
+	L->ib = rs_hw_prec_bytes(precs[0]);
+	L->wb = rs_hw_prec_bytes(precs[1]);
+	L->ob = rs_hw_prec_bytes(precs[2]);
 	L->out_prec = precs[2];
 	L->relu = cmd[7] & ROWSTAT_LAYER_RELU;
 	L->bias = cmd[7] & ROWSTAT_LAYER_BIAS;
@@ -239,7 +239,7 @@ static void sc_mapping(struct sc *s, const uint8_t *cmd)
 static int sc_dma(struct sc *s, const uint8_t *cmd)
 {
 	const struct sc_layer *L = &s->L;
-	struct rs_counters *c = s->c;
+	struct rs_hw_counters *c = s->c;
 	unsigned dir = cmd[4], flags = cmd[6];
 	uint64_t va = rd64(cmd + 8), moved = 0;
 	uint32_t glb = rd32(cmd + 16);
@@ -364,7 +364,7 @@ static int sc_pass(struct sc *s, const uint8_t *cmd)
 {
 	const struct sc_layer *L = &s->L;
 	const struct sc_map *mp = &s->mp;
-	struct rs_counters *c = s->c;
+	struct rs_hw_counters *c = s->c;
 	unsigned flags = rd16(cmd + 4);
 	bool init = flags & ROWSTAT_PASS_INIT, final = flags & ROWSTAT_PASS_FINAL;
 	unsigned n0 = rd16(cmd + 8), nn = rd16(cmd + 10), m0 = rd16(cmd + 12);
@@ -575,8 +575,8 @@ static int sc_pass(struct sc *s, const uint8_t *cmd)
 }
 
 int step_count(const struct rs_hw_params *hw, uint64_t stream_va,
-	       uint32_t stream_bytes, const struct rs_mem_ops *mem,
-	       struct rs_counters *out, char *why, size_t whylen)
+	       uint32_t stream_bytes, const struct rs_model_mem *mem,
+	       struct rs_hw_counters *out, char *why, size_t whylen)
 {
 	struct sc s;
 	uint8_t *stream = malloc(stream_bytes);
@@ -600,7 +600,7 @@ int step_count(const struct rs_hw_params *hw, uint64_t stream_va,
 		const uint8_t *cmd = stream + off;
 		unsigned op = cmd[0], bytes = 4 * rd16(cmd + 2);
 
-		if (op < ROWSTAT_FW_OPCODES)
+		if (op < ROWSTAT_OP_LIMIT)
 			s.decoded += hw->decode_cycles[op];
 		if (op == ROWSTAT_OP_END)
 			break;
@@ -626,7 +626,7 @@ int step_count(const struct rs_hw_params *hw, uint64_t stream_va,
 		off += bytes;
 	}
 	out->cycles = max64(max64(s.dma_end, s.array_end), max64(s.link, s.decoded));
-	rs_counters_energy(out, hw->energy);
+	rs_hw_counters_energy(out, hw->energy);
 	free(stream);
 	free(s.glb);
 	return ret;

@@ -7,17 +7,17 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../support/alexnet.h"
-#include "../support/check_main.h"
+#include "alexnet.h"
+#include "check_main.h"
 
 static struct rs_hw_params hw;
-static struct rs_conv conv;
-static struct rs_tensor raw;
+static struct accel_conv conv;
+static struct accel_tensor raw;
 
 static void setup(void)
 {
 	rs_hw_params_default(&hw);
-	conv = (struct rs_conv){
+	conv = (struct accel_conv){
 		.batch = 2, .in_channels = 16, .in_height = 13, .in_width = 13,
 		.out_channels = 32, .kernel_h = 3, .kernel_w = 3, .groups = 1,
 		.stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_bottom = 1,
@@ -58,128 +58,179 @@ START_TEST(pe_sets_fold_and_stack)
 	unsigned vertical;
 
 	/* CONV1's 11x7 sets: one row of two slots. */
-	ck_assert_uint_eq(rs_array_slots(&hw, 11, 7, &vertical), 2);
+	ck_assert_uint_eq(rs_hw_array_slots(&hw, 11, 7, &vertical), 2);
 	ck_assert_uint_eq(vertical, 1);
 	/* CONV2's 5x27 set folds into two strips of 14 and 13 columns. */
-	ck_assert_uint_eq(rs_array_slots(&hw, 5, 27, &vertical), 1);
-	ck_assert_uint_eq(rs_array_slots(&hw, 5, 43, &vertical), 0);
+	ck_assert_uint_eq(rs_hw_array_slots(&hw, 5, 27, &vertical), 1);
+	ck_assert_uint_eq(rs_hw_array_slots(&hw, 5, 43, &vertical), 0);
 	/* 3x13 sets: a column of four slots, channel sets stack within it. */
-	ck_assert_uint_eq(rs_array_slots(&hw, 3, 13, &vertical), 4);
-	ck_assert(rs_array_fits(&hw, 3, 13, 2, 2));
-	ck_assert(rs_array_fits(&hw, 3, 13, 1, 4));
-	ck_assert(!rs_array_fits(&hw, 3, 13, 1, 5));
-	ck_assert(!rs_array_fits(&hw, 3, 13, 2, 3));
+	ck_assert_uint_eq(rs_hw_array_slots(&hw, 3, 13, &vertical), 4);
+	ck_assert(rs_hw_array_fits(&hw, 3, 13, 2, 2));
+	ck_assert(rs_hw_array_fits(&hw, 3, 13, 1, 4));
+	ck_assert(!rs_hw_array_fits(&hw, 3, 13, 1, 5));
+	ck_assert(!rs_hw_array_fits(&hw, 3, 13, 2, 3));
 	/* 3x7 sets: 4 x 2 slots; 3 channel sets per column leave room for 2 groups. */
-	ck_assert(rs_array_fits(&hw, 3, 7, 2, 3));
-	ck_assert(!rs_array_fits(&hw, 3, 7, 3, 3));
+	ck_assert(rs_hw_array_fits(&hw, 3, 7, 2, 3));
+	ck_assert(!rs_hw_array_fits(&hw, 3, 7, 3, 3));
 }
 END_TEST
 
 START_TEST(layer_checks_name_the_field)
 {
 	char err[128];
-	struct rs_conv c = conv;
+	struct accel_conv c = conv;
 
-	ck_assert_int_eq(rs_conv_check(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), 0);
 	c.groups = 3;
-	ck_assert_int_eq(rs_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "groups 3 does not divide in_channels 16 and out_channels 32");
 	c = conv;
 	c.pad_left = 3;
-	ck_assert_int_eq(rs_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "pad_left 3 outside 0..2");
 	c = conv;
 	c.ofmap_prec = 7;
-	ck_assert_int_eq(rs_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "ofmap_prec 7 not supported");
 	c = conv;
 	c.kernel_h = 20;
 	c.pad_top = c.pad_bottom = 0;
-	ck_assert_int_eq(rs_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "kernel 20x3 larger than the padded input 13x15");
 }
 END_TEST
 
 START_TEST(mapping_checks_name_the_problem)
 {
-	struct rs_mapping m = {
+	struct accel_mapping m = {
 		.set_rows = 3, .set_cols = 13, .filters_per_pe = 16,
 		.channels_per_pe = 4, .filter_sets = 2, .channel_sets = 2,
 		.taps_per_pe = 3, .images_per_pass = 2, .tile_n = 2, .tile_e = 13,
 		.tile_f = 13, .tile_m = 32, .tile_c = 8,
 	};
-	struct rs_mapping b;
-	struct rs_tensor rlc_rows = { .rlc = true, .seg_rows = 1 };
-	struct rs_tensor rlc_bad = { .rlc = true, .seg_rows = 5 };
+	struct accel_mapping b;
+	struct accel_tensor rlc_rows = { .rlc = true, .seg_rows = 1 };
+	struct accel_tensor rlc_bad = { .rlc = true, .seg_rows = 5 };
 	char err[160];
 
-	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &m, &raw, &raw, err, sizeof(err)), 0);
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &m, &raw, &raw, err, sizeof(err)), 0);
 	b = m;
 	b.channel_sets = 3;
-	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "filter_sets 2 x channel_sets 3"));
 	b = m;
 	b.channels_per_pe = 5;
-	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "overflow the RFs"));
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "filters_per_pe 16 x channels_per_pe 5 x taps_per_pe 3 exceeds the filter RF (224)");
 	b = m;
 	b.tile_m = 33;
-	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "tile_m 33 outside 1..32");
 	b = m;
 	b.tile_f = 7;
-	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &b, &raw, &rlc_rows, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &b, &raw, &rlc_rows, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "an RLC ofmap needs tile_f = out_width 13");
-	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &m, &rlc_bad, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &m, &rlc_bad, &raw, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "ifmap seg_rows 5: 1 or in_height 13");
 	/* Two images x 64 filters x 13 x 13 x 4 bytes, double-buffered: too much. */
-	struct rs_conv wide = conv;
+	struct accel_conv wide = conv;
 
 	wide.out_channels = 64;
 	b = m;
 	b.tile_m = 64;
-	ck_assert_int_eq(rs_mapping_check(&hw, &wide, &b, &raw, &raw, err, sizeof(err)), 0);
+	ck_assert_int_eq(accel_mapping_check(&hw, &wide, &b, &raw, &raw, err, sizeof(err)), 0);
 	b.double_psum = true;
-	ck_assert_int_eq(rs_mapping_check(&hw, &wide, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(accel_mapping_check(&hw, &wide, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "GLB bytes, the GLB has 110592"));
+}
+END_TEST
+
+/*
+ * Mappings the review found the compiler accepting and the device refusing
+ * (or running differently): products that wrap in 32 bits, fields wider
+ * than the stream's 16 bits, and a GLB total that wraps at 4 GiB.
+ */
+START_TEST(compiler_refuses_what_the_device_cannot_run)
+{
+	struct accel_mapping m = {
+		.set_rows = 3, .set_cols = 13, .filters_per_pe = 1,
+		.channels_per_pe = 1, .filter_sets = 1, .channel_sets = 1,
+		.taps_per_pe = 1, .images_per_pass = 1, .tile_n = 1, .tile_e = 1,
+		.tile_f = 1, .tile_m = 1, .tile_c = 1,
+	};
+	struct accel_mapping b;
+	struct accel_conv huge = {
+		.batch = 635, .in_channels = 2, .in_height = 113, .in_width = 3741,
+		.out_channels = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1,
+		.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+		.requant_mult = 1,
+	};
+	char err[160];
+
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &m, &raw, &raw, err, sizeof(err)), 0);
+	b = m;
+	b.channels_per_pe = b.taps_per_pe = 65536;
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "channels_per_pe 65536 does not fit the 16-bit field");
+	b = m;
+	b.channels_per_pe = (1u << 31) + 1;
+	b.taps_per_pe = 2;
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "channels_per_pe 2147483649 does not fit the 16-bit field");
+	b = m;
+	b.images_per_pass = ROWSTAT_MAX_BATCH + 1;
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "images_per_pass 1025 above 1024");
+	/* Two double-buffered 1 GiB tiles of each kind: 4 GiB of GLB. */
+	b = m;
+	b.set_rows = 1;
+	b.set_cols = 1;
+	b.tile_n = 635;
+	b.tile_c = 2;
+	b.tile_e = 113;
+	b.tile_f = 3741;
+	b.double_ifmap = b.double_psum = true;
+	ck_assert_int_eq(accel_mapping_check(&hw, &huge, &b, &raw, &raw, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "GLB"));
 }
 END_TEST
 
 START_TEST(search_fits_the_glb_and_honours_pins)
 {
-	struct rs_mapping m;
-	struct rs_estimate est;
-	struct rs_map_options pin = { .objective = RS_MAP_ENERGY, .set_cols = 13,
+	struct accel_mapping m;
+	struct accel_estimate est;
+	struct accel_map_options pin = { .objective = ACCEL_MAP_ENERGY, .set_cols = 13,
 				      .filters_per_pe = 8, .channel_sets = 2 };
 	struct rs_hw_params tiny = hw;
 
-	ck_assert_int_eq(rs_map_search(&hw, &conv, &raw, &raw, NULL, NULL, &m, &est), 0);
-	ck_assert_int_eq(rs_mapping_check(&hw, &conv, &m, &raw, &raw, NULL, 0), 0);
+	ck_assert_int_eq(accel_map_search(&hw, &conv, &raw, &raw, NULL, NULL, &m, &est), 0);
+	ck_assert_int_eq(accel_mapping_check(&hw, &conv, &m, &raw, &raw, NULL, 0), 0);
 	ck_assert_uint_le(est.glb_bytes_used, hw.glb_bytes);
 	ck_assert_uint_gt(est.pe_active, 0);
-	ck_assert_int_eq(rs_map_search(&hw, &conv, &raw, &raw, NULL, &pin, &m, &est), 0);
+	ck_assert_int_eq(accel_map_search(&hw, &conv, &raw, &raw, NULL, &pin, &m, &est), 0);
 	ck_assert_uint_eq(m.set_cols, 13);
 	ck_assert_uint_eq(m.filters_per_pe, 8);
 	ck_assert_uint_eq(m.channel_sets, 2);
 	/* A 4 KiB GLB cannot hold one psum row of a 4096-wide layer. */
 	tiny.glb_bytes = 4096;
 	conv.in_width = 4096;
-	ck_assert_int_eq(rs_map_search(&tiny, &conv, &raw, &raw, NULL, NULL, &m, NULL), -ENOSPC);
+	ck_assert_int_eq(accel_map_search(&tiny, &conv, &raw, &raw, NULL, NULL, &m, NULL), -ENOSPC);
 }
 END_TEST
 
 START_TEST(objectives_trade_energy_for_latency)
 {
 	struct alexnet_layer l;
-	struct rs_tensor in = { .rlc = true, .seg_rows = 13 }, out = in;
-	struct rs_map_options e = { .objective = RS_MAP_ENERGY };
-	struct rs_map_options t = { .objective = RS_MAP_LATENCY };
-	struct rs_mapping me, mt;
-	struct rs_estimate ee, et;
+	struct accel_tensor in = { .rlc = true, .seg_rows = 13 }, out = in;
+	struct accel_map_options e = { .objective = ACCEL_MAP_ENERGY };
+	struct accel_map_options t = { .objective = ACCEL_MAP_LATENCY };
+	struct accel_mapping me, mt;
+	struct accel_estimate ee, et;
 
 	alexnet_layer_get(2, ALEXNET_BATCH, &l);
-	ck_assert_int_eq(rs_map_search(&hw, &l.cv, &in, &out, NULL, &e, &me, &ee), 0);
-	ck_assert_int_eq(rs_map_search(&hw, &l.cv, &in, &out, NULL, &t, &mt, &et), 0);
+	ck_assert_int_eq(accel_map_search(&hw, &l.cv, &in, &out, NULL, &e, &me, &ee), 0);
+	ck_assert_int_eq(accel_map_search(&hw, &l.cv, &in, &out, NULL, &t, &mt, &et), 0);
 	ck_assert_uint_le(ee.energy, et.energy);
 	ck_assert_uint_le(et.cycles, ee.cycles);
 }
@@ -187,31 +238,50 @@ END_TEST
 
 START_TEST(emitter_refuses_bad_mappings_and_huge_streams)
 {
-	struct rs_stream s;
-	struct rs_mapping m = {
+	struct accel_stream s;
+	struct accel_mapping m = {
 		.set_rows = 3, .set_cols = 1, .filters_per_pe = 1,
 		.channels_per_pe = 1, .filter_sets = 1, .channel_sets = 1,
 		.taps_per_pe = 1, .images_per_pass = 1, .tile_n = 1, .tile_e = 1,
 		.tile_f = 1, .tile_m = 1, .tile_c = 1,
 	};
-	struct rs_conv big = conv;
+	struct accel_conv big = conv;
 	char err[160];
 
-	rs_stream_init(&s);
+	accel_stream_init(&s);
 	m.set_rows = 13;
-	ck_assert_int_eq(rs_emit_conv(&s, &hw, &conv, &m, 0x1000, 0, &raw, &raw,
+	ck_assert_int_eq(accel_emit_conv(&s, &hw, &conv, &m, 0x1000, 0, &raw, &raw,
 				      err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "set_rows 13 outside 1..12");
+	ck_assert_str_eq(err, "set_rows 13 exceeds the array's 12 rows");
 	ck_assert_uint_eq(s.len, 0);
 	/* One output per pass on a 512x256x56x56 layer: far over 16 MiB. */
 	m.set_rows = 3;
 	big.in_channels = 256;
 	big.out_channels = 512;
 	big.in_height = big.in_width = 56;
-	ck_assert_int_eq(rs_emit_conv(&s, &hw, &big, &m, 0x1000, 0, &raw, &raw,
+	ck_assert_int_eq(accel_emit_conv(&s, &hw, &big, &m, 0x1000, 0, &raw, &raw,
 				      err, sizeof(err)), -E2BIG);
 	ck_assert_ptr_nonnull(strstr(err, "use larger tiles"));
-	rs_stream_free(&s);
+	accel_stream_free(&s);
+	/* A stream nearly full already: what is left decides, not the whole 16 MiB. */
+	{
+		static uint8_t filler[ROWSTAT_STREAM_MAX_BYTES - 1024];
+
+		accel_stream_init(&s);
+		accel_stream_raw(&s, filler, sizeof(filler));
+		/* 39936 passes: far fewer than 16 MiB holds, more than 1024 bytes. */
+		m.set_rows = 3;
+		m.tile_n = 2;
+		m.tile_e = m.tile_f = 13;
+		m.tile_m = 32;
+		m.tile_c = 16;
+		ck_assert_int_eq(accel_emit_conv(&s, &hw, &conv, &m, 0x1000, 0, &raw, &raw,
+					      err, sizeof(err)), -E2BIG);
+		ck_assert_msg(strstr(err, "passes, more than the 1024 bytes left"), "%s", err);
+		/* Refused before anything was appended. */
+		ck_assert_uint_eq(s.len, sizeof(filler));
+		accel_stream_free(&s);
+	}
 }
 END_TEST
 
@@ -226,6 +296,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, pe_sets_fold_and_stack);
 	tcase_add_test(tc, layer_checks_name_the_field);
 	tcase_add_test(tc, mapping_checks_name_the_problem);
+	tcase_add_test(tc, compiler_refuses_what_the_device_cannot_run);
 	tcase_add_test(tc, search_fits_the_glb_and_honours_pins);
 	tcase_add_test(tc, objectives_trade_energy_for_latency);
 	tcase_add_test(tc, emitter_refuses_bad_mappings_and_huge_streams);

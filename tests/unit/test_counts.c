@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../support/check_main.h"
-#include "../support/random_case.h"
-#include "../support/step_counter.h"
+#include "check_main.h"
+#include "random_case.h"
+#include "step_counter.h"
 
 static struct rs_hw_params hw;
 
@@ -25,7 +25,7 @@ static void setup(void)
 		      (unsigned long long)seed, (unsigned long long)a->field, \
 		      (unsigned long long)b->field)
 
-static void compare(const struct rs_counters *a, const struct rs_counters *b,
+static void compare(const struct rs_hw_counters *a, const struct rs_hw_counters *b,
 		    uint64_t seed)
 {
 	SAME(cycles);
@@ -53,13 +53,13 @@ static void compare(const struct rs_counters *a, const struct rs_counters *b,
 /* Runs the model and the step counter on one case; DRAM results must match too. */
 static void check_case(struct rs_model *model, struct layer_case *lc, uint64_t seed)
 {
-	struct rs_job_result res;
-	struct rs_counters steps;
+	struct rs_model_result res;
+	struct rs_hw_counters steps;
 	char why[256];
-	unsigned ob = lc->cv.ofmap_prec == ROWSTAT_PREC_INT8 ? 1 : 2;
-	size_t out = rs_tensor_bytes(lc->cv.batch, lc->cv.out_channels,
-				     rs_conv_out_height(&lc->cv),
-				     rs_conv_out_width(&lc->cv), ob, &lc->out);
+	unsigned ob = rs_hw_prec_bytes(lc->cv.ofmap_prec);
+	size_t out = accel_tensor_bytes(lc->cv.batch, lc->cv.out_channels,
+				     accel_conv_out_height(&lc->cv),
+				     accel_conv_out_width(&lc->cv), ob, &lc->out);
 	uint8_t *model_out = malloc(out);
 
 	ck_assert_ptr_nonnull(model_out);
@@ -107,18 +107,18 @@ END_TEST
 /* Firmware decode costs delay every command, in the model as in the steps. */
 START_TEST(firmware_decode_cycles_join_the_timeline)
 {
-	static const uint32_t decode[ROWSTAT_FW_OPCODES] = { 0, 4, 40, 12, 9, 7, 2, 0 };
+	static const uint32_t decode[ROWSTAT_OP_LIMIT] = { 0, 4, 40, 12, 9, 7, 2, 0 };
 	struct rs_hw_params slow = hw;
 	struct rs_model *fast_model = rs_model_create(&hw), *slow_model;
-	unsigned count = test_quick() ? 10 : 40;
+	unsigned count = test_quick() ? 10 : 40, ran = 0;
 
 	memcpy(slow.decode_cycles, decode, sizeof(decode));
 	slow_model = rs_model_create(&slow);
 	for (unsigned i = 0; i < count; i++) {
 		struct layer_case lc;
 		struct rng r = { 8100 + i };
-		struct rs_job_result fast, res;
-		struct rs_counters steps;
+		struct rs_model_result fast, res;
+		struct rs_hw_counters steps;
 		char err[256];
 
 		memset(&lc, 0, sizeof(lc));
@@ -140,7 +140,10 @@ START_TEST(firmware_decode_cycles_join_the_timeline)
 		ck_assert_uint_eq(res.counts.glb_reads[ROWSTAT_DT_PSUM],
 				  fast.counts.glb_reads[ROWSTAT_DT_PSUM]);
 		layer_free(&lc);
+		ran++;
 	}
+	/* Most random layers must have produced a run, or the test proves little. */
+	ck_assert_uint_ge(ran, count * 9 / 10);
 	rs_model_destroy(fast_model);
 	rs_model_destroy(slow_model);
 }
@@ -152,11 +155,11 @@ START_TEST(retained_filters_are_not_reloaded)
 	struct rs_model *model = rs_model_create(&hw);
 	struct layer_case lc;
 	struct rng r = { 5 };
-	struct rs_job_result res;
+	struct rs_model_result res;
 	char err[256];
 
 	memset(&lc, 0, sizeof(lc));
-	lc.cv = (struct rs_conv){
+	lc.cv = (struct accel_conv){
 		.batch = 3, .in_channels = 4, .in_height = 10, .in_width = 8,
 		.out_channels = 8, .kernel_h = 3, .kernel_w = 3, .groups = 1,
 		.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
@@ -164,7 +167,7 @@ START_TEST(retained_filters_are_not_reloaded)
 		.requant_mult = 1, .requant_shift = 4,
 	};
 	/* All filters and channels in one pass; images and row groups loop inside. */
-	lc.map = (struct rs_mapping){
+	lc.map = (struct accel_mapping){
 		.set_rows = 3, .set_cols = 4, .filters_per_pe = 8,
 		.channels_per_pe = 4, .filter_sets = 1, .channel_sets = 1,
 		.taps_per_pe = 3, .images_per_pass = 1, .tile_n = 3, .tile_e = 8,
@@ -186,7 +189,7 @@ END_TEST
 START_TEST(rlc_traffic_and_gating_follow_the_data)
 {
 	struct rs_model *model = rs_model_create(&hw);
-	struct rs_job_result dense, sparse;
+	struct rs_model_result dense, sparse;
 	uint64_t dram_dense, dram_sparse;
 
 	for (int k = 0; k < 2; k++) {
@@ -195,7 +198,7 @@ START_TEST(rlc_traffic_and_gating_follow_the_data)
 		char err[256];
 
 		memset(&lc, 0, sizeof(lc));
-		lc.cv = (struct rs_conv){
+		lc.cv = (struct accel_conv){
 			.batch = 2, .in_channels = 6, .in_height = 12, .in_width = 12,
 			.out_channels = 8, .kernel_h = 3, .kernel_w = 3, .groups = 1,
 			.stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_bottom = 1,
@@ -203,9 +206,9 @@ START_TEST(rlc_traffic_and_gating_follow_the_data)
 			.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
 			.relu = true, .requant_mult = 1, .requant_shift = 8,
 		};
-		lc.in = (struct rs_tensor){ .rlc = true, .seg_rows = 12 };
-		lc.out = (struct rs_tensor){ .rlc = true, .seg_rows = 12 };
-		ck_assert_int_eq(rs_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL,
+		lc.in = (struct accel_tensor){ .rlc = true, .seg_rows = 12 };
+		lc.out = (struct accel_tensor){ .rlc = true, .seg_rows = 12 };
+		ck_assert_int_eq(accel_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL,
 					       &lc.map, NULL), 0);
 		ck_assert_int_eq(layer_alloc_data(&lc, &r, k ? 0.9 : 0.0, 0), 0);
 		ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
@@ -235,8 +238,8 @@ START_TEST(estimate_predicts_data_independent_counts)
 	for (unsigned i = 0; i < count; i++) {
 		struct layer_case lc;
 		struct rng r = { 9000 + i };
-		struct rs_estimate est;
-		struct rs_job_result res;
+		struct accel_estimate est;
+		struct rs_model_result res;
 		uint64_t glb = 0, dram = 0;
 		char err[256];
 
@@ -251,7 +254,7 @@ START_TEST(estimate_predicts_data_independent_counts)
 			layer_free(&lc);
 			continue;
 		}
-		rs_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
+		accel_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
 		ck_assert_int_eq(layer_execute(model, &lc, &res, NULL), ROWSTAT_OK);
 		for (int t = 0; t < ROWSTAT_DT_COUNT; t++) {
 			glb += res.counts.glb_reads[t] + res.counts.glb_writes[t];

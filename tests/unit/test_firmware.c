@@ -6,12 +6,12 @@
  */
 #include <string.h>
 
-#include "../../firmware/fwconf.h"
-#include "../support/check_main.h"
+#include <fwconf.h>
+#include "check_main.h"
 
 #define DEVICE_ABI ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR, ROWSTAT_FW_ABI_MINOR)
 
-static struct rs_firmware good;
+static struct rs_hw_firmware good;
 static uint8_t img[512];
 static size_t len;
 
@@ -27,7 +27,7 @@ static void setup(void)
 	memset(&good, 0, sizeof(good));
 	good.version = ROWSTAT_VERSION(1, 3);
 	good.opcode_mask = 0x7e;
-	for (int i = 0; i < ROWSTAT_FW_OPCODES; i++)
+	for (int i = 0; i < ROWSTAT_OP_LIMIT; i++)
 		good.decode_cycles[i] = (uint32_t)i * 3;
 	good.dram_bw = 4800;
 	good.glb_bw = 16;
@@ -36,33 +36,33 @@ static void setup(void)
 		good.energy[i] = 100u * (i + 1);
 	good.arbiter_policy = ROWSTAT_ARB_PRIORITY;
 	good.arbiter_quantum = 2;
-	len = rs_fw_build(&good, img, sizeof(img));
+	len = rs_hw_fw_build(&good, img, sizeof(img));
 	ck_assert_uint_gt(len, 0);
 }
 
 static enum rowstat_fw_error parse(const uint8_t *p, size_t n, const char **why)
 {
-	struct rs_firmware fw;
+	struct rs_hw_firmware fw;
 
-	return rs_fw_parse(p, n, DEVICE_ABI, &fw, why);
+	return rs_hw_fw_parse(p, n, DEVICE_ABI, &fw, why);
 }
 
 START_TEST(crc32_matches_the_standard)
 {
 	const uint8_t check[] = "123456789";
 
-	ck_assert_uint_eq(rs_crc32(0, check, 9), 0xcbf43926u);
-	ck_assert_uint_eq(rs_crc32(rs_crc32(0, check, 4), check + 4, 5), 0xcbf43926u);
-	ck_assert_uint_eq(rs_crc32(0, check, 0), 0);
+	ck_assert_uint_eq(rs_hw_crc32(0, check, 9), 0xcbf43926u);
+	ck_assert_uint_eq(rs_hw_crc32(rs_hw_crc32(0, check, 4), check + 4, 5), 0xcbf43926u);
+	ck_assert_uint_eq(rs_hw_crc32(0, check, 0), 0);
 }
 END_TEST
 
 START_TEST(images_round_trip)
 {
-	struct rs_firmware fw;
+	struct rs_hw_firmware fw;
 	const char *why = NULL;
 
-	ck_assert_int_eq(rs_fw_parse(img, len, DEVICE_ABI, &fw, &why), ROWSTAT_FW_OK);
+	ck_assert_int_eq(rs_hw_fw_parse(img, len, DEVICE_ABI, &fw, &why), ROWSTAT_FW_OK);
 	ck_assert_uint_eq(fw.version, good.version);
 	ck_assert_uint_eq(fw.opcode_mask, good.opcode_mask);
 	ck_assert_mem_eq(fw.decode_cycles, good.decode_cycles, sizeof(fw.decode_cycles));
@@ -74,8 +74,8 @@ START_TEST(images_round_trip)
 	ck_assert_uint_eq(fw.arbiter_quantum, 2);
 	/* A newer minor ABI still boots: unknown features are ignored. */
 	img[6] = 9;
-	rs_fw_seal(img, len);
-	ck_assert_int_eq(rs_fw_parse(img, len, DEVICE_ABI, &fw, &why), ROWSTAT_FW_OK);
+	rs_hw_fw_seal(img, len);
+	ck_assert_int_eq(rs_hw_fw_parse(img, len, DEVICE_ABI, &fw, &why), ROWSTAT_FW_OK);
 	ck_assert_uint_eq(fw.abi_minor, 9);
 }
 END_TEST
@@ -91,11 +91,11 @@ START_TEST(header_defects_are_refused)
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_MAGIC);
 	memcpy(bad, img, len);
 	bad[4] = 2;	/* ABI major 2 */
-	rs_fw_seal(bad, len);
+	rs_hw_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_ABI);
 	memcpy(bad, img, len);
 	put32(bad + 12, 28);
-	rs_fw_seal(bad, len);
+	rs_hw_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SIZE);
 	/* Truncated: the image says more bytes than were loaded. */
 	ck_assert_int_eq(parse(img, len - 8, &why), ROWSTAT_FW_ERR_SIZE);
@@ -117,27 +117,27 @@ START_TEST(section_defects_are_refused)
 	/* Unknown type. */
 	memcpy(bad, img, len);
 	put32(bad + table, 9);
-	rs_fw_seal(bad, len);
+	rs_hw_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SECTION);
 	ck_assert_str_eq(why, "unknown section type");
 	/* A section given twice (the second entry becomes COMMANDS). */
 	memcpy(bad, img, len);
 	put32(bad + table + entry, ROWSTAT_FW_SECTION_COMMANDS);
-	rs_fw_seal(bad, len);
+	rs_hw_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SECTION);
 	/* Misaligned, and overlapping. */
 	memcpy(bad, img, len);
 	put32(bad + table + 4, bad[table + 4] + 4);
-	rs_fw_seal(bad, len);
+	rs_hw_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SECTION);
 	memcpy(bad, img, len);
 	memcpy(bad + table + entry + 4, bad + table + 4, 4);
-	rs_fw_seal(bad, len);
+	rs_hw_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SECTION);
 	/* A required section missing: three sections listed. */
 	memcpy(bad, img, len);
 	put32(bad + 24, 3);
-	rs_fw_seal(bad, len);
+	rs_hw_fw_seal(bad, len);
 	ck_assert_int_eq(parse(bad, len, &why), ROWSTAT_FW_ERR_SECTION);
 	ck_assert_str_eq(why, "a required section is missing");
 }
@@ -145,25 +145,25 @@ END_TEST
 
 START_TEST(section_values_are_checked)
 {
-	struct rs_firmware f;
+	struct rs_hw_firmware f;
 	uint8_t bad[512];
 	size_t n;
 	const char *why;
 
 	f = good;
 	f.opcode_mask &= ~(1u << ROWSTAT_OP_END);
-	n = rs_fw_build(&f, bad, sizeof(bad));
+	n = rs_hw_fw_build(&f, bad, sizeof(bad));
 	ck_assert_int_eq(parse(bad, n, &why), ROWSTAT_FW_ERR_SECTION);
 	ck_assert_str_eq(why, "COMMANDS must accept END and only opcodes below 8");
 	f = good;
 	f.glb_bw = 0;
-	n = rs_fw_build(&f, bad, sizeof(bad));
+	n = rs_hw_fw_build(&f, bad, sizeof(bad));
 	ck_assert_int_eq(parse(bad, n, &why), ROWSTAT_FW_ERR_SECTION);
 	f = good;
 	f.arbiter_policy = 7;
-	n = rs_fw_build(&f, bad, sizeof(bad));
+	n = rs_hw_fw_build(&f, bad, sizeof(bad));
 	ck_assert_int_eq(parse(bad, n, &why), ROWSTAT_FW_ERR_SECTION);
-	ck_assert_uint_eq(rs_fw_build(&good, bad, 64), 0);
+	ck_assert_uint_eq(rs_hw_fw_build(&good, bad, 64), 0);
 }
 END_TEST
 
@@ -172,7 +172,7 @@ START_TEST(a_running_firmware_sets_the_parameters)
 	struct rs_hw_params hw;
 
 	rs_hw_params_default(&hw);
-	rs_fw_apply(&good, &hw);
+	rs_hw_fw_apply(&good, &hw);
 	ck_assert_uint_eq(hw.opcode_mask, 0x7e);
 	ck_assert_uint_eq(hw.decode_cycles[5], 15);
 	ck_assert_uint_eq(hw.dram_bw, 4800);
@@ -181,10 +181,10 @@ START_TEST(a_running_firmware_sets_the_parameters)
 }
 END_TEST
 
-static int parse_text(const char *text, struct rs_firmware *fw, char *err, size_t n)
+static int parse_text(const char *text, struct rs_hw_firmware *fw, char *err, size_t n)
 {
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
-	int ret = rs_fwconf_parse(f, "test.conf", fw, err, n);
+	int ret = rsfw_conf_parse(f, "test.conf", fw, err, n);
 
 	fclose(f);
 	return ret;
@@ -196,7 +196,7 @@ START_TEST(firmware_sources_parse_and_name_their_errors)
 		"version = 2.1\naccept = END PASS\ndecode.PASS = 7\ndram_bw = 100\n"
 		"glb_bw = 2\nheartbeat_us = 10\nenergy.mac = 1\nenergy.rf = 1.5\n"
 		"energy.noc = 2\nenergy.glb = 6\nenergy.dram = 200\narbiter = priority\n";
-	struct rs_firmware fw;
+	struct rs_hw_firmware fw;
 	char err[160];
 	FILE *repo = fopen("firmware/rowstat-fw.conf", "r");
 
@@ -217,9 +217,9 @@ START_TEST(firmware_sources_parse_and_name_their_errors)
 		size_t n;
 		const char *why;
 
-		ck_assert_int_eq(rs_fwconf_parse(repo, "rowstat-fw.conf", &fw, err, sizeof(err)), 0);
+		ck_assert_int_eq(rsfw_conf_parse(repo, "rowstat-fw.conf", &fw, err, sizeof(err)), 0);
 		fclose(repo);
-		n = rs_fw_build(&fw, out, sizeof(out));
+		n = rs_hw_fw_build(&fw, out, sizeof(out));
 		ck_assert_int_eq(parse(out, n, &why), ROWSTAT_FW_OK);
 	}
 }

@@ -9,10 +9,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "../support/check_main.h"
-#include "../support/layer_run.h"
+#include "check_main.h"
+#include "layer_run.h"
 
 static struct rs_hw_params hw;
 
@@ -22,7 +23,7 @@ static void setup(void)
 }
 
 /* A 1x1 layer over one 16x16 Q16 plane: enough for DMA-only streams. */
-static const struct rs_conv plane_layer = {
+static const struct accel_conv plane_layer = {
 	.batch = 1, .in_channels = 1, .in_height = 16, .in_width = 16,
 	.out_channels = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1,
 	.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
@@ -46,9 +47,9 @@ static void dma_cmd(struct rowstat_cmd_dma *d, unsigned dir, unsigned dtype,
 
 /* Places a stream in memory and runs it. */
 static enum rowstat_status run_stream(struct rs_model *m, struct sim_mem *mem,
-				      struct rs_stream *s,
-				      const struct rs_run_opts *opts,
-				      struct rs_job_result *res)
+				      struct accel_stream *s,
+				      const struct rs_model_opts *opts,
+				      struct rs_model_result *res)
 {
 	uint64_t va = sim_mem_alloc(mem, s->len);
 
@@ -93,9 +94,9 @@ START_TEST(glb_contents_never_cross_jobs)
 {
 	struct rs_model *m = rs_model_create(&hw);
 	struct sim_mem a_mem, b_mem;
-	struct rs_stream a, b;
+	struct accel_stream a, b;
 	struct rowstat_cmd_dma d;
-	struct rs_job_result res;
+	struct rs_model_result res;
 	uint64_t secret, out;
 	uint16_t *p;
 
@@ -109,19 +110,19 @@ START_TEST(glb_contents_never_cross_jobs)
 	out = sim_mem_alloc(&b_mem, 512);
 	memset(sim_mem_ptr(&b_mem, out), 0xee, 512);
 
-	rs_stream_init(&a);
-	rs_stream_layer(&a, &plane_layer, secret, 0);
+	accel_stream_init(&a);
+	accel_stream_layer(&a, &plane_layer, secret, 0);
 	dma_cmd(&d, ROWSTAT_DMA_LOAD, ROWSTAT_DT_IFMAP, secret, 0, 256, 1);
-	rs_stream_dma(&a, &d);
-	rs_stream_end(&a);
+	accel_stream_dma(&a, &d);
+	accel_stream_end(&a);
 	ck_assert_int_eq(run_stream(m, &a_mem, &a, NULL, &res), ROWSTAT_OK);
 
 	/* B stores the 4-byte slots at GLB 0..1023: the low half of each. */
-	rs_stream_init(&b);
-	rs_stream_layer(&b, &plane_layer, out, 0);
+	accel_stream_init(&b);
+	accel_stream_layer(&b, &plane_layer, out, 0);
 	dma_cmd(&d, ROWSTAT_DMA_STORE, ROWSTAT_DT_PSUM, out, 0, 256, 1);
-	rs_stream_dma(&b, &d);
-	rs_stream_end(&b);
+	accel_stream_dma(&b, &d);
+	accel_stream_end(&b);
 	ck_assert_int_eq(run_stream(m, &b_mem, &b, NULL, &res), ROWSTAT_OK);
 	p = sim_mem_ptr(&b_mem, out);
 	for (unsigned i = 0; i < 256; i++)
@@ -131,17 +132,17 @@ START_TEST(glb_contents_never_cross_jobs)
 	/* A job cancelled right after its load leaves nothing either. */
 	{
 		struct cancel_after ca = { .mem = &a_mem, .va = secret };
-		struct rs_mem_ops ops = { cancelling_read, forward_write, &ca };
-		struct rs_run_opts opts = { .cancel = &ca.cancel };
+		struct rs_model_mem ops = { cancelling_read, forward_write, &ca };
+		struct rs_model_opts opts = { .cancel = &ca.cancel };
 		uint64_t va;
 
-		rs_stream_free(&a);
-		rs_stream_init(&a);
-		rs_stream_layer(&a, &plane_layer, secret, 0);
+		accel_stream_free(&a);
+		accel_stream_init(&a);
+		accel_stream_layer(&a, &plane_layer, secret, 0);
 		dma_cmd(&d, ROWSTAT_DMA_LOAD, ROWSTAT_DT_IFMAP, secret, 0, 256, 1);
-		rs_stream_dma(&a, &d);
-		rs_stream_barrier(&a);
-		rs_stream_end(&a);
+		accel_stream_dma(&a, &d);
+		accel_stream_barrier(&a);
+		accel_stream_end(&a);
 		va = sim_mem_alloc(&a_mem, a.len);
 		memcpy(sim_mem_ptr(&a_mem, va), a.buf, a.len);
 		rs_model_run(m, va, (uint32_t)a.len, &ops, &opts, &res);
@@ -153,8 +154,8 @@ START_TEST(glb_contents_never_cross_jobs)
 		for (unsigned i = 0; i < 256; i++)
 			ck_assert_uint_eq(p[i], 0);
 	}
-	rs_stream_free(&a);
-	rs_stream_free(&b);
+	accel_stream_free(&a);
+	accel_stream_free(&b);
 	sim_mem_free(&a_mem);
 	sim_mem_free(&b_mem);
 	rs_model_destroy(m);
@@ -183,14 +184,14 @@ START_TEST(a_job_reruns_identically_whatever_ran_before)
 	struct rs_model *m = rs_model_create(&hw);
 	struct layer_case x, y;
 	struct rng r = { 4242 };
-	struct rs_job_result first, again;
+	struct rs_model_result first, again;
 	size_t n;
 	int32_t *out1, *out2;
 	char err[256];
 
 	memset(&x, 0, sizeof(x));
 	memset(&y, 0, sizeof(y));
-	x.cv = (struct rs_conv){
+	x.cv = (struct accel_conv){
 		.batch = 1, .in_channels = 4, .in_height = 8, .in_width = 8,
 		.out_channels = 4, .kernel_h = 3, .kernel_w = 3, .groups = 1,
 		.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
@@ -199,8 +200,8 @@ START_TEST(a_job_reruns_identically_whatever_ran_before)
 	};
 	y.cv = x.cv;
 	y.cv.in_channels = 8;
-	ck_assert_int_eq(rs_map_search(&hw, &x.cv, &x.in, &x.out, NULL, NULL, &x.map, NULL), 0);
-	ck_assert_int_eq(rs_map_search(&hw, &y.cv, &y.in, &y.out, NULL, NULL, &y.map, NULL), 0);
+	ck_assert_int_eq(accel_map_search(&hw, &x.cv, &x.in, &x.out, NULL, NULL, &x.map, NULL), 0);
+	ck_assert_int_eq(accel_map_search(&hw, &y.cv, &y.in, &y.out, NULL, NULL, &y.map, NULL), 0);
 	ck_assert_int_eq(layer_alloc_data(&x, &r, 0.2, 6), 0);
 	ck_assert_int_eq(layer_alloc_data(&y, &r, 0.2, 6), 0);
 	ck_assert_msg(layer_place(&x, &hw, err, sizeof(err)) == 0, "%s", err);
@@ -251,17 +252,17 @@ static int counting_write(void *opaque, uint64_t va, const void *buf, size_t len
  * passes validation and moves 8 GiB (about 20 s in the model, minutes in
  * QEMU).  One command: its stream offset.
  */
-static size_t enormous_dma_stream(struct rs_stream *s, uint64_t va)
+static size_t enormous_dma_stream(struct accel_stream *s, uint64_t va)
 {
 	struct rowstat_cmd_dma d;
 	size_t off;
 
-	rs_stream_init(s);
-	rs_stream_layer(s, &plane_layer, va, 0);
+	accel_stream_init(s);
+	accel_stream_layer(s, &plane_layer, va, 0);
 	dma_cmd(&d, ROWSTAT_DMA_LOAD, ROWSTAT_DT_IFMAP, va, 0, 1, 0xffffffffu);
 	off = s->len;
-	rs_stream_dma(s, &d);
-	rs_stream_end(s);
+	accel_stream_dma(s, &d);
+	accel_stream_end(s);
 	return off;
 }
 
@@ -269,11 +270,11 @@ START_TEST(a_cancel_stops_an_enormous_dma_within_a_line)
 {
 	struct rs_model *m = rs_model_create(&hw);
 	struct sim_mem mem;
-	struct rs_stream s;
+	struct accel_stream s;
 	struct counting_mem cm = { .mem = &mem, .at = 1000 };
-	struct rs_mem_ops ops = { counting_read, counting_write, &cm };
-	struct rs_run_opts opts = { .cancel = &cm.cancel };
-	struct rs_job_result res;
+	struct rs_model_mem ops = { counting_read, counting_write, &cm };
+	struct rs_model_opts opts = { .cancel = &cm.cancel };
+	struct rs_model_result res;
 	uint64_t data, va;
 	size_t off;
 
@@ -292,7 +293,7 @@ START_TEST(a_cancel_stops_an_enormous_dma_within_a_line)
 	opts.validate_only = true;
 	rs_model_run(m, va, (uint32_t)s.len, &ops, &opts, &res);
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_CANCELLED);
-	rs_stream_free(&s);
+	accel_stream_free(&s);
 	sim_mem_free(&mem);
 	rs_model_destroy(m);
 }
@@ -302,11 +303,11 @@ START_TEST(the_cycle_budget_stops_an_enormous_dma)
 {
 	struct rs_model *m = rs_model_create(&hw);
 	struct sim_mem mem;
-	struct rs_stream s;
+	struct accel_stream s;
 	struct counting_mem cm = { .mem = &mem };
-	struct rs_mem_ops ops = { counting_read, counting_write, &cm };
-	struct rs_run_opts opts = { .cycle_budget = 1000000 };
-	struct rs_job_result res;
+	struct rs_model_mem ops = { counting_read, counting_write, &cm };
+	struct rs_model_opts opts = { .cycle_budget = 1000000 };
+	struct rs_model_result res;
 	uint64_t data, va, lines;
 	size_t off;
 
@@ -327,7 +328,7 @@ START_TEST(the_cycle_budget_stops_an_enormous_dma)
 	 */
 	lines = cm.reads - 1;
 	ck_assert_uint_eq(lines, 2400000 / 2 + 1);
-	rs_stream_free(&s);
+	accel_stream_free(&s);
 	sim_mem_free(&mem);
 	rs_model_destroy(m);
 }
@@ -339,13 +340,13 @@ START_TEST(the_budget_is_exact_on_a_real_layer)
 	struct rs_model *m = rs_model_create(&hw);
 	struct layer_case lc;
 	struct rng r = { 99 };
-	struct rs_job_result res;
-	struct rs_run_opts opts = { 0 };
+	struct rs_model_result res;
+	struct rs_model_opts opts = { 0 };
 	uint64_t cycles;
 	char err[256];
 
 	memset(&lc, 0, sizeof(lc));
-	lc.cv = (struct rs_conv){
+	lc.cv = (struct accel_conv){
 		.batch = 2, .in_channels = 6, .in_height = 12, .in_width = 11,
 		.out_channels = 10, .kernel_h = 3, .kernel_w = 3, .groups = 1,
 		.stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_bottom = 1,
@@ -353,7 +354,7 @@ START_TEST(the_budget_is_exact_on_a_real_layer)
 		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
 		.bias = true, .requant_mult = 1, .requant_shift = 4,
 	};
-	ck_assert_int_eq(rs_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL, &lc.map, NULL), 0);
+	ck_assert_int_eq(accel_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL, &lc.map, NULL), 0);
 	ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 8), 0);
 	ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(layer_execute(m, &lc, &res, NULL), ROWSTAT_OK);
@@ -372,6 +373,56 @@ START_TEST(the_budget_is_exact_on_a_real_layer)
 }
 END_TEST
 
+/*
+ * What a firmware boot does to a device: new parameters between jobs.  A
+ * slower link makes the same job take longer; parameters the model cannot
+ * run are refused and leave it as it was.
+ */
+START_TEST(parameters_change_between_jobs)
+{
+	struct rs_model *m = rs_model_create(&hw);
+	struct rs_hw_params slow = hw, bad = hw, big = hw;
+	struct layer_case lc;
+	struct rng r = { 5 };
+	struct rs_model_result fast, res;
+	int32_t *out1, *out2;
+	size_t n;
+	char err[256];
+
+	memset(&lc, 0, sizeof(lc));
+	lc.cv = plane_layer;
+	lc.cv.in_channels = 4;
+	lc.cv.out_channels = 8;
+	lc.cv.kernel_h = lc.cv.kernel_w = 3;
+	ck_assert_int_eq(accel_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL, &lc.map, NULL), 0);
+	ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.2, 6), 0);
+	ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
+	n = layer_ofmap_count(&lc.cv);
+	out1 = calloc(n, sizeof(*out1));
+	out2 = calloc(n, sizeof(*out2));
+	ck_assert_int_eq(layer_execute(m, &lc, &fast, out1), ROWSTAT_OK);
+	slow.dram_bw /= 4;
+	ck_assert_int_eq(rs_model_set_params(m, &slow), 0);
+	ck_assert_int_eq(layer_execute(m, &lc, &res, out2), ROWSTAT_OK);
+	ck_assert_uint_gt(res.counts.cycles, fast.counts.cycles);
+	ck_assert_mem_eq(out1, out2, n * sizeof(*out1));
+	bad.glb_bytes = 100;
+	ck_assert_int_eq(rs_model_set_params(m, &bad), -1);
+	ck_assert_int_eq(layer_execute(m, &lc, &fast, NULL), ROWSTAT_OK);
+	ck_assert_uint_eq(fast.counts.cycles, res.counts.cycles);
+	/* A larger GLB: the same results, from a fresh, zeroed buffer. */
+	big.glb_bytes = 1 << 20;
+	ck_assert_int_eq(rs_model_set_params(m, &big), 0);
+	memset(out2, 0, n * sizeof(*out2));
+	ck_assert_int_eq(layer_execute(m, &lc, &res, out2), ROWSTAT_OK);
+	ck_assert_mem_eq(out1, out2, n * sizeof(*out1));
+	free(out1);
+	free(out2);
+	layer_free(&lc);
+	rs_model_destroy(m);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("jobs");
@@ -384,6 +435,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, a_cancel_stops_an_enormous_dma_within_a_line);
 	tcase_add_test(tc, the_cycle_budget_stops_an_enormous_dma);
 	tcase_add_test(tc, the_budget_is_exact_on_a_real_layer);
+	tcase_add_test(tc, parameters_change_between_jobs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,13 +6,14 @@
  * valid mappings and under the mapper's own, and AlexNet CONV1-5 at batch 4.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../support/alexnet.h"
-#include "../support/check_main.h"
-#include "../support/random_case.h"
-#include "../support/ref_conv.h"
+#include "alexnet.h"
+#include "check_main.h"
+#include "random_case.h"
+#include "ref_conv.h"
 
 static struct rs_hw_params hw;
 
@@ -27,18 +28,18 @@ static size_t run_and_compare(struct rs_model *model, struct layer_case *lc,
 {
 	size_t n = layer_ofmap_count(&lc->cv), bad = 0;
 	int32_t *got = calloc(n, sizeof(*got)), *want = calloc(n, sizeof(*want));
-	struct rs_job_result res;
+	struct rs_model_result res;
 	enum rowstat_status st;
 
 	ck_assert_ptr_nonnull(got);
 	ck_assert_ptr_nonnull(want);
 	st = layer_execute(model, lc, &res, got);
 	ck_assert_msg(st == ROWSTAT_OK, "seed %llu: %s (%s)",
-		      (unsigned long long)seed, rs_status_name(st), res.detail);
+		      (unsigned long long)seed, rs_hw_status_name(st), res.detail);
 	ref_conv(&lc->cv, lc->ifmap, lc->filters, lc->bias, want);
 	for (size_t i = 0; i < n; i++)
 		bad += got[i] != want[i];
-	ck_assert_uint_eq(res.counts.macs, rs_conv_macs(&lc->cv));
+	ck_assert_uint_eq(res.counts.macs, accel_conv_macs(&lc->cv));
 	free(got);
 	free(want);
 	return bad;
@@ -51,7 +52,8 @@ static void random_layers(const char *kernel, unsigned count, unsigned scale,
 	unsigned ran = 0;
 
 	ck_assert_ptr_nonnull(model);
-	ck_assert_int_eq(rs_model_select_kernel(kernel), 0);
+	ck_assert_int_eq(rs_model_select_simd(model, kernel), 0);
+	ck_assert_str_eq(rs_model_simd(model), kernel);
 	for (unsigned i = 0; i < count; i++) {
 		struct layer_case lc;
 		struct rng r = { seed0 + i };
@@ -81,10 +83,20 @@ static void random_layers(const char *kernel, unsigned count, unsigned scale,
 	rs_model_destroy(model);
 }
 
+/* Whether this CPU runs the kernels called `name`. */
+static bool have_simd(const char *name)
+{
+	struct rs_model *probe = rs_model_create(&hw);
+	bool have = !rs_model_select_simd(probe, name);
+
+	rs_model_destroy(probe);
+	return have;
+}
+
 START_TEST(random_layers_match_reference_avx2)
 {
-	if (rs_model_select_kernel("avx2"))
-		return;	/* no AVX2 on this CPU: the scalar test covers it */
+	if (!have_simd("avx2") && test_skip("avx2", "this CPU has no AVX2"))
+		return;
 	random_layers("avx2", test_quick() ? 120 : 500, 1, 1000);
 	random_layers("avx2", test_quick() ? 20 : 80, 3, 50000);
 }
@@ -94,6 +106,64 @@ START_TEST(random_layers_match_reference_scalar)
 {
 	random_layers("scalar", test_quick() ? 60 : 250, 1, 2000);
 	random_layers("scalar", test_quick() ? 10 : 40, 3, 60000);
+}
+END_TEST
+
+struct simd_run {
+	const char *simd;
+	struct layer_case *lc;
+	size_t bad;
+	const char *used;
+};
+
+static void *run_in_thread(void *arg)
+{
+	struct simd_run *sr = arg;
+	struct rs_model *m = rs_model_create(&hw);
+
+	if (!m || rs_model_select_simd(m, sr->simd))
+		return NULL;
+	for (int i = 0; i < 20; i++)
+		sr->bad += run_and_compare(m, sr->lc, 7);
+	sr->used = rs_model_simd(m);
+	rs_model_destroy(m);
+	return NULL;
+}
+
+/*
+ * Two models, two kernels, two threads at once: each keeps the kernel it
+ * chose (the choice was once process-wide).
+ */
+START_TEST(each_model_keeps_its_own_kernels)
+{
+	struct layer_case lc[2];
+	struct simd_run runs[2] = { { .simd = "scalar" }, { .simd = "avx2" } };
+	pthread_t threads[2];
+	struct rng r = { 7 };
+	char err[256];
+
+	if (!have_simd("avx2")) {
+		if (test_skip("avx2", "this CPU has no AVX2"))
+			return;
+	}
+	for (int i = 0; i < 2; i++) {
+		memset(&lc[i], 0, sizeof(lc[i]));
+		random_conv(&r, 2, &lc[i].cv, &lc[i].in, &lc[i].out);
+		ck_assert_int_eq(accel_map_search(&hw, &lc[i].cv, &lc[i].in, &lc[i].out, NULL,
+						  NULL, &lc[i].map, NULL), 0);
+		ck_assert_int_eq(layer_alloc_data(&lc[i], &r, 0.3, 0), 0);
+		ck_assert_msg(layer_place(&lc[i], &hw, err, sizeof(err)) == 0, "%s", err);
+		runs[i].lc = &lc[i];
+	}
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, run_in_thread, &runs[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(pthread_join(threads[i], NULL), 0);
+		ck_assert_ptr_nonnull(runs[i].used);
+		ck_assert_str_eq(runs[i].used, runs[i].simd);
+		ck_assert_uint_eq(runs[i].bad, 0);
+		layer_free(&lc[i]);
+	}
 }
 END_TEST
 
@@ -109,9 +179,9 @@ START_TEST(mapper_choices_match_reference)
 
 		memset(&lc, 0, sizeof(lc));
 		random_conv(&r, 2, &lc.cv, &lc.in, &lc.out);
-		ck_assert_int_eq(rs_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL,
+		ck_assert_int_eq(accel_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL,
 					       &lc.map, NULL), 0);
-		ck_assert_int_eq(rs_mapping_check(&hw, &lc.cv, &lc.map, &lc.in, &lc.out,
+		ck_assert_int_eq(accel_mapping_check(&hw, &lc.cv, &lc.map, &lc.in, &lc.out,
 						  err, sizeof(err)), 0);
 		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.5, 0), 0);
 		ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
@@ -132,7 +202,7 @@ START_TEST(padding_only_rows_and_wide_strides)
 	char err[256];
 
 	memset(&lc, 0, sizeof(lc));
-	lc.cv = (struct rs_conv){
+	lc.cv = (struct accel_conv){
 		.batch = 1, .in_channels = 2, .in_height = 3, .in_width = 9,
 		.out_channels = 3, .kernel_h = 5, .kernel_w = 2, .groups = 1,
 		.stride_h = 1, .stride_w = 5, .pad_top = 4, .pad_bottom = 4,
@@ -141,7 +211,7 @@ START_TEST(padding_only_rows_and_wide_strides)
 		.bias = true, .requant_mult = 1,
 	};
 	/* One filter row per pass: rows 0..3 of output row 0 are padding only. */
-	lc.map = (struct rs_mapping){
+	lc.map = (struct accel_mapping){
 		.set_rows = 1, .set_cols = 1, .filters_per_pe = 1,
 		.channels_per_pe = 1, .filter_sets = 1, .channel_sets = 1,
 		.taps_per_pe = 1, .images_per_pass = 1, .tile_n = 1, .tile_e = 1,
@@ -191,6 +261,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(random, 600);
 	tcase_add_test(random, random_layers_match_reference_avx2);
 	tcase_add_test(random, random_layers_match_reference_scalar);
+	tcase_add_test(random, each_model_keeps_its_own_kernels);
 	tcase_add_test(random, mapper_choices_match_reference);
 	tcase_add_test(random, padding_only_rows_and_wide_strides);
 	suite_add_tcase(s, random);

@@ -7,8 +7,8 @@
  */
 #include <string.h>
 
-#include "../support/check_main.h"
-#include "../support/layer_run.h"
+#include "check_main.h"
+#include "layer_run.h"
 
 static uint64_t word(const uint8_t *p)
 {
@@ -37,16 +37,16 @@ START_TEST(known_segments_encode_to_known_words)
 	const int16_t b[] = { 5, 6, 7 };		/* exactly one full word */
 	int16_t c[40];					/* 33 zeros then 9 */
 
-	ck_assert_uint_eq(rs_rlc_encode(a, 5, out), 8);
+	ck_assert_uint_eq(rs_hw_rlc_encode(a, 5, out), 8);
 	ck_assert_uint_eq(word(out), pair(2, 7) | (pair(0, -1) << 21) |
 				     (pair(0, 0) << 42) | ROWSTAT_RLC_TERM);
-	ck_assert_uint_eq(rs_rlc_encode(b, 3, out), 8);
+	ck_assert_uint_eq(rs_hw_rlc_encode(b, 3, out), 8);
 	ck_assert_uint_eq(word(out), pair(0, 5) | (pair(0, 6) << 21) |
 				     (pair(0, 7) << 42) | ROWSTAT_RLC_TERM);
 	memset(c, 0, sizeof(c));
 	c[33] = 9;
 	/* 32 zeros as (31,0), then (1,9), then 6 zeros as (5,0). */
-	ck_assert_uint_eq(rs_rlc_encode(c, 40, out), 8);
+	ck_assert_uint_eq(rs_hw_rlc_encode(c, 40, out), 8);
 	ck_assert_uint_eq(word(out), pair(31, 0) | (pair(1, 9) << 21) |
 				     (pair(5, 0) << 42) | ROWSTAT_RLC_TERM);
 }
@@ -61,15 +61,15 @@ START_TEST(all_zero_and_dense_segments)
 
 	memset(zeros, 0, sizeof(zeros));
 	/* 100 zeros: three (31,0) pairs cover 96, one (3,0) the rest. */
-	ck_assert_uint_eq(rs_rlc_encode(zeros, 100, out), 16);
-	ck_assert_int_eq(rs_rlc_decode(out, sizeof(out), back, 100, &used, &why), 0);
+	ck_assert_uint_eq(rs_hw_rlc_encode(zeros, 100, out), 16);
+	ck_assert_int_eq(rs_hw_rlc_decode(out, sizeof(out), back, 100, &used, &why), 0);
 	ck_assert_uint_eq(used, 16);
 	ck_assert_mem_eq(back, zeros, sizeof(zeros));
 	for (int i = 0; i < 99; i++)
 		dense[i] = (int16_t)(i * 331 - 16000) | 1;
 	/* No zeros: the worst case, exactly the slot size. */
-	ck_assert_uint_eq(rs_rlc_encode(dense, 99, out), ROWSTAT_RLC_SLOT_BYTES(99));
-	ck_assert_int_eq(rs_rlc_decode(out, ROWSTAT_RLC_SLOT_BYTES(99), back, 99, &used, &why), 0);
+	ck_assert_uint_eq(rs_hw_rlc_encode(dense, 99, out), ROWSTAT_RLC_SLOT_BYTES(99));
+	ck_assert_int_eq(rs_hw_rlc_decode(out, ROWSTAT_RLC_SLOT_BYTES(99), back, 99, &used, &why), 0);
 	ck_assert_mem_eq(back, dense, sizeof(dense));
 }
 END_TEST
@@ -88,10 +88,10 @@ START_TEST(random_round_trips)
 		for (size_t k = 0; k < n; k++)
 			vals[k] = rng_range(&r, 0, 99) < zero_pct ? 0 :
 				  (int16_t)(rng_next(&r) >> 48) | 1;
-		bytes = rs_rlc_encode(vals, n, out);
+		bytes = rs_hw_rlc_encode(vals, n, out);
 		ck_assert_uint_le(bytes, ROWSTAT_RLC_SLOT_BYTES(n));
 		ck_assert_uint_eq(bytes % 8, 0);
-		ck_assert_int_eq(rs_rlc_decode(out, ROWSTAT_RLC_SLOT_BYTES(n), back, n,
+		ck_assert_int_eq(rs_hw_rlc_decode(out, ROWSTAT_RLC_SLOT_BYTES(n), back, n,
 					       &used, &why), 0);
 		ck_assert_uint_eq(used, bytes);
 		ck_assert_mem_eq(back, vals, n * sizeof(*vals));
@@ -109,7 +109,7 @@ static const char *decode_error(const uint8_t *in, size_t slot, size_t n)
 	size_t used;
 	const char *why = NULL;
 
-	ck_assert_int_eq(rs_rlc_decode(in, slot, vals, n, &used, &why), -1);
+	ck_assert_int_eq(rs_hw_rlc_decode(in, slot, vals, n, &used, &why), -1);
 	ck_assert_ptr_nonnull(why);
 	return why;
 }

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../support/check_main.h"
-#include "../support/layer_run.h"
+#include "check_main.h"
+#include "layer_run.h"
 
 static struct rs_hw_params hw;
 static struct rs_model *model;
@@ -28,7 +28,7 @@ static void setup(void)
 	rs_hw_params_default(&hw);
 	model = rs_model_create(&hw);
 	memset(&lc, 0, sizeof(lc));
-	lc.cv = (struct rs_conv){
+	lc.cv = (struct accel_conv){
 		.batch = 1, .in_channels = 2, .in_height = 6, .in_width = 5,
 		.out_channels = 3, .kernel_h = 3, .kernel_w = 3, .groups = 1,
 		.stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_bottom = 1,
@@ -36,7 +36,7 @@ static void setup(void)
 		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
 		.relu = true, .bias = true, .requant_mult = 1, .requant_shift = 6,
 	};
-	lc.map = (struct rs_mapping){
+	lc.map = (struct accel_mapping){
 		.set_rows = 3, .set_cols = 6, .filters_per_pe = 3,
 		.channels_per_pe = 2, .filter_sets = 1, .channel_sets = 1,
 		.taps_per_pe = 3, .images_per_pass = 1, .tile_n = 1, .tile_e = 6,
@@ -68,17 +68,17 @@ static size_t find(const uint8_t *s, size_t len, unsigned opcode, unsigned idx)
 }
 
 /* Runs `len` bytes of `s` placed at the stream's VA; checks the outcome. */
-static struct rs_job_result expect_at(const uint8_t *s, size_t len, uint64_t va,
+static struct rs_model_result expect_at(const uint8_t *s, size_t len, uint64_t va,
 				      enum rowstat_status status, size_t offset,
 				      const char *detail)
 {
-	struct rs_job_result res;
+	struct rs_model_result res;
 
 	ck_assert(va - lc.mem.base + len <= lc.mem.size);
 	memcpy(sim_mem_ptr(&lc.mem, va), s, len);
 	rs_model_run(model, va, (uint32_t)len, &lc.mem.ops, NULL, &res);
 	ck_assert_msg(res.status == status, "status %s (%s), expected %s",
-		      rs_status_name(res.status), res.detail, rs_status_name(status));
+		      rs_hw_status_name(res.status), res.detail, rs_hw_status_name(status));
 	if (status != ROWSTAT_OK) {
 		ck_assert_msg(res.error_offset == offset, "offset %u, expected %zu (%s)",
 			      res.error_offset, offset, res.detail);
@@ -88,7 +88,7 @@ static struct rs_job_result expect_at(const uint8_t *s, size_t len, uint64_t va,
 	return res;
 }
 
-static struct rs_job_result expect(const uint8_t *s, size_t len,
+static struct rs_model_result expect(const uint8_t *s, size_t len,
 				   enum rowstat_status status, size_t offset,
 				   const char *detail)
 {
@@ -117,7 +117,7 @@ END_TEST
 
 START_TEST(stream_alignment_and_size)
 {
-	struct rs_job_result res;
+	struct rs_model_result res;
 
 	/* No command is at fault: the offset says so (docs/hardware.md 7.8). */
 	rs_model_run(model, lc.stream_va + 4, (uint32_t)base_len, &lc.mem.ops, NULL, &res);
@@ -191,36 +191,36 @@ END_TEST
 
 START_TEST(commands_need_a_layer_and_a_mapping)
 {
-	struct rs_stream s;
+	struct accel_stream s;
 	struct rowstat_cmd_dma d;
 	struct rowstat_cmd_pass p;
 
 	memcpy(&d, base + find(base, base_len, ROWSTAT_OP_DMA, 0), sizeof(d));
 	memcpy(&p, base + find(base, base_len, ROWSTAT_OP_PASS, 0), sizeof(p));
-	rs_stream_init(&s);
-	rs_stream_mapping(&s, &lc.map);
-	rs_stream_end(&s);
+	accel_stream_init(&s);
+	accel_stream_mapping(&s, &lc.map);
+	accel_stream_end(&s);
 	expect(s.buf, s.len, ROWSTAT_ERR_NO_LAYER, 0, "MAPPING before any LAYER");
-	rs_stream_free(&s);
-	rs_stream_init(&s);
-	rs_stream_dma(&s, &d);
-	rs_stream_end(&s);
+	accel_stream_free(&s);
+	accel_stream_init(&s);
+	accel_stream_dma(&s, &d);
+	accel_stream_end(&s);
 	expect(s.buf, s.len, ROWSTAT_ERR_NO_LAYER, 0, "DMA before any LAYER");
-	rs_stream_free(&s);
-	rs_stream_init(&s);
-	rs_stream_pass(&s, &p);
-	rs_stream_end(&s);
+	accel_stream_free(&s);
+	accel_stream_init(&s);
+	accel_stream_pass(&s, &p);
+	accel_stream_end(&s);
 	expect(s.buf, s.len, ROWSTAT_ERR_NO_LAYER, 0, "PASS before any LAYER");
-	rs_stream_free(&s);
+	accel_stream_free(&s);
 	/* A new LAYER drops the mapping of the previous one. */
-	rs_stream_init(&s);
-	rs_stream_layer(&s, &lc.cv, lc.filter_va, lc.bias_va);
-	rs_stream_mapping(&s, &lc.map);
-	rs_stream_layer(&s, &lc.cv, lc.filter_va, lc.bias_va);
-	rs_stream_pass(&s, &p);
-	rs_stream_end(&s);
+	accel_stream_init(&s);
+	accel_stream_layer(&s, &lc.cv, lc.filter_va, lc.bias_va);
+	accel_stream_mapping(&s, &lc.map);
+	accel_stream_layer(&s, &lc.cv, lc.filter_va, lc.bias_va);
+	accel_stream_pass(&s, &p);
+	accel_stream_end(&s);
 	expect(s.buf, s.len, ROWSTAT_ERR_NO_MAPPING, 64 + 24 + 64, "PASS before a MAPPING");
-	rs_stream_free(&s);
+	accel_stream_free(&s);
 }
 END_TEST
 
@@ -263,7 +263,7 @@ START_TEST(layer_precision_and_quantization)
 {
 	struct rs_hw_params q16 = hw;
 	struct rs_model *only_q16;
-	struct rs_job_result res;
+	struct rs_model_result res;
 
 	WITH_CMD(struct rowstat_cmd_layer, ROWSTAT_OP_LAYER, 0, c.ifmap_prec = 3,
 		 ROWSTAT_ERR_LAYER_PREC, "LAYER.ifmap_prec 3 not supported");
@@ -342,43 +342,43 @@ END_TEST
 /* Passes that exceed the mapping, and channel ranges that leave the group. */
 START_TEST(passes_beyond_the_mapping_or_group)
 {
-	struct rs_stream s;
+	struct accel_stream s;
 	struct rowstat_cmd_pass p;
-	struct rs_mapping small = lc.map;
-	struct rs_conv grouped = lc.cv;
+	struct accel_mapping small = lc.map;
+	struct accel_conv grouped = lc.cv;
 
 	memcpy(&p, base + find(base, base_len, ROWSTAT_OP_PASS, 0), sizeof(p));
 	small.filters_per_pe = 2;
-	rs_stream_init(&s);
-	rs_stream_layer(&s, &lc.cv, lc.filter_va, lc.bias_va);
-	rs_stream_mapping(&s, &small);
-	rs_stream_pass(&s, &p);
-	rs_stream_end(&s);
+	accel_stream_init(&s);
+	accel_stream_layer(&s, &lc.cv, lc.filter_va, lc.bias_va);
+	accel_stream_mapping(&s, &small);
+	accel_stream_pass(&s, &p);
+	accel_stream_end(&s);
 	expect(s.buf, s.len, ROWSTAT_ERR_PASS_RANGE, 88,
 	       "PASS.m_count 3 exceeds filters_per_pe x filter_sets 2");
-	rs_stream_free(&s);
+	accel_stream_free(&s);
 
 	/* Two groups of one channel: a pass over both channels crosses groups. */
 	grouped.groups = 1;
 	grouped.out_channels = 2;
 	grouped.groups = 2;
-	rs_stream_init(&s);
-	rs_stream_layer(&s, &grouped, lc.filter_va, lc.bias_va);
-	rs_stream_mapping(&s, &lc.map);
+	accel_stream_init(&s);
+	accel_stream_layer(&s, &grouped, lc.filter_va, lc.bias_va);
+	accel_stream_mapping(&s, &lc.map);
 	p.m_count = htole16(1);
-	rs_stream_pass(&s, &p);
-	rs_stream_end(&s);
+	accel_stream_pass(&s, &p);
+	accel_stream_end(&s);
 	expect(s.buf, s.len, ROWSTAT_ERR_PASS_RANGE, 88, "outside group 0 (0..0)");
-	rs_stream_free(&s);
-	rs_stream_init(&s);
-	rs_stream_layer(&s, &grouped, lc.filter_va, lc.bias_va);
-	rs_stream_mapping(&s, &lc.map);
+	accel_stream_free(&s);
+	accel_stream_init(&s);
+	accel_stream_layer(&s, &grouped, lc.filter_va, lc.bias_va);
+	accel_stream_mapping(&s, &lc.map);
 	p.m_count = htole16(2);
 	p.c_count = htole16(1);
-	rs_stream_pass(&s, &p);
-	rs_stream_end(&s);
+	accel_stream_pass(&s, &p);
+	accel_stream_end(&s);
 	expect(s.buf, s.len, ROWSTAT_ERR_PASS_RANGE, 88, "span two groups");
-	rs_stream_free(&s);
+	accel_stream_free(&s);
 }
 END_TEST
 
@@ -448,7 +448,7 @@ END_TEST
 
 START_TEST(dma_and_pass_racing_on_the_glb)
 {
-	struct rs_stream s;
+	struct accel_stream s;
 	struct rowstat_cmd_dma load, store;
 	struct rowstat_cmd_pass p;
 	size_t pass_off;
@@ -457,27 +457,27 @@ START_TEST(dma_and_pass_racing_on_the_glb)
 	memcpy(&store, base + find(base, base_len, ROWSTAT_OP_DMA, 1), sizeof(store));
 	memcpy(&p, base + find(base, base_len, ROWSTAT_OP_PASS, 0), sizeof(p));
 	/* The load and the pass that reads it without a BARRIER between. */
-	rs_stream_init(&s);
-	rs_stream_layer(&s, &lc.cv, lc.filter_va, lc.bias_va);
-	rs_stream_mapping(&s, &lc.map);
-	rs_stream_dma(&s, &load);
+	accel_stream_init(&s);
+	accel_stream_layer(&s, &lc.cv, lc.filter_va, lc.bias_va);
+	accel_stream_mapping(&s, &lc.map);
+	accel_stream_dma(&s, &load);
 	pass_off = s.len;
-	rs_stream_pass(&s, &p);
-	rs_stream_end(&s);
+	accel_stream_pass(&s, &p);
+	accel_stream_end(&s);
 	expect(s.buf, s.len, ROWSTAT_ERR_HAZARD, pass_off, "that a DMA loads");
-	rs_stream_free(&s);
+	accel_stream_free(&s);
 	/* The store of psums a pass in the same phase writes. */
-	rs_stream_init(&s);
-	rs_stream_layer(&s, &lc.cv, lc.filter_va, lc.bias_va);
-	rs_stream_mapping(&s, &lc.map);
-	rs_stream_dma(&s, &load);
-	rs_stream_barrier(&s);
-	rs_stream_pass(&s, &p);
+	accel_stream_init(&s);
+	accel_stream_layer(&s, &lc.cv, lc.filter_va, lc.bias_va);
+	accel_stream_mapping(&s, &lc.map);
+	accel_stream_dma(&s, &load);
+	accel_stream_barrier(&s);
+	accel_stream_pass(&s, &p);
 	pass_off = s.len;
-	rs_stream_dma(&s, &store);
-	rs_stream_end(&s);
+	accel_stream_dma(&s, &store);
+	accel_stream_end(&s);
 	expect(s.buf, s.len, ROWSTAT_ERR_HAZARD, pass_off, "races a pass");
-	rs_stream_free(&s);
+	accel_stream_free(&s);
 }
 END_TEST
 
@@ -486,7 +486,7 @@ START_TEST(refused_streams_change_no_memory)
 {
 	uint8_t *s = malloc(base_len + 8);
 	size_t end = find(base, base_len, ROWSTAT_OP_END, 0);
-	size_t out_bytes = rs_tensor_bytes(1, 3, 6, 5, 2, &lc.out);
+	size_t out_bytes = accel_tensor_bytes(1, 3, 6, 5, 2, &lc.out);
 	uint8_t *before = malloc(out_bytes);
 
 	memset(sim_mem_ptr(&lc.mem, lc.out.va), 0xa5, out_bytes);
@@ -504,7 +504,7 @@ END_TEST
 START_TEST(faults_stop_the_job_and_name_the_address)
 {
 	uint64_t bad = (lc.mem.base + lc.mem.size + 0x1000) & ~7ull;
-	struct rs_job_result res;
+	struct rs_model_result res;
 
 	/* The stream itself is unmapped. */
 	rs_model_run(model, bad, 64, &lc.mem.ops, NULL, &res);
@@ -542,7 +542,7 @@ END_TEST
 /* The offset a data fault reports is the command's, found at execution. */
 START_TEST(fault_offsets_point_at_the_command)
 {
-	struct rs_job_result res;
+	struct rs_model_result res;
 	uint8_t *s = malloc(base_len);
 	size_t off = find(base, base_len, ROWSTAT_OP_DMA, 1);
 	struct rowstat_cmd_dma d;
@@ -565,7 +565,7 @@ START_TEST(corrupt_compressed_data_is_refused)
 {
 	struct layer_case rl;
 	struct rng r = { 3 };
-	struct rs_job_result res;
+	struct rs_model_result res;
 	char err[256];
 	uint8_t *seg;
 
@@ -573,19 +573,19 @@ START_TEST(corrupt_compressed_data_is_refused)
 	rl.cv = lc.cv;
 	rl.cv.ifmap_prec = ROWSTAT_PREC_INT8;
 	rl.map = lc.map;
-	rl.in = (struct rs_tensor){ .rlc = true, .seg_rows = 1 };
+	rl.in = (struct accel_tensor){ .rlc = true, .seg_rows = 1 };
 	ck_assert_int_eq(layer_alloc_data(&rl, &r, 0.5, 0), 0);
 	ck_assert_int_eq(layer_place(&rl, &hw, err, sizeof(err)), 0);
 	ck_assert_int_eq(layer_execute(model, &rl, &res, NULL), ROWSTAT_OK);
 	/* The first row's segment: five values in two words, then no terminator. */
 	seg = sim_mem_ptr(&rl.mem, rl.in.va);
-	ck_assert_uint_eq(rs_rlc_encode((const int16_t[]){ 1, 2, 3, 4, 5 }, 5, seg), 16);
+	ck_assert_uint_eq(rs_hw_rlc_encode((const int16_t[]){ 1, 2, 3, 4, 5 }, 5, seg), 16);
 	ck_assert_int_eq(layer_execute(model, &rl, &res, NULL), ROWSTAT_OK);
 	seg[15] &= 0x7f;
 	ck_assert_int_eq(layer_execute(model, &rl, &res, NULL), ROWSTAT_ERR_RLC);
 	ck_assert_ptr_nonnull(strstr(res.detail, "RLC segment"));
 	/* An int8 tensor whose level does not fit 8 bits. */
-	rs_rlc_encode((const int16_t[]){ 300, 0, 0, 0, 0 }, 5, seg);
+	rs_hw_rlc_encode((const int16_t[]){ 300, 0, 0, 0, 0 }, 5, seg);
 	ck_assert_int_eq(layer_execute(model, &rl, &res, NULL), ROWSTAT_ERR_RLC);
 	ck_assert_ptr_nonnull(strstr(res.detail, "RLC level 300 out of int8 range"));
 	layer_free(&rl);
@@ -595,8 +595,8 @@ END_TEST
 START_TEST(cancellation_and_validation_only)
 {
 	int cancel = 1;
-	struct rs_run_opts opts = { .cancel = &cancel };
-	struct rs_job_result res;
+	struct rs_model_opts opts = { .cancel = &cancel };
+	struct rs_model_result res;
 
 	rs_model_run(model, lc.stream_va, (uint32_t)base_len, &lc.mem.ops, &opts, &res);
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_CANCELLED);
@@ -613,7 +613,7 @@ START_TEST(opcodes_the_firmware_does_not_enable)
 {
 	struct rs_hw_params no_pass = hw;
 	struct rs_model *m;
-	struct rs_job_result res;
+	struct rs_model_result res;
 
 	no_pass.opcode_mask &= ~(1u << ROWSTAT_OP_PASS);
 	m = rs_model_create(&no_pass);
@@ -629,8 +629,8 @@ END_TEST
 START_TEST(every_status_has_a_name)
 {
 	for (int s = 0; s < ROWSTAT_ERR_COUNT; s++)
-		ck_assert_str_ne(rs_status_name(s), "unknown");
-	ck_assert_str_eq(rs_status_name(ROWSTAT_ERR_COUNT), "unknown");
+		ck_assert_str_ne(rs_hw_status_name(s), "unknown");
+	ck_assert_str_eq(rs_hw_status_name(ROWSTAT_ERR_COUNT), "unknown");
 }
 END_TEST
 

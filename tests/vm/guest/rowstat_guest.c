@@ -21,8 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../support/layer_run.h"
-#include "../../support/ref_conv.h"
+#include <rowstat_mmu.h>
+#include <rowstat_regs.h>
+#include <rowstat_ring.h>
+#include <rs_hw_fw.h>
+
+#include "layer_run.h"
+#include "ref_conv.h"
 
 #define fail(...) do { fprintf(stderr, "FAIL: " __VA_ARGS__); fputc('\n', stderr); exit(1); } while (0)
 
@@ -103,6 +108,12 @@ static uint32_t rd(uint32_t reg)
 static void wr(uint32_t reg, uint32_t v)
 {
 	regs[reg / 4] = v;
+}
+
+static uint32_t read_reg(void *opaque, uint32_t offset)
+{
+	(void)opaque;
+	return rd(offset);
 }
 
 static void expect(const char *name, uint32_t reg, uint32_t want)
@@ -255,7 +266,7 @@ static int job(int timeout)
 
 	/* A convolution compiled by libaccel, straight into the data pages. */
 	memset(&lc, 0, sizeof(lc));
-	lc.cv = (struct rs_conv){
+	lc.cv = (struct accel_conv){
 		.batch = 2, .in_channels = 8, .in_height = 14, .in_width = 14,
 		.out_channels = 16, .kernel_h = 3, .kernel_w = 3, .groups = 1,
 		.stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_bottom = 1,
@@ -263,14 +274,16 @@ static int job(int timeout)
 		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
 		.relu = true, .bias = true, .requant_mult = 5, .requant_shift = 10,
 	};
-	lc.in = (struct rs_tensor){ .rlc = true, .seg_rows = 14 };
-	lc.out = (struct rs_tensor){ .rlc = true, .seg_rows = 14 };
+	lc.in = (struct accel_tensor){ .rlc = true, .seg_rows = 14 };
+	lc.out = (struct accel_tensor){ .rlc = true, .seg_rows = 14 };
 	{
 		struct rs_hw_params hw;
 
-		rs_hw_params_default(&hw);
+		/* Compiled for the device the registers describe. */
+		if (rs_hw_params_from_regs(&hw, read_reg, NULL, err, sizeof(err)))
+			fail("%s", err);
 		if (layer_alloc_data(&lc, &r, 0.5, 10) ||
-		    rs_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL, &lc.map, NULL))
+		    accel_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL, &lc.map, NULL))
 			fail("cannot compile the layer");
 		sim_mem_init_at(&lc.mem, 0x100000, data.va, data.pages * 4096);
 		if (layer_place(&lc, &hw, err, sizeof(err)))

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
 /*
- * rowstat: the device's PCI identity, BAR0 register map, hardware defaults,
- * job-ring descriptors and device page-table format.
+ * rowstat hardware interface: the device's PCI identity, its BAR0 register
+ * map, its hardware defaults and the interrupt vectors.
  *
- * docs/hardware.md is the prose specification; this header is its single
- * machine-readable copy, used by the kernel driver, the QEMU device, the
- * model core and libaccel alike.
+ * What only the kernel driver and the device share (with the firmware tool
+ * and the device tests), as QEMU's include/block/nvme.h serves both its nvme
+ * device and its nvme driver.  Not uapi: user space sees the device through
+ * the driver's ioctls and the command-stream format in uapi/.
+ * docs/hardware.md is the prose specification.
  */
 #ifndef ROWSTAT_REGS_H
 #define ROWSTAT_REGS_H
 
-#include "rowstat_common.h"
+#include <rowstat_cmd.h>
 
 /* ---- PCI identity -------------------------------------------------------- */
 
@@ -32,9 +34,6 @@
 #define ROWSTAT_ID_MAGIC		0x52535441u	/* "RSTA" */
 #define ROWSTAT_HW_VERSION_MAJOR	1
 #define ROWSTAT_HW_VERSION_MINOR	0
-#define ROWSTAT_VERSION(major, minor)	(((major) << 16) | (minor))
-#define ROWSTAT_VERSION_MAJOR(v)	((v) >> 16)
-#define ROWSTAT_VERSION_MINOR(v)	((v) & 0xffff)
 
 /* ---- Hardware defaults: Eyeriss v1 (JSSC 2017) ----------------------------- */
 
@@ -52,9 +51,7 @@
 #define ROWSTAT_DEFAULT_RINGS		4
 #define ROWSTAT_DEFAULT_CONTEXTS	16
 
-/* Energy per access, fixed point with ROWSTAT_ENERGY_FRAC_BITS fraction bits. */
-#define ROWSTAT_ENERGY_FRAC_BITS	8
-#define ROWSTAT_ENERGY_ONE		(1u << ROWSTAT_ENERGY_FRAC_BITS)
+/* Energy per access (uapi's ROWSTAT_ENERGY_FRAC_BITS fixed point). */
 #define ROWSTAT_DEFAULT_ENERGY_MAC	(1 * ROWSTAT_ENERGY_ONE)
 #define ROWSTAT_DEFAULT_ENERGY_RF	(1 * ROWSTAT_ENERGY_ONE)
 #define ROWSTAT_DEFAULT_ENERGY_NOC	(2 * ROWSTAT_ENERGY_ONE)
@@ -65,11 +62,6 @@
 #define ROWSTAT_MAX_ARRAY_DIM		255
 #define ROWSTAT_MAX_RINGS		8
 #define ROWSTAT_MAX_CONTEXTS		64
-
-/* Precision bits, as in ROWSTAT_REG_CAP_PRECISIONS and the LAYER command. */
-#define ROWSTAT_PREC_Q16		1	/* 16-bit two's complement */
-#define ROWSTAT_PREC_INT8		2	/* 8-bit two's complement */
-#define ROWSTAT_PREC_BIT(p)		(1u << (p))
 
 /* ---- BAR0 register map (32-bit registers, little-endian) ------------------ */
 
@@ -97,11 +89,13 @@
 #define ROWSTAT_REG_ENERGY_NOC		0x0048
 #define ROWSTAT_REG_ENERGY_GLB		0x004c
 #define ROWSTAT_REG_ENERGY_DRAM		0x0050
+/* ENERGY_MAC .. ENERGY_DRAM, indexed by enum rowstat_level. */
+#define ROWSTAT_REG_ENERGY(level)	(ROWSTAT_REG_ENERGY_MAC + 4 * (level))
 
 /* Control and status. */
 #define ROWSTAT_REG_CTRL		0x0060
 #define   ROWSTAT_CTRL_ENABLE		(1u << 0)	/* accept doorbells */
-#define   ROWSTAT_CTRL_RESET		(1u << 1)	/* self-clearing */
+#define   ROWSTAT_CTRL_RESET		(1u << 1)	/* reads 1 until done */
 #define ROWSTAT_REG_STATUS		0x0064
 #define   ROWSTAT_STATUS_FW_READY	(1u << 0)
 #define   ROWSTAT_STATUS_BUSY		(1u << 1)
@@ -123,6 +117,7 @@
 #define ROWSTAT_REG_FW_STATUS		0x0090
 #define   ROWSTAT_FW_STATE(v)		((v) & 0xff)
 #define   ROWSTAT_FW_ERROR(v)		(((v) >> 8) & 0xff)
+#define   ROWSTAT_FW_STATUS(state, err)	((state) | ((err) << 8))
 #define ROWSTAT_REG_FW_VERSION		0x0094	/* of the running image */
 
 enum rowstat_fw_state {
@@ -151,6 +146,9 @@ enum rowstat_fw_error {
 #define   ROWSTAT_FAULT_WRITE		(1u << 8)	/* else a read */
 #define   ROWSTAT_FAULT_REASON(v)	(((v) >> 12) & 0xf)
 #define   ROWSTAT_FAULT_RING(v)		(((v) >> 16) & 0xff)
+#define   ROWSTAT_FAULT_INFO(ctx, write, reason, ring) \
+	(((ctx) & 0xff) | ((write) ? ROWSTAT_FAULT_WRITE : 0) | \
+	 (((reason) & 0xf) << 12) | (((ring) & 0xff) << 16))
 
 enum rowstat_fault_reason {
 	ROWSTAT_FAULT_NONE = 0,
@@ -224,38 +222,9 @@ enum rowstat_perf_counter {
 #define ROWSTAT_MSIX_ERROR(rings)	(rings)
 #define ROWSTAT_MSIX_VECTORS(rings)	((rings) + 1)
 
-enum rowstat_desc_opcode {
-	ROWSTAT_DESC_NOP = 0,		/* completes at once, fence written */
-	ROWSTAT_DESC_RUN = 1,		/* execute a command stream */
-};
+/* ---- MMU contexts ---------------------------------------------------------- */
 
-#define ROWSTAT_DESC_IRQ		(1u << 0)	/* interrupt on completion */
-
-/* One ring entry, in kernel-owned memory at a bus address. */
-struct rowstat_job_desc {
-	__le32 opcode;
-	__le32 flags;
-	__le64 seqno;		/* written to the fence address on completion */
-	__le64 stream_va;	/* device VA in the job's context, 8 aligned */
-	__le32 stream_bytes;	/* multiple of 8 */
-	__le16 context;		/* MMU context the job runs in */
-	__le16 reserved0;
-	__le64 stats_va;	/* 0, or where struct rowstat_job_stats goes */
-	__le64 cycle_budget;	/* 0: ROWSTAT_DEFAULT_CYCLE_BUDGET */
-	__le64 reserved1[2];
-};
-
-ROWSTAT_STATIC_ASSERT(sizeof(struct rowstat_job_desc) == 64,
-		      "ring entries are 64 bytes");
-
-/* ---- Device MMU ---------------------------------------------------------- */
-
-/*
- * Per-context page tables in host memory, owned by the kernel: three levels
- * of 512 eight-byte entries, 4 KiB pages, 39-bit device VA.  Only level-0
- * entries map pages.  A VA splits as [38:30] L2 index, [29:21] L1, [20:12] L0,
- * [11:0] page offset.
- */
+/* Context c's page-table root and enable (hwif/rowstat_mmu.h: the tables). */
 #define ROWSTAT_REG_CTX_BASE		0x3000
 #define ROWSTAT_CTX_STRIDE		0x10
 #define ROWSTAT_REG_CTX(n, reg)		(ROWSTAT_REG_CTX_BASE + \
@@ -264,19 +233,5 @@ ROWSTAT_STATIC_ASSERT(sizeof(struct rowstat_job_desc) == 64,
 #define ROWSTAT_CTX_PT_HI		0x4
 #define ROWSTAT_CTX_CTRL		0x8
 #define   ROWSTAT_CTX_CTRL_ENABLE	(1u << 0)
-
-#define ROWSTAT_VA_BITS			39
-#define ROWSTAT_PAGE_SHIFT		12
-#define ROWSTAT_PAGE_SIZE		(1u << ROWSTAT_PAGE_SHIFT)
-#define ROWSTAT_PT_LEVELS		3
-#define ROWSTAT_PT_ENTRIES		512
-#define ROWSTAT_PT_INDEX(va, level)	(((va) >> (12 + 9 * (level))) & 0x1ff)
-
-#define ROWSTAT_PTE_VALID		(1ull << 0)
-#define ROWSTAT_PTE_READ		(1ull << 1)
-#define ROWSTAT_PTE_WRITE		(1ull << 2)
-#define ROWSTAT_PTE_ADDR_MASK		0x000ffffffffff000ull
-/* Bits that must be zero: 3..11 and 52..63. */
-#define ROWSTAT_PTE_RESERVED_MASK	0xfff0000000000ff8ull
 
 #endif /* ROWSTAT_REGS_H */

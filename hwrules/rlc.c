@@ -6,8 +6,7 @@
  */
 #include <string.h>
 
-#include "rs_model.h"
-#include "rs_internal.h"
+#include "rs_hw.h"
 
 struct rlc_writer {
 	uint8_t *out;
@@ -22,7 +21,7 @@ static inline void rlc_put(struct rlc_writer *w, unsigned run, int16_t level)
 
 	w->word |= pair << (ROWSTAT_RLC_PAIR_BITS * w->pairs);
 	if (++w->pairs == ROWSTAT_RLC_PAIRS_PER_WORD) {
-		rs_put_le64(w->out + w->bytes, w->word);
+		rs_hw_put_le64(w->out + w->bytes, w->word);
 		w->bytes += ROWSTAT_RLC_WORD_BYTES;
 		w->word = 0;
 		w->pairs = 0;
@@ -40,7 +39,7 @@ static inline void rlc_put_zeros(struct rlc_writer *w, size_t zeros)
 		rlc_put(w, (unsigned)zeros - 1, 0);
 }
 
-size_t rs_rlc_encode(const int16_t *values, size_t n, uint8_t *out)
+size_t rs_hw_rlc_encode(const int16_t *values, size_t n, uint8_t *out)
 {
 	struct rlc_writer w = { .out = out };
 	size_t next = 0, run;	/* next: first value no pair covers yet */
@@ -72,25 +71,25 @@ size_t rs_rlc_encode(const int16_t *values, size_t n, uint8_t *out)
 	run = n - next;
 	rlc_put_zeros(&w, run);
 	if (w.pairs) {
-		rs_put_le64(w.out + w.bytes, w.word | ROWSTAT_RLC_TERM);
+		rs_hw_put_le64(w.out + w.bytes, w.word | ROWSTAT_RLC_TERM);
 		w.bytes += ROWSTAT_RLC_WORD_BYTES;
 	} else {
 		/* The segment ended on a word boundary: mark that word. */
-		uint64_t last = rs_get_le64(w.out + w.bytes - ROWSTAT_RLC_WORD_BYTES);
+		uint64_t last = rs_hw_get_le64(w.out + w.bytes - ROWSTAT_RLC_WORD_BYTES);
 
-		rs_put_le64(w.out + w.bytes - ROWSTAT_RLC_WORD_BYTES,
+		rs_hw_put_le64(w.out + w.bytes - ROWSTAT_RLC_WORD_BYTES,
 			    last | ROWSTAT_RLC_TERM);
 	}
 	return w.bytes;
 }
 
-int rs_rlc_decode(const uint8_t *in, size_t slot_bytes, int16_t *values,
+int rs_hw_rlc_decode(const uint8_t *in, size_t slot_bytes, int16_t *values,
 		  size_t n, size_t *used, const char **why)
 {
 	size_t produced = 0, off = 0;
 
 	while (off + ROWSTAT_RLC_WORD_BYTES <= slot_bytes) {
-		uint64_t word = rs_get_le64(in + off);
+		uint64_t word = rs_hw_get_le64(in + off);
 		bool term = (word & ROWSTAT_RLC_TERM) != 0;
 
 		off += ROWSTAT_RLC_WORD_BYTES;

@@ -1,18 +1,45 @@
 // SPDX-License-Identifier: MIT
 /*
- * The multiply-accumulate core of the model.  Operands arrive packed in
- * pairs (two int16 per int32) so that one vpmaddwd does sixteen MACs; the
- * sums wrap at 32 bits exactly as the hardware's accumulators do.
+ * The arithmetic kernels of the model, scalar and AVX2.  Operands arrive
+ * packed in pairs (two int16 per int32) so that one vpmaddwd does sixteen
+ * MACs; the sums wrap at 32 bits exactly as the hardware's accumulators do
+ * (docs/hardware.md section 4), so any order of summation gives the same
+ * bits.
  */
 #include <string.h>
 
-#include "rs_model.h"
-#include "rs_internal.h"
+#include <rs_hw.h>
+
+#include "simd.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define RS_HAVE_AVX2_PATH 1
 #include <immintrin.h>
 #endif
+
+/* Unsigned arithmetic keeps the wrap-around well-defined in C. */
+static inline int32_t wrap_add(int32_t a, int32_t b)
+{
+	return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+/* Round half up, then ReLU, then saturation to the ofmap precision. */
+static int32_t requantize_one(int32_t acc, const struct requant *q)
+{
+	int64_t z = (int64_t)acc * q->mult;
+	int64_t lo = q->out_prec == ROWSTAT_PREC_INT8 ? INT8_MIN : INT16_MIN;
+	int64_t hi = q->out_prec == ROWSTAT_PREC_INT8 ? INT8_MAX : INT16_MAX;
+
+	if (q->shift)
+		z = (z + ((int64_t)1 << (q->shift - 1))) >> q->shift;
+	if (q->relu && z < 0)
+		z = 0;
+	if (z < lo)
+		z = lo;
+	if (z > hi)
+		z = hi;
+	return (int32_t)z;
+}
 
 static inline int32_t madd_pair(int32_t x, int32_t w)
 {
@@ -20,7 +47,7 @@ static inline int32_t madd_pair(int32_t x, int32_t w)
 	int32_t hi = (int32_t)(int16_t)(uint16_t)((uint32_t)x >> 16) *
 		     (int32_t)(int16_t)(uint16_t)((uint32_t)w >> 16);
 
-	return rs_wrap_add(lo, hi);
+	return wrap_add(lo, hi);
 }
 
 static void kernel_taps_scalar(const int32_t *planes, const uint32_t *tap_offset,
@@ -38,7 +65,7 @@ static void kernel_taps_scalar(const int32_t *planes, const uint32_t *tap_offset
 			int32_t w = weights[(size_t)t * filters + m];
 
 			for (unsigned o = 0; o < lanes; o++)
-				dst[o] = rs_wrap_add(dst[o], madd_pair(src[o], w));
+				dst[o] = wrap_add(dst[o], madd_pair(src[o], w));
 		}
 	}
 }
@@ -152,9 +179,9 @@ static void psum_update_scalar(uint8_t *dst, size_t dst_stride, const int32_t *s
 		const int32_t *s = sum + r * sum_stride;
 
 		for (unsigned f = 0; f < count; f++) {
-			uint32_t v = init ? (uint32_t)bias : rs_get_le32(d + 4 * f);
+			uint32_t v = init ? (uint32_t)bias : rs_hw_get_le32(d + 4 * f);
 
-			rs_put_le32(d + 4 * f, v + (uint32_t)s[f]);
+			rs_hw_put_le32(d + 4 * f, v + (uint32_t)s[f]);
 		}
 	}
 }
@@ -174,16 +201,15 @@ static void pack_pairs_scalar(const int16_t *lo, const int16_t *hi,
 }
 
 static void requantize_scalar(uint8_t *dst, size_t stride, unsigned rows,
-			      unsigned count, const struct rs_requant *q)
+			      unsigned count, const struct requant *q)
 {
 	for (unsigned r = 0; r < rows; r++) {
 		uint8_t *d = dst + r * stride;
 
 		for (unsigned f = 0; f < count; f++) {
-			int32_t y = (int32_t)rs_get_le32(d + 4 * f);
+			int32_t y = (int32_t)rs_hw_get_le32(d + 4 * f);
 
-			rs_put_le32(d + 4 * f, (uint32_t)rs_requantize(y, q->mult, q->shift,
-									q->relu, q->out_prec));
+			rs_hw_put_le32(d + 4 * f, (uint32_t)requantize_one(y, q));
 		}
 	}
 }
@@ -305,7 +331,7 @@ static inline __m256i clamp64(__m256i v, __m256i lo, __m256i hi)
 
 /* rs_requantize on 8 lanes: 64-bit products of the even and odd lanes. */
 __attribute__((target("avx2")))
-static inline __m256i requant8(__m256i y, const struct rs_requant *q)
+static inline __m256i requant8(__m256i y, const struct requant *q)
 {
 	__m256i m = _mm256_set1_epi32(q->mult);
 	__m256i even = _mm256_mul_epi32(y, m);
@@ -328,7 +354,7 @@ static inline __m256i requant8(__m256i y, const struct rs_requant *q)
 
 __attribute__((target("avx2")))
 static void requantize_avx2(uint8_t *dst, size_t stride, unsigned rows,
-			    unsigned count, const struct rs_requant *q)
+			    unsigned count, const struct requant *q)
 {
 	__m256i tail = tail_mask(count % 8);
 	unsigned full = count & ~7u;
@@ -347,102 +373,42 @@ static void requantize_avx2(uint8_t *dst, size_t stride, unsigned rows,
 }
 #endif
 
-/* -1: not chosen yet; then 0 scalar, 1 AVX2. */
-static int kernel_choice = -1;
+static const struct rs_model_simd scalar_simd = {
+	.name = "scalar",
+	.taps = kernel_taps_scalar,
+	.psum_update = psum_update_scalar,
+	.zero_weights = zero_weights_scalar,
+	.pack_pairs = pack_pairs_scalar,
+	.requantize = requantize_scalar,
+};
 
-static int use_avx2(void)
-{
-	if (kernel_choice < 0) {
 #ifdef RS_HAVE_AVX2_PATH
-		kernel_choice = __builtin_cpu_supports("avx2") ? 1 : 0;
-#else
-		kernel_choice = 0;
+static const struct rs_model_simd avx2_simd = {
+	.name = "avx2",
+	.taps = kernel_taps_avx2,
+	.psum_update = psum_update_avx2,
+	.zero_weights = zero_weights_avx2,
+	.pack_pairs = pack_pairs_avx2,
+	.requantize = requantize_avx2,
+};
 #endif
-	}
-	return kernel_choice;
+
+const struct rs_model_simd *rs_model_simd_find(const char *name)
+{
+	if (!strcmp(name, scalar_simd.name))
+		return &scalar_simd;
+#ifdef RS_HAVE_AVX2_PATH
+	if (!strcmp(name, avx2_simd.name) && __builtin_cpu_supports("avx2"))
+		return &avx2_simd;
+#endif
+	return NULL;
 }
 
-int rs_model_select_kernel(const char *name)
-{
-	if (!strcmp(name, "scalar")) {
-		kernel_choice = 0;
-		return 0;
-	}
-#ifdef RS_HAVE_AVX2_PATH
-	if (!strcmp(name, "avx2") && __builtin_cpu_supports("avx2")) {
-		kernel_choice = 1;
-		return 0;
-	}
-#endif
-	return -1;
-}
-
-void rs_kernel_taps(const int32_t *planes, const uint32_t *tap_offset,
-		    unsigned taps, const int32_t *weights, unsigned filters,
-		    unsigned lanes, int32_t *out, bool accumulate)
+const struct rs_model_simd *rs_model_simd_best(void)
 {
 #ifdef RS_HAVE_AVX2_PATH
-	if (use_avx2()) {
-		kernel_taps_avx2(planes, tap_offset, taps, weights, filters,
-				 lanes, out, accumulate);
-		return;
-	}
+	if (__builtin_cpu_supports("avx2"))
+		return &avx2_simd;
 #endif
-	kernel_taps_scalar(planes, tap_offset, taps, weights, filters, lanes,
-			   out, accumulate);
-}
-
-void rs_psum_update(uint8_t *dst, size_t dst_stride, const int32_t *sum,
-		    size_t sum_stride, unsigned rows, unsigned count, bool init,
-		    int32_t bias)
-{
-#ifdef RS_HAVE_AVX2_PATH
-	if (use_avx2()) {
-		psum_update_avx2(dst, dst_stride, sum, sum_stride, rows, count,
-				 init, bias);
-		return;
-	}
-#endif
-	psum_update_scalar(dst, dst_stride, sum, sum_stride, rows, count, init, bias);
-}
-
-void rs_zero_weights(const int16_t *x, uint32_t weight, unsigned count,
-		     uint32_t *acc)
-{
-#ifdef RS_HAVE_AVX2_PATH
-	if (use_avx2()) {
-		zero_weights_avx2(x, weight, count, acc);
-		return;
-	}
-#endif
-	zero_weights_scalar(x, weight, count, acc);
-}
-
-void rs_pack_pairs(const int16_t *lo, const int16_t *hi, unsigned count,
-		   int32_t *dst)
-{
-#ifdef RS_HAVE_AVX2_PATH
-	if (use_avx2()) {
-		pack_pairs_avx2(lo, hi, count, dst);
-		return;
-	}
-#endif
-	pack_pairs_scalar(lo, hi, count, dst);
-}
-
-void rs_requantize_slots(uint8_t *dst, size_t stride, unsigned rows,
-			 unsigned count, const struct rs_requant *q)
-{
-#ifdef RS_HAVE_AVX2_PATH
-	if (use_avx2()) {
-		requantize_avx2(dst, stride, rows, count, q);
-		return;
-	}
-#endif
-	requantize_scalar(dst, stride, rows, count, q);
-}
-
-const char *rs_model_kernel(void)
-{
-	return use_avx2() ? "avx2" : "scalar";
+	return &scalar_simd;
 }

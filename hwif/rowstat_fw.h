@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
 /*
- * rowstat: the command-processor firmware image format.
+ * rowstat hardware interface: the command-processor firmware image format.
  *
  * An image is a header, a section table and the sections.  The driver loads
  * it into host memory, writes its bus address and size to the FW_* registers
@@ -11,7 +11,7 @@
 #ifndef ROWSTAT_FW_H
 #define ROWSTAT_FW_H
 
-#include "rowstat_common.h"
+#include <rowstat_cmd.h>
 
 #define ROWSTAT_FW_MAGIC		0x57465352u	/* "RSFW" */
 #define ROWSTAT_FW_ABI_MAJOR		1
@@ -50,7 +50,8 @@ struct rowstat_fw_section {
 	__le32 reserved;
 };
 
-#define ROWSTAT_FW_OPCODES		8
+/* The COMMANDS section has an entry per opcode value below this. */
+#define ROWSTAT_FW_OPCODES		ROWSTAT_OP_LIMIT
 
 /* COMMANDS: a bitmap of accepted opcodes and decode cost per command. */
 struct rowstat_fw_commands {
@@ -69,7 +70,7 @@ struct rowstat_fw_timing {
 
 /* ENERGY: per access, ROWSTAT_ENERGY_FRAC_BITS fixed point. */
 struct rowstat_fw_energy {
-	__le32 cost[5];			/* indexed by enum rowstat_level */
+	__le32 cost[ROWSTAT_LEVEL_COUNT];	/* indexed by enum rowstat_level */
 	__le32 reserved;
 };
 

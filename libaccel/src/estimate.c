@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The closed-form cost of a mapping: the counts docs/model.md defines,
+ * summed over the very schedule emit.c writes, without running anything.
+ * Only data-dependent terms (zero gating, RLC sizes) are expectations.
+ * For raw tensors the passes, GLB accesses, DRAM bytes and peak active PEs
+ * equal what the model counts (tests/unit/test_counts.c).
+ */
+#include <string.h>
+
+#include "compiler_internal.h"
+
+/* Sums over the sub-blocks a dimension splits into (tiles, then subs). */
+struct dim_split {
+	unsigned tiles, subs;
+	uint64_t sum_min;	/* sum of min(sub, per_pe) */
+	uint64_t sum_sets;	/* sum of ceil(sub / per_pe) */
+	unsigned max_sets;
+};
+
+static void split_dim(unsigned total, unsigned tile, unsigned sub,
+		      unsigned per_pe, struct dim_split *d)
+{
+	memset(d, 0, sizeof(*d));
+	for (unsigned a = 0; a < total; a += tile) {
+		unsigned tb = min_u(a + tile, total);
+
+		d->tiles++;
+		for (unsigned b = a; b < tb; b += sub) {
+			unsigned len = min_u(sub, tb - b);
+			unsigned sets = div_up(len, per_pe);
+
+			d->subs++;
+			d->sum_min += min_u(len, per_pe);
+			d->sum_sets += sets;
+			if (sets > d->max_sets)
+				d->max_sets = sets;
+		}
+	}
+}
+
+/* Distinct and in-image positions o*U + k - pad for o in [oa,ob), k in [ka,kb). */
+static void used_positions(unsigned oa, unsigned ob, unsigned ka, unsigned kb,
+			   unsigned step, unsigned pad, unsigned limit,
+			   uint64_t *used, uint64_t *real)
+{
+	unsigned lo = oa * step + ka, hi = (ob - 1) * step + kb;	/* padded */
+	unsigned width = kb - ka;
+
+	*used = 0;
+	*real = 0;
+	if (step <= width) {
+		/* The windows overlap or touch: one contiguous run. */
+		*used = hi - lo;
+		*real = span_len(span_clip((long)lo - pad, (long)hi - pad, limit));
+		return;
+	}
+	for (unsigned o = oa; o < ob; o++) {
+		*used += width;
+		*real += span_len(span_clip((long)(o * step + ka) - pad,
+					    (long)(o * step + kb) - pad, limit));
+	}
+}
+
+/* How one group's work splits over tiles, passes and PE sets. */
+struct layout {
+	struct accel_shape sh;
+	struct dim_split dn, dm, dc;
+	unsigned rch, sch;		/* filter-row and filter-column chunks */
+	unsigned esub, etiles, ftiles;
+	uint64_t rows_real, cols_real, cols_used;
+	uint64_t ee_first_sum;		/* rows of the first set of each e-tile */
+	unsigned ee_first_max;
+};
+
+/* Rows: every e-sub of every e-tile against every filter-row chunk. */
+static void sum_rows(const struct accel_mapping *map, struct layout *lo)
+{
+	const struct accel_shape *sh = &lo->sh;
+
+	for (unsigned ea = 0; ea < sh->E; ea += map->tile_e) {
+		unsigned eb = min_u(ea + map->tile_e, sh->E);
+		unsigned first = min_u(map->set_cols, eb - ea);
+
+		lo->etiles++;
+		lo->ee_first_sum += first;
+		if (first > lo->ee_first_max)
+			lo->ee_first_max = first;
+		for (unsigned e0 = ea; e0 < eb; e0 += map->set_cols) {
+			unsigned e1 = min_u(e0 + map->set_cols, eb);
+
+			lo->esub++;
+			for (unsigned r0 = 0; r0 < sh->R; r0 += map->set_rows) {
+				uint64_t used, real;
+
+				used_positions(e0, e1, r0, min_u(r0 + map->set_rows, sh->R),
+					       sh->Uh, sh->pt, sh->H, &used, &real);
+				lo->rows_real += real;
+			}
+		}
+	}
+}
+
+/* Columns: every f-tile against every filter-column chunk. */
+static void sum_cols(const struct accel_mapping *map, struct layout *lo)
+{
+	const struct accel_shape *sh = &lo->sh;
+
+	for (unsigned fa = 0; fa < sh->F; fa += map->tile_f) {
+		unsigned fb = min_u(fa + map->tile_f, sh->F);
+
+		lo->ftiles++;
+		for (unsigned s0 = 0; s0 < sh->S; s0 += map->taps_per_pe) {
+			uint64_t used, real;
+
+			used_positions(fa, fb, s0, min_u(s0 + map->taps_per_pe, sh->S),
+				       sh->Uw, sh->pl, sh->W, &used, &real);
+			lo->cols_used += used;
+			lo->cols_real += real;
+		}
+	}
+}
+
+static void layout_get(const struct accel_conv *cv, const struct accel_mapping *map,
+		       struct layout *lo)
+{
+	unsigned p = map->filters_per_pe, q = map->channels_per_pe;
+
+	memset(lo, 0, sizeof(*lo));
+	accel_shape_get(cv, &lo->sh);
+	split_dim(lo->sh.N, map->tile_n, map->images_per_pass, map->images_per_pass, &lo->dn);
+	split_dim(lo->sh.Mg, map->tile_m, p * map->filter_sets, p, &lo->dm);
+	split_dim(lo->sh.Cg, map->tile_c, q * map->channel_sets, q, &lo->dc);
+	lo->rch = div_up(lo->sh.R, map->set_rows);
+	lo->sch = div_up(lo->sh.S, map->taps_per_pe);
+	sum_rows(map, lo);
+	sum_cols(map, lo);
+}
+
+/* The array's and the GLB's counts for one group. */
+struct array_counts {
+	uint64_t outputs, passes, macs, mac_cycles;
+	uint64_t psum_wr, psum_rd, glb_ifmap;
+	uint64_t noc_ifmap, noc_filter, noc_psum, drains, fill;
+	uint64_t filter_bytes;		/* over the link: filters and biases */
+};
+
+static void array_counts(const struct accel_conv *cv, const struct accel_mapping *map,
+			 const struct layout *lo, struct array_counts *a)
+{
+	const struct accel_shape *sh = &lo->sh;
+	uint64_t red_steps = (uint64_t)lo->dc.subs * lo->rch * lo->sch;
+	uint64_t filter_blocks = (uint64_t)sh->Mg * sh->Cg * sh->R * sh->S;
+	uint64_t blocks = (uint64_t)lo->dn.subs * lo->esub * lo->ftiles * lo->dm.subs;
+	/*
+	 * Each spatial tile loads every filter block once.  When one block is
+	 * all a group needs, the spads keep it from tile to tile.
+	 */
+	bool one_block = lo->rch == 1 && lo->sch == 1 && lo->dm.subs == 1 && lo->dc.subs == 1;
+	uint64_t loads = one_block ? 1 : (uint64_t)lo->dn.tiles * lo->etiles * lo->ftiles;
+
+	a->outputs = (uint64_t)sh->N * sh->Mg * sh->E * sh->F;
+	a->passes = blocks * red_steps;
+	a->macs = accel_conv_macs(cv) / sh->G;
+	a->mac_cycles = (uint64_t)sh->N * sh->F * sh->S * lo->dc.sum_min * lo->dm.sum_min *
+			lo->esub * lo->rch;
+	a->psum_wr = a->outputs * red_steps;
+	a->psum_rd = a->psum_wr - a->outputs;
+	a->glb_ifmap = (uint64_t)sh->N * sh->Cg * lo->dm.subs * lo->rows_real * lo->cols_real;
+	a->noc_ifmap = (uint64_t)sh->N * sh->Cg * lo->dm.sum_sets * sh->E * sh->R *
+		       lo->cols_used;
+	a->noc_filter = one_block ?
+		(uint64_t)min_u(map->set_cols, min_u(map->tile_e, sh->E)) * filter_blocks :
+		(uint64_t)lo->dn.tiles * lo->ftiles * lo->ee_first_sum * filter_blocks;
+	a->filter_bytes = loads * filter_blocks * sh->wb +
+			  (cv->bias ? 4ull * sh->Mg * lo->dn.subs * lo->esub * lo->ftiles : 0);
+	a->noc_psum = a->outputs * ((uint64_t)lo->sch * sh->R * lo->dc.sum_sets + red_steps - 1);
+	a->drains = (uint64_t)sh->N * sh->F * sh->E * sh->R * sh->Mg * lo->dc.sum_sets * lo->sch;
+	a->fill = blocks * ((uint64_t)lo->sch * sh->R * lo->dc.sum_sets +
+			    (uint64_t)lo->rch * lo->dc.subs * sh->S);
+}
+
+/* DRAM traffic of the ifmap tiles and the ofmap. */
+struct tensor_traffic {
+	double ifmap_bytes, ofmap_bytes;
+	uint64_t ifmap_elems;		/* GLB writes of the loads */
+};
+
+static void tensor_traffic(const struct accel_mapping *map, const struct layout *lo,
+			   const struct accel_tensor *in, const struct accel_tensor *out,
+			   const struct accel_map_hints *hints, struct tensor_traffic *t)
+{
+	const struct accel_shape *sh = &lo->sh;
+	double din = hints && hints->ifmap_density > 0 ? hints->ifmap_density : 1;
+	double dout = hints && hints->ofmap_density > 0 ? hints->ofmap_density : 1;
+	unsigned reloads = map->tile_c >= sh->Cg ? 1 : lo->dm.tiles;
+	uint64_t outputs = (uint64_t)sh->N * sh->Mg * sh->E * sh->F;
+
+	memset(t, 0, sizeof(*t));
+	for (unsigned ea = 0; ea < sh->E; ea += map->tile_e) {
+		struct span rows = accel_tile_rows(sh, in, ea, min_u(ea + map->tile_e, sh->E));
+
+		for (unsigned fa = 0; fa < sh->F; fa += map->tile_f) {
+			struct span cols = accel_tile_cols(sh, in, fa,
+							   min_u(fa + map->tile_f, sh->F));
+			double plane;
+
+			if (!in->rlc)
+				plane = (double)span_len(rows) * span_len(cols) * sh->ib;
+			else if (in->seg_rows == sh->H)
+				plane = accel_rlc_segment_bytes(sh->H * sh->W, din);
+			else
+				plane = span_len(rows) * accel_rlc_segment_bytes(sh->W, din);
+			t->ifmap_bytes += plane * sh->N * sh->Cg * reloads;
+			t->ifmap_elems += (uint64_t)span_len(rows) * span_len(cols) *
+					  sh->N * sh->Cg * reloads;
+		}
+	}
+	if (!out->rlc)
+		t->ofmap_bytes = (double)outputs * sh->ob;
+	else if (out->seg_rows == sh->E)
+		t->ofmap_bytes = (double)sh->N * sh->Mg *
+				 accel_rlc_segment_bytes(sh->E * sh->F, dout);
+	else
+		t->ofmap_bytes = (double)sh->N * sh->Mg * sh->E *
+				 accel_rlc_segment_bytes(sh->F, dout);
+}
+
+/* Cycles of one group: the array, stalled by its filter loads, against the link. */
+static double group_cycles(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			   const struct layout *lo, const struct array_counts *a,
+			   const struct tensor_traffic *t)
+{
+	double per_kc = 1000.0 / hw->dram_bw;
+	uint64_t glb_array = a->psum_wr + a->psum_rd + a->glb_ifmap;
+	uint64_t compute = (a->mac_cycles > glb_array / hw->glb_bw ? a->mac_cycles :
+			    glb_array / hw->glb_bw) + a->fill;
+	double filter_cycles = a->filter_bytes * per_kc;
+	double load = t->ifmap_bytes * per_kc, store = t->ofmap_bytes * per_kc;
+	double array_time = compute + filter_cycles;
+	double serial = (map->double_ifmap ? 0 : load) + (map->double_psum ? 0 : store);
+	double overlap = (map->double_ifmap ? load : 0) + (map->double_psum ? store : 0);
+	double first = 0, last = 0, busy;
+	bool resident = map->tile_c >= lo->sh.Cg;
+
+	/* With prefetching the first load and the last store stay exposed. */
+	if (map->double_ifmap)
+		first = load / (lo->dn.tiles * lo->etiles * lo->ftiles *
+				(resident ? 1 : lo->dm.tiles * lo->dc.tiles));
+	if (map->double_psum)
+		last = store / (lo->dn.tiles * lo->etiles * lo->ftiles * lo->dm.tiles);
+	busy = array_time > filter_cycles + overlap ? array_time : filter_cycles + overlap;
+	return busy + serial + first + last;
+}
+
+void accel_mapping_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			    const struct accel_mapping *map, const struct accel_tensor *in,
+			    const struct accel_tensor *out,
+			    const struct accel_map_hints *hints, struct accel_estimate *est)
+{
+	struct layout lo;
+	struct array_counts a;
+	struct tensor_traffic t;
+	struct accel_glb_plan plan;
+	uint64_t G, glb_total, dram, energy;
+
+	memset(est, 0, sizeof(*est));
+	layout_get(cv, map, &lo);
+	array_counts(cv, map, &lo, &a);
+	tensor_traffic(map, &lo, in, out, hints, &t);
+	accel_glb_plan(&lo.sh, in, map, &plan);
+	G = lo.sh.G;
+	glb_total = a.psum_wr + a.psum_rd + a.glb_ifmap + t.ifmap_elems + a.outputs;
+	dram = (uint64_t)(t.ifmap_bytes + t.ofmap_bytes) + a.filter_bytes;
+	energy = rs_hw_level_energy(ROWSTAT_LEVEL_MAC, a.macs, hw->energy) +
+		 rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.macs * 4 + a.drains + a.noc_ifmap +
+				    a.noc_filter, hw->energy) +
+		 rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_ifmap + a.noc_filter + a.noc_psum,
+				    hw->energy) +
+		 rs_hw_level_energy(ROWSTAT_LEVEL_GLB, glb_total, hw->energy) +
+		 rs_hw_level_energy(ROWSTAT_LEVEL_DRAM, dram, hw->energy);
+	est->cycles = (uint64_t)(G * group_cycles(hw, map, &lo, &a, &t));
+	est->passes = G * a.passes;
+	est->dram_bytes = G * dram;
+	est->glb_accesses = G * glb_total;
+	est->energy = G * energy;
+	est->pe_active = (unsigned)(lo.dm.max_sets * lo.dc.max_sets *
+				    min_u(map->set_rows, lo.sh.R) * lo.ee_first_max);
+	est->glb_bytes_used = plan.total;
+}

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* Parser for firmware sources: `key = value` lines, `#` comments. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "fwconf.h"
 
-/* Opcode and level names are the rules library's; keys match without case. */
+/* Opcode and level names are the rules library's: opcodes as they are, levels in lower case. */
 static int opcode_index(const char *name)
 {
 	for (int i = 0; i < ROWSTAT_FW_OPCODES; i++)
@@ -17,9 +17,15 @@ static int opcode_index(const char *name)
 
 static int level_index(const char *name)
 {
-	for (int i = 0; i < ROWSTAT_LEVEL_COUNT; i++)
-		if (!strcasecmp(rs_hw_level_name(i), name))
+	for (int i = 0; i < ROWSTAT_LEVEL_COUNT; i++) {
+		const char *level = rs_hw_level_name(i);
+		size_t k = 0;
+
+		while (level[k] && name[k] == tolower((unsigned char)level[k]))
+			k++;
+		if (!level[k] && !name[k])
 			return i;
+	}
 	return -1;
 }
 

@@ -171,6 +171,35 @@ static uint32_t rowstat_raise_locked(RowstatState *s, uint32_t bits)
     return newly;
 }
 
+/* ---- DMA ---- */
+
+/*
+ * The device's DMA reaches guest RAM only.  An address that decodes to
+ * anything else (another device's registers, its own) fails on the bus:
+ * the worker then never needs the BQL, and the device cannot deadlock on
+ * its own registers.
+ */
+static bool dma_is_ram(PCIDevice *pdev, hwaddr pa, hwaddr len, bool write)
+{
+    MemoryRegion *mr;
+    hwaddr xlat, span = len;
+
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(pci_get_address_space(pdev), pa, &xlat,
+                                 &span, write, MEMTXATTRS_UNSPECIFIED);
+    return memory_region_is_ram(mr) && span >= len;
+}
+
+static MemTxResult dma_rw(PCIDevice *pdev, hwaddr pa, void *buf, hwaddr len,
+                          bool write)
+{
+    if (!dma_is_ram(pdev, pa, len, write)) {
+        return MEMTX_DECODE_ERROR;
+    }
+    return write ? pci_dma_write(pdev, pa, buf, len)
+                 : pci_dma_read(pdev, pa, buf, len);
+}
+
 /* ---- the device MMU ---- */
 
 typedef struct RowstatJobMem {
@@ -218,8 +247,11 @@ static int mmu_translate(RowstatJobMem *m, uint64_t va, bool write,
     for (int level = ROWSTAT_PT_LEVELS - 1; level >= 0; level--) {
         uint64_t pte;
 
-        if (pci_dma_read(pdev, table + 8 * ROWSTAT_PT_INDEX(va, level), &pte,
-                         sizeof(pte)) != MEMTX_OK) {
+        if (qatomic_read(&m->s->cancel)) {
+            return -1;
+        }
+        if (dma_rw(pdev, table + 8 * ROWSTAT_PT_INDEX(va, level), &pte,
+                   sizeof(pte), false) != MEMTX_OK) {
             return mmu_fault(m, va, write, ROWSTAT_FAULT_WALK);
         }
         pte = le64_to_cpu(pte);
@@ -273,8 +305,7 @@ static int mmu_access(RowstatJobMem *m, uint64_t va, void *buf, size_t len,
         if (mmu_translate(m, va, write, &pa)) {
             return -1;
         }
-        r = write ? pci_dma_write(pdev, pa + off, p, chunk)
-                  : pci_dma_read(pdev, pa + off, p, chunk);
+        r = dma_rw(pdev, pa + off, p, chunk, write);
         if (r != MEMTX_OK) {
             return mmu_fault(m, va, write, ROWSTAT_FAULT_BUS);
         }
@@ -301,8 +332,10 @@ static bool ring_has_work(RowstatState *s, unsigned n)
 {
     RowstatRing *r = &s->ring[n];
 
+    /* Entries [head, tail) are pending; never more than the ring holds. */
     return (r->ctrl & ROWSTAT_RING_CTRL_ENABLE) &&
-           !(r->status & ROWSTAT_RING_STATUS_HALTED) && r->head != r->tail;
+           !(r->status & ROWSTAT_RING_STATUS_HALTED) &&
+           r->tail - r->head - 1 < (1u << r->size_log2);
 }
 
 /* The firmware's arbitration policy.  Needs s->lock; -1 when idle. */
@@ -387,8 +420,10 @@ static void job_fetch(RowstatState *s, RowstatJob *job)
 {
     unsigned ctx;
 
-    if (pci_dma_read(PCI_DEVICE(s), job->entry, &job->desc,
-                     sizeof(job->desc)) != MEMTX_OK) {
+    /* After a reset began, nothing more is read: the job is dropped anyway. */
+    if (qatomic_read(&s->cancel) ||
+        dma_rw(PCI_DEVICE(s), job->entry, &job->desc, sizeof(job->desc),
+               false) != MEMTX_OK) {
         memset(&job->desc, 0xff, sizeof(job->desc));
     }
     job->seqno = le64_to_cpu(job->desc.seqno);
@@ -436,23 +471,29 @@ static void job_run(RowstatState *s, RowstatJob *job)
     };
     struct rowstat_job_stats st;
 
-    if (job_refused(job) || le32_to_cpu(d->opcode) == ROWSTAT_DESC_NOP) {
+    if (job_refused(job)) {
+        /* Statistics say why, where the job's context can take them. */
+        if (!job->ctx_enabled) {
+            return;
+        }
+    } else if (le32_to_cpu(d->opcode) == ROWSTAT_DESC_NOP) {
         return;
-    }
-    while (job->hang && !qatomic_read(&s->cancel)) {
-        /* The injected hang: nothing moves until a reset. */
-        g_usleep(1000);
-    }
-    /* What the firmware set applies from the next job on. */
-    if (rs_model_set_params(s->model, &job->hw)) {
-        job->res.status = ROWSTAT_ERR_INTERNAL;
-        return;
-    }
-    rs_model_run(s->model, le64_to_cpu(d->stream_va),
-                 le32_to_cpu(d->stream_bytes), &ops, &opts, &job->res);
-    if (job->mem.faulted) {
-        job->res.fault_va = job->mem.fault_va;
-        job->res.fault_write = job->mem.fault_write;
+    } else {
+        while (job->hang && !qatomic_read(&s->cancel)) {
+            /* The injected hang: nothing moves until a reset. */
+            g_usleep(1000);
+        }
+        /* What the firmware set applies from the next job on. */
+        if (rs_model_set_params(s->model, &job->hw)) {
+            job->res.status = ROWSTAT_ERR_INTERNAL;
+            return;
+        }
+        rs_model_run(s->model, le64_to_cpu(d->stream_va),
+                     le32_to_cpu(d->stream_bytes), &ops, &opts, &job->res);
+        if (job->mem.faulted) {
+            job->res.fault_va = job->mem.fault_va;
+            job->res.fault_write = job->mem.fault_write;
+        }
     }
     if (!le64_to_cpu(d->stats_va) || qatomic_read(&s->cancel)) {
         return;
@@ -513,20 +554,35 @@ static uint32_t fail_job(RowstatState *s, RowstatJob *job)
     return irq;
 }
 
-/* Completes or fails a job: fence, head, registers, counters.  s->lock held. */
+/*
+ * Writes a completed job's fence, without s->lock: no DMA happens under
+ * it.  The reset that may come meanwhile is not complete before
+ * job_end_locked, so the write still precedes it.  Needs s->lock on entry
+ * and returns with it.
+ */
+static void write_fence(RowstatState *s, RowstatJob *job)
+{
+    /* A corrupted completion writes a seqno the driver never issued. */
+    uint64_t fence = cpu_to_le64(job->corrupt ? ~job->seqno : job->seqno);
+    uint64_t addr = s->ring[job->ring].fence_addr;
+
+    qemu_mutex_unlock(&s->lock);
+    if (!qatomic_read(&s->cancel)) {
+        dma_rw(PCI_DEVICE(s), addr, &fence, sizeof(fence), true);
+    }
+    qemu_mutex_lock(&s->lock);
+}
+
+/* Completes or fails a job: head, registers, counters.  s->lock held. */
 static uint32_t finish_job(RowstatState *s, RowstatJob *job)
 {
     RowstatRing *r = &s->ring[job->ring];
     uint32_t irq = 0;
-    uint64_t fence;
 
     count_job(s, &job->res.counts);
     if (job->res.status != ROWSTAT_OK) {
         irq = fail_job(s, job);
     } else {
-        /* A corrupted completion writes a seqno the driver never issued. */
-        fence = cpu_to_le64(job->corrupt ? ~job->seqno : job->seqno);
-        pci_dma_write(PCI_DEVICE(s), r->fence_addr, &fence, sizeof(fence));
         r->head++;
         s->perf[ROWSTAT_PERF_JOBS_DONE]++;
         trace_rowstat_job_done(job->ring, job->seqno, job->res.counts.cycles);
@@ -549,6 +605,9 @@ static void job_end_locked(RowstatState *s, RowstatJob *job)
 {
     uint32_t irq;
 
+    if (job->generation == s->generation && job->res.status == ROWSTAT_OK) {
+        write_fence(s, job);
+    }
     s->busy = false;
     s->status &= ~ROWSTAT_STATUS_BUSY;
     if (job->generation != s->generation || s->stopping) {
@@ -608,8 +667,13 @@ static void heartbeat_tick(void *opaque)
     qemu_mutex_unlock(&s->lock);
 }
 
-/* Reads and checks the image at FW_ADDR.  s->lock and the BQL held. */
-static enum rowstat_fw_error firmware_load(RowstatState *s,
+/*
+ * Reads and checks the image at FW_ADDR.  The BQL held, s->lock not: it
+ * reads guest memory (and only that: an image address that decodes to a
+ * device's registers fails with DMA).
+ */
+static enum rowstat_fw_error firmware_load(RowstatState *s, uint64_t addr,
+                                           uint32_t size,
                                            struct rs_hw_firmware *fw,
                                            struct rs_hw_params *hw,
                                            const char **why)
@@ -617,19 +681,18 @@ static enum rowstat_fw_error firmware_load(RowstatState *s,
     enum rowstat_fw_error err;
     uint8_t *img;
 
-    if (s->fw_size > ROWSTAT_FW_MAX_BYTES ||
-        s->fw_size < sizeof(struct rowstat_fw_header)) {
+    if (size > ROWSTAT_FW_MAX_BYTES ||
+        size < sizeof(struct rowstat_fw_header)) {
         *why = "FW_SIZE outside the image limits";
         return ROWSTAT_FW_ERR_SIZE;
     }
-    img = g_malloc(s->fw_size);
-    if (pci_dma_read(PCI_DEVICE(s), s->fw_addr, img, s->fw_size) !=
-        MEMTX_OK) {
+    img = g_malloc(size);
+    if (dma_rw(PCI_DEVICE(s), addr, img, size, false) != MEMTX_OK) {
         g_free(img);
         *why = "the image could not be read";
         return ROWSTAT_FW_ERR_DMA;
     }
-    err = rs_hw_fw_parse(img, s->fw_size,
+    err = rs_hw_fw_parse(img, size,
                          ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR,
                                          ROWSTAT_FW_ABI_MINOR), fw, why);
     g_free(img);
@@ -645,16 +708,28 @@ static enum rowstat_fw_error firmware_load(RowstatState *s,
 }
 
 /*
- * Boots the image at FW_ADDR.  The parameters it carries reach the model
- * at the worker's next job: nothing here touches the model.
+ * Boots the image at FW_ADDR, from an MMIO write: s->lock held on entry
+ * and on return, dropped while the image is read.  The parameters it
+ * carries reach the model at the worker's next job: nothing here touches
+ * the model.
  */
 static uint32_t firmware_boot(RowstatState *s)
 {
     struct rs_hw_firmware fw = { 0 };
     struct rs_hw_params hw;
     const char *why = "";
-    enum rowstat_fw_error err = firmware_load(s, &fw, &hw, &why);
+    uint64_t generation = s->generation, addr = s->fw_addr;
+    uint32_t size = s->fw_size;
+    enum rowstat_fw_error err;
 
+    s->fw_status = ROWSTAT_FW_STATE_BOOTING;
+    qemu_mutex_unlock(&s->lock);
+    err = firmware_load(s, addr, size, &fw, &hw, &why);
+    qemu_mutex_lock(&s->lock);
+    if (generation != s->generation) {
+        /* A reset (from another vCPU) came while the image was read. */
+        return 0;
+    }
     trace_rowstat_fw_boot(rs_hw_fw_error_name(err), fw.version);
     if (err != ROWSTAT_FW_OK) {
         qemu_log_mask(LOG_GUEST_ERROR, "rowstat: firmware refused (%s): %s\n",
@@ -667,6 +742,7 @@ static uint32_t firmware_boot(RowstatState *s)
     s->fw_version = fw.version;
     s->fw_status = ROWSTAT_FW_STATE_RUNNING;
     s->status |= ROWSTAT_STATUS_FW_READY;
+    s->last_ring = s->nr_rings - 1;
     s->quantum_left = 0;
     timer_mod(s->heartbeat_timer,
               qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) + fw.heartbeat_us);
@@ -699,7 +775,8 @@ static void reset_registers(RowstatState *s)
     memset(s->ctx, 0, sizeof(s->ctx));
     memset(&s->fw, 0, sizeof(s->fw));
     s->hw = s->hw_reset;
-    s->last_ring = 0;
+    /* Round robin starts at ring 0. */
+    s->last_ring = s->nr_rings - 1;
     s->quantum_left = 0;
     timer_del(s->heartbeat_timer);
 }
@@ -939,10 +1016,14 @@ static void doorbell_write(RowstatState *s, hwaddr addr, uint32_t val)
 {
     RowstatRing *r = &s->ring[(addr - ROWSTAT_REG_DOORBELL_BASE) / 4];
 
-    /* A doorbell past the ring's capacity is ignored. */
+    /*
+     * A doorbell past the ring's capacity is ignored, and so is one that
+     * takes back entries already published: TAIL never moves back.
+     */
     if (!(s->ctrl & ROWSTAT_CTRL_ENABLE) || !r->size_log2 ||
-        val - r->head > (1u << r->size_log2)) {
-        bad_write(addr, val, "doorbell while disabled or past capacity");
+        val - r->head > (1u << r->size_log2) ||
+        val - r->head < r->tail - r->head) {
+        bad_write(addr, val, "doorbell while disabled, past capacity or back");
         return;
     }
     r->tail = val;
@@ -989,7 +1070,9 @@ static uint32_t control_write(RowstatState *s, hwaddr addr, uint32_t val)
         }
         return 0;
     case ROWSTAT_REG_IRQ_MASK:
-        newly = val & ~s->irq_mask & s->irq_status;
+        /* Masked causes are not sent; those the bottom half will send, once. */
+        s->pending_irq &= val;
+        newly = val & ~s->irq_mask & s->irq_status & ~s->pending_irq;
         s->irq_mask = val;
         return newly;
     case ROWSTAT_REG_FW_ADDR_LO:
@@ -1010,7 +1093,6 @@ static uint32_t control_write(RowstatState *s, hwaddr addr, uint32_t val)
             bad_write(addr, val, "boot while running or halted");
             return 0;
         }
-        s->fw_status = ROWSTAT_FW_STATE_BOOTING;
         return firmware_boot(s);
     case ROWSTAT_REG_MMU_INVALIDATE:
         /* Translations are cached only within a job. */

@@ -407,9 +407,10 @@ int accel_emit_conv(struct accel_stream *s, const struct rs_hw_params *hw,
 	em.out = out;
 	accel_shape_get(cv, &em.sh);
 	accel_glb_plan(&em.sh, in, map, &em.plan);
-	if (plan_steps(&em, &steps) || !steps.n) {
+	ret = plan_steps(&em, &steps);
+	if (ret || !steps.n) {
 		free(steps.v);
-		return steps.n ? -ENOMEM : -EINVAL;
+		return ret ? ret : -EINVAL;
 	}
 	accel_stream_layer(s, cv, filter_va, bias_va);
 	accel_stream_mapping(s, map);

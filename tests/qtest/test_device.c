@@ -508,6 +508,28 @@ START_TEST(bad_descriptors_fail_the_job)
 	ck_assert(rsdev_wait_halted(d, 0, JOB_TIMEOUT_MS));
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_STATUS)),
 			  ROWSTAT_RING_STATUS_HALTED | ROWSTAT_ERR_RESERVED);
+	/* In an enabled context, the statistics record says why. */
+	{
+		struct rowstat_job_stats st;
+		enum rowstat_status status;
+		struct rs_hw_counters c;
+		uint32_t offset;
+		uint64_t fault, stats_pa = rsdev_alloc(d, 4096);
+
+		rsdev_ctx_enable(d, 2);
+		rsdev_map(d, 2, STATS_VA, stats_pa, 4096, ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE);
+		rsdev_wr(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_CTRL),
+			 ROWSTAT_RING_CTRL_ENABLE | ROWSTAT_RING_CTRL_RESUME);
+		desc.opcode = ROWSTAT_DESC_RUN;
+		desc.context = 2;
+		desc.stats_va = STATS_VA;
+		rsdev_submit_desc(d, 0, &desc);
+		ck_assert(rsdev_wait_halted(d, 0, JOB_TIMEOUT_MS));
+		qts_memread(d->q, stats_pa, &st, sizeof(st));
+		ck_assert_int_eq(rs_hw_stats_decode(&st, &status, &offset, &fault, &c), 0);
+		ck_assert_int_eq(status, ROWSTAT_ERR_RESERVED);
+		ck_assert_uint_eq(offset, ROWSTAT_NO_OFFSET);
+	}
 	rsdev_close(d);
 }
 END_TEST
@@ -842,6 +864,85 @@ START_TEST(a_pcie_device_has_a_pcie_capability)
 }
 END_TEST
 
+/*
+ * The device masters guest RAM only.  A DMA, a fence or a firmware image
+ * aimed at a device's registers (here its own BAR0) fails on the bus; before,
+ * the fence write and the image read took the device's lock twice and hung
+ * QEMU.
+ */
+START_TEST(dma_reaches_guest_ram_only)
+{
+	struct rsdev *d = ready_device("rowstat");
+	struct rowstat_job_desc nop;
+	struct accel_stream s;
+	uint32_t info;
+	uint64_t addr;
+	uint8_t img[512];
+	size_t len;
+
+	/* A load from a VA mapped onto BAR0: FAULT, reason BUS, at that VA. */
+	dma_stream(&s, ROWSTAT_DMA_LOAD, 0x300000, 16, 1);
+	rsdev_ctx_enable(d, 1);
+	place(d, 1, 0x200000, s.buf, s.len);
+	rsdev_map(d, 1, 0x300000, G_BAR0, 4096, ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE);
+	ck_assert_uint_eq(failing_job(d, 1, 0x200000, (uint32_t)s.len, 1, &info, &addr),
+			  ROWSTAT_RING_STATUS_HALTED | ROWSTAT_ERR_FAULT);
+	ck_assert_uint_eq(ROWSTAT_FAULT_REASON(info), ROWSTAT_FAULT_BUS);
+	ck_assert_uint_eq(addr, 0x300000);
+	accel_stream_free(&s);
+	/* A fence aimed at BAR0 is not written, and the device still answers. */
+	rsdev_wr(d, ROWSTAT_REG_RING(1, ROWSTAT_RING_ADDR_LO), (uint32_t)(G_RINGS + 0x10000));
+	rsdev_wr(d, ROWSTAT_REG_RING(1, ROWSTAT_RING_SIZE_LOG2), 2);
+	rsdev_wr(d, ROWSTAT_REG_RING(1, ROWSTAT_RING_FENCE_ADDR_LO),
+		 (uint32_t)G_BAR0 + ROWSTAT_REG_FW_ADDR_LO);
+	rsdev_wr(d, ROWSTAT_REG_RING(1, ROWSTAT_RING_CTRL), ROWSTAT_RING_CTRL_ENABLE);
+	memset(&nop, 0, sizeof(nop));
+	nop.opcode = ROWSTAT_DESC_NOP;
+	nop.seqno = 77;
+	qts_memwrite(d->q, G_RINGS + 0x10000, &nop, sizeof(nop));
+	rsdev_wr(d, ROWSTAT_REG_DOORBELL(1), 1);
+	for (int i = 0; i < 1000 && rsdev_rd(d, ROWSTAT_REG_RING(1, ROWSTAT_RING_HEAD)) != 1; i++)
+		usleep(1000);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(1, ROWSTAT_RING_HEAD)), 1);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_FW_ADDR_LO), (uint32_t)G_FW);
+	/* A firmware image at BAR0: refused with DMA, and the device answers. */
+	ck_assert(rsdev_reset(d, JOB_TIMEOUT_MS));
+	len = rsdev_default_image(img, sizeof(img));
+	rsdev_wr(d, ROWSTAT_REG_FW_ADDR_LO, (uint32_t)G_BAR0);
+	rsdev_wr(d, ROWSTAT_REG_FW_ADDR_HI, 0);
+	rsdev_wr(d, ROWSTAT_REG_FW_SIZE, (uint32_t)len);
+	rsdev_wr(d, ROWSTAT_REG_FW_CTRL, ROWSTAT_FW_CTRL_BOOT);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_FW_STATUS),
+			  ROWSTAT_FW_STATUS(ROWSTAT_FW_STATE_FAILED, ROWSTAT_FW_ERR_DMA));
+	rsdev_close(d);
+}
+END_TEST
+
+/* TAIL never moves back: a doorbell that takes back published entries is ignored. */
+START_TEST(a_doorbell_cannot_take_entries_back)
+{
+	struct rsdev *d = ready_device("rowstat,fault-hang-job=1");
+	struct rowstat_job_desc nop;
+	struct job_case jc;
+
+	/* The first job hangs (injected), its entry at HEAD; a NOP waits behind it. */
+	make_case(d, 1, 81, &jc);
+	submit_case(d, 0, 1, 1, &jc);
+	memset(&nop, 0, sizeof(nop));
+	nop.opcode = ROWSTAT_DESC_NOP;
+	nop.seqno = 2;
+	rsdev_submit_desc(d, 0, &nop);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_HEAD)), 0);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_TAIL)), 2);
+	rsdev_wr(d, ROWSTAT_REG_DOORBELL(0), 0);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_TAIL)), 2);
+	rsdev_wr(d, ROWSTAT_REG_DOORBELL(0), 1);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_TAIL)), 2);
+	layer_free(&jc.lc);
+	rsdev_close(d);
+}
+END_TEST
+
 START_TEST(interrupt_mask_and_acknowledge)
 {
 	struct rsdev *d = ready_device("rowstat");
@@ -978,6 +1079,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, the_cycle_budget_ends_a_job_on_the_device);
 	tcase_add_test(tc, a_reset_restores_every_register);
 	tcase_add_test(tc, a_pcie_device_has_a_pcie_capability);
+	tcase_add_test(tc, dma_reaches_guest_ram_only);
+	tcase_add_test(tc, a_doorbell_cannot_take_entries_back);
 	tcase_add_test(tc, fault_injection_dma_completion_and_firmware);
 	suite_add_tcase(s, tc);
 	return s;

@@ -211,8 +211,16 @@ START_TEST(firmware_sources_parse_and_name_their_errors)
 	ck_assert_str_eq(err, "test.conf:1: bad value for 'accept'");
 	ck_assert_int_eq(parse_text("version = 1.0\n", &fw, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "needs version, accept"));
+	/* Level names in lower case, as the format has always had them. */
+	ck_assert_int_eq(parse_text("energy.MAC = 1\n", &fw, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "test.conf:1: bad value for 'energy.MAC'");
+	ck_assert_int_eq(parse_text("energy.sram = 1\n", &fw, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "test.conf:1: bad value for 'energy.sram'");
+	ck_assert_int_eq(parse_text("\n# comment\nversion 1.0\n", &fw, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "test.conf:3: bad value for 'version 1.0'");
 	/* The repository's own source builds a valid image. */
-	if (repo) {
+	ck_assert_msg(repo, "firmware/rowstat-fw.conf: run from the repository root");
+	{
 		uint8_t out[512];
 		size_t n;
 		const char *why;

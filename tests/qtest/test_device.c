@@ -340,38 +340,6 @@ static uint64_t place(struct rsdev *d, unsigned ctx, uint64_t va, const void *by
 }
 
 /*
- * A stream of one DMA between va and GLB address 0: `lines` lines of
- * `values` Q16 values, all at va (strides of 0).  Returns the DMA's offset.
- */
-static size_t dma_stream(struct accel_stream *s, unsigned dir, uint64_t va,
-			 uint32_t values, uint32_t lines)
-{
-	static const struct accel_conv plane = {
-		.batch = 1, .in_channels = 1, .in_height = 16, .in_width = 16,
-		.out_channels = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1,
-		.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
-		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
-		.requant_mult = 1,
-	};
-	struct rowstat_cmd_dma dma;
-	size_t offset;
-
-	memset(&dma, 0, sizeof(dma));
-	dma.direction = (uint8_t)dir;
-	dma.dtype = dir == ROWSTAT_DMA_LOAD ? ROWSTAT_DT_IFMAP : ROWSTAT_DT_PSUM;
-	dma.dram_va = htole64(va);
-	dma.count[0] = htole32(values);
-	dma.count[1] = htole32(lines);
-	dma.count[2] = dma.count[3] = htole32(1);
-	accel_stream_init(s);
-	accel_stream_layer(s, &plane, va, 0);
-	offset = s->len;
-	accel_stream_dma(s, &dma);
-	accel_stream_end(s);
-	return offset;
-}
-
-/*
  * A job of context 1 loads its data into the GLB; a job of context 2 loads
  * nothing and stores the GLB into its own memory.  It reads zeros.
  */
@@ -387,11 +355,11 @@ START_TEST(the_glb_does_not_leak_between_contexts)
 	rsdev_ctx_enable(d, 1);
 	rsdev_ctx_enable(d, 2);
 	place(d, 1, 0x100000, secret, sizeof(secret));
-	dma_stream(&a, ROWSTAT_DMA_LOAD, 0x100000, 256, 1);
+	layer_dma_stream(&a, ROWSTAT_DMA_LOAD, 0x100000, 256, 1);
 	place(d, 1, 0x200000, a.buf, a.len);
 	memset(got, 0xee, sizeof(got));
 	out_pa = place(d, 2, 0x100000, got, sizeof(got));
-	dma_stream(&b, ROWSTAT_DMA_STORE, 0x100000, 256, 1);
+	layer_dma_stream(&b, ROWSTAT_DMA_STORE, 0x100000, 256, 1);
 	place(d, 2, 0x200000, b.buf, b.len);
 	rsdev_flush_tables(d);
 	rsdev_submit(d, 0, 1, 1, 0x200000, (uint32_t)a.len, 0, 0);
@@ -652,7 +620,7 @@ static uint32_t enormous_dma_job(struct rsdev *d, unsigned ctx, size_t *dma_offs
 	uint16_t value = 7;
 	uint32_t len;
 
-	*dma_offset = dma_stream(&s, ROWSTAT_DMA_LOAD, 0x100000, 1, 0xffffffffu);
+	*dma_offset = layer_dma_stream(&s, ROWSTAT_DMA_LOAD, 0x100000, 1, 0xffffffffu);
 	rsdev_ctx_enable(d, ctx);
 	place(d, ctx, 0x100000, &value, sizeof(value));
 	place(d, ctx, 0x200000, s.buf, s.len);
@@ -881,7 +849,7 @@ START_TEST(dma_reaches_guest_ram_only)
 	size_t len;
 
 	/* A load from a VA mapped onto BAR0: FAULT, reason BUS, at that VA. */
-	dma_stream(&s, ROWSTAT_DMA_LOAD, 0x300000, 16, 1);
+	layer_dma_stream(&s, ROWSTAT_DMA_LOAD, 0x300000, 16, 1);
 	rsdev_ctx_enable(d, 1);
 	place(d, 1, 0x200000, s.buf, s.len);
 	rsdev_map(d, 1, 0x300000, G_BAR0, 4096, ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,4 +207,33 @@ enum rowstat_status layer_execute(struct rs_model *model, struct layer_case *lc,
 		return st;
 	return layer_decode_ofmap(lc, sim_mem_ptr(&lc->mem, lc->out.va), ofmap) ?
 	       ROWSTAT_ERR_RLC : st;
+}
+
+const struct accel_conv layer_plane = {
+	.batch = 1, .in_channels = 1, .in_height = 16, .in_width = 16,
+	.out_channels = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1,
+	.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+	.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+	.requant_mult = 1,
+};
+
+size_t layer_dma_stream(struct accel_stream *s, unsigned dir, uint64_t va,
+			uint32_t values, uint32_t lines)
+{
+	struct rowstat_cmd_dma dma;
+	size_t offset;
+
+	memset(&dma, 0, sizeof(dma));
+	dma.direction = (uint8_t)dir;
+	dma.dtype = dir == ROWSTAT_DMA_LOAD ? ROWSTAT_DT_IFMAP : ROWSTAT_DT_PSUM;
+	dma.dram_va = htole64(va);
+	dma.count[0] = htole32(values);
+	dma.count[1] = htole32(lines);
+	dma.count[2] = dma.count[3] = htole32(1);
+	accel_stream_init(s);
+	accel_stream_layer(s, &layer_plane, va, 0);
+	offset = s->len;
+	accel_stream_dma(s, &dma);
+	accel_stream_end(s);
+	return offset;
 }

@@ -52,4 +52,15 @@ uint64_t layer_ofmap_count(const struct accel_conv *cv);
 int layer_decode_ofmap(const struct layer_case *lc, const uint8_t *bytes,
 		       int32_t *ofmap);
 
+/* A 1x1 layer over one 16x16 Q16 plane: the LAYER a DMA-only stream needs. */
+extern const struct accel_conv layer_plane;
+
+/*
+ * A fresh stream of LAYER (layer_plane), one DMA between va and GLB address
+ * 0 and END: `lines` lines of `values` Q16 values, all at va (strides of 0);
+ * loads are ifmap, stores psum.  Returns the DMA's offset in the stream.
+ */
+size_t layer_dma_stream(struct accel_stream *s, unsigned dir, uint64_t va,
+			uint32_t values, uint32_t lines);
+
 #endif

@@ -6,7 +6,6 @@
  * even a single enormous command within a bounded amount of work.
  */
 #include <endian.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,31 +21,32 @@ static void setup(void)
 	rs_hw_params_default(&hw);
 }
 
-/* A 1x1 layer over one 16x16 Q16 plane: enough for DMA-only streams. */
-static const struct accel_conv plane_layer = {
-	.batch = 1, .in_channels = 1, .in_height = 16, .in_width = 16,
-	.out_channels = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1,
-	.stride_h = 1, .stride_w = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
-	.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
-	.requant_mult = 1,
+/* Memory that counts reads and cancels the job at read number `at`. */
+struct counting_mem {
+	struct sim_mem *mem;
+	uint64_t reads, at;
+	int cancel;
 };
 
-static void dma_cmd(struct rowstat_cmd_dma *d, unsigned dir, unsigned dtype,
-		    uint64_t va, uint32_t glb, uint32_t c0, uint32_t c1)
+static int counting_read(void *opaque, uint64_t va, void *buf, size_t len)
 {
-	memset(d, 0, sizeof(*d));
-	d->direction = (uint8_t)dir;
-	d->dtype = (uint8_t)dtype;
-	d->dram_va = htole64(va);
-	d->glb_addr = htole32(glb);
-	d->count[0] = htole32(c0);
-	d->count[1] = htole32(c1);
-	d->count[2] = htole32(1);
-	d->count[3] = htole32(1);
+	struct counting_mem *cm = opaque;
+
+	if (++cm->reads == cm->at)
+		__atomic_store_n(&cm->cancel, 1, __ATOMIC_RELAXED);
+	return cm->mem->ops.read(cm->mem, va, buf, len);
 }
 
-/* Places a stream in memory and runs it. */
+static int counting_write(void *opaque, uint64_t va, const void *buf, size_t len)
+{
+	struct counting_mem *cm = opaque;
+
+	return cm->mem->ops.write(cm->mem, va, buf, len);
+}
+
+/* Places a stream in memory and runs it through `ops` (mem's own when NULL). */
 static enum rowstat_status run_stream(struct rs_model *m, struct sim_mem *mem,
+				      const struct rs_model_mem *ops,
 				      struct accel_stream *s,
 				      const struct rs_model_opts *opts,
 				      struct rs_model_result *res)
@@ -55,34 +55,7 @@ static enum rowstat_status run_stream(struct rs_model *m, struct sim_mem *mem,
 
 	ck_assert_uint_ne(va, 0);
 	memcpy(sim_mem_ptr(mem, va), s->buf, s->len);
-	return rs_model_run(m, va, (uint32_t)s->len, &mem->ops, opts, res);
-}
-
-/* Memory that cancels the job once the DMA has read `va`. */
-struct cancel_after {
-	struct sim_mem *mem;
-	uint64_t va;
-	bool loaded;
-	int cancel;
-};
-
-static int cancelling_read(void *opaque, uint64_t va, void *buf, size_t len)
-{
-	struct cancel_after *ca = opaque;
-	int ret = ca->mem->ops.read(ca->mem, va, buf, len);
-
-	if (va == ca->va) {
-		ca->loaded = true;
-		ca->cancel = 1;
-	}
-	return ret;
-}
-
-static int forward_write(void *opaque, uint64_t va, const void *buf, size_t len)
-{
-	struct cancel_after *ca = opaque;
-
-	return ca->mem->ops.write(ca->mem, va, buf, len);
+	return rs_model_run(m, va, (uint32_t)s->len, ops ? ops : &mem->ops, opts, res);
 }
 
 /*
@@ -95,7 +68,6 @@ START_TEST(glb_contents_never_cross_jobs)
 	struct rs_model *m = rs_model_create(&hw);
 	struct sim_mem a_mem, b_mem;
 	struct accel_stream a, b;
-	struct rowstat_cmd_dma d;
 	struct rs_model_result res;
 	uint64_t secret, out;
 	uint16_t *p;
@@ -110,46 +82,32 @@ START_TEST(glb_contents_never_cross_jobs)
 	out = sim_mem_alloc(&b_mem, 512);
 	memset(sim_mem_ptr(&b_mem, out), 0xee, 512);
 
-	accel_stream_init(&a);
-	accel_stream_layer(&a, &plane_layer, secret, 0);
-	dma_cmd(&d, ROWSTAT_DMA_LOAD, ROWSTAT_DT_IFMAP, secret, 0, 256, 1);
-	accel_stream_dma(&a, &d);
-	accel_stream_end(&a);
-	ck_assert_int_eq(run_stream(m, &a_mem, &a, NULL, &res), ROWSTAT_OK);
+	layer_dma_stream(&a, ROWSTAT_DMA_LOAD, secret, 256, 1);
+	ck_assert_int_eq(run_stream(m, &a_mem, NULL, &a, NULL, &res), ROWSTAT_OK);
 
 	/* B stores the 4-byte slots at GLB 0..1023: the low half of each. */
-	accel_stream_init(&b);
-	accel_stream_layer(&b, &plane_layer, out, 0);
-	dma_cmd(&d, ROWSTAT_DMA_STORE, ROWSTAT_DT_PSUM, out, 0, 256, 1);
-	accel_stream_dma(&b, &d);
-	accel_stream_end(&b);
-	ck_assert_int_eq(run_stream(m, &b_mem, &b, NULL, &res), ROWSTAT_OK);
+	layer_dma_stream(&b, ROWSTAT_DMA_STORE, out, 256, 1);
+	ck_assert_int_eq(run_stream(m, &b_mem, NULL, &b, NULL, &res), ROWSTAT_OK);
 	p = sim_mem_ptr(&b_mem, out);
 	for (unsigned i = 0; i < 256; i++)
 		ck_assert_msg(p[i] == 0, "GLB value %u of another job visible: 0x%04x", i,
 			      le16toh(p[i]));
 
-	/* A job cancelled right after its load leaves nothing either. */
+	/*
+	 * A job cancelled right after its load leaves nothing either: read 1
+	 * fetches the stream, read 2 is the DMA's one line, and the cancel is
+	 * seen after it.
+	 */
 	{
-		struct cancel_after ca = { .mem = &a_mem, .va = secret };
-		struct rs_model_mem ops = { cancelling_read, forward_write, &ca };
-		struct rs_model_opts opts = { .cancel = &ca.cancel };
-		uint64_t va;
+		struct counting_mem cm = { .mem = &a_mem, .at = 2 };
+		struct rs_model_mem ops = { counting_read, counting_write, &cm };
+		struct rs_model_opts opts = { .cancel = &cm.cancel };
 
-		accel_stream_free(&a);
-		accel_stream_init(&a);
-		accel_stream_layer(&a, &plane_layer, secret, 0);
-		dma_cmd(&d, ROWSTAT_DMA_LOAD, ROWSTAT_DT_IFMAP, secret, 0, 256, 1);
-		accel_stream_dma(&a, &d);
-		accel_stream_barrier(&a);
-		accel_stream_end(&a);
-		va = sim_mem_alloc(&a_mem, a.len);
-		memcpy(sim_mem_ptr(&a_mem, va), a.buf, a.len);
-		rs_model_run(m, va, (uint32_t)a.len, &ops, &opts, &res);
+		run_stream(m, &a_mem, &ops, &a, &opts, &res);
 		ck_assert_int_eq(res.status, ROWSTAT_ERR_CANCELLED);
-		ck_assert(ca.loaded);
+		ck_assert_uint_eq(cm.reads, 2);
 		memset(sim_mem_ptr(&b_mem, out), 0xee, 512);
-		ck_assert_int_eq(run_stream(m, &b_mem, &b, NULL, &res), ROWSTAT_OK);
+		ck_assert_int_eq(run_stream(m, &b_mem, NULL, &b, NULL, &res), ROWSTAT_OK);
 		p = sim_mem_ptr(&b_mem, out);
 		for (unsigned i = 0; i < 256; i++)
 			ck_assert_uint_eq(p[i], 0);
@@ -224,48 +182,11 @@ START_TEST(a_job_reruns_identically_whatever_ran_before)
 }
 END_TEST
 
-/* Memory that counts reads and cancels the job at read number `at`. */
-struct counting_mem {
-	struct sim_mem *mem;
-	uint64_t reads, at;
-	int cancel;
-};
-
-static int counting_read(void *opaque, uint64_t va, void *buf, size_t len)
-{
-	struct counting_mem *cm = opaque;
-
-	if (++cm->reads == cm->at)
-		__atomic_store_n(&cm->cancel, 1, __ATOMIC_RELAXED);
-	return cm->mem->ops.read(cm->mem, va, buf, len);
-}
-
-static int counting_write(void *opaque, uint64_t va, const void *buf, size_t len)
-{
-	struct counting_mem *cm = opaque;
-
-	return cm->mem->ops.write(cm->mem, va, buf, len);
-}
-
 /*
  * The DMA the review found: 2^32 - 1 lines of one element with zero strides
  * passes validation and moves 8 GiB (about 20 s in the model, minutes in
- * QEMU).  One command: its stream offset.
+ * QEMU).
  */
-static size_t enormous_dma_stream(struct accel_stream *s, uint64_t va)
-{
-	struct rowstat_cmd_dma d;
-	size_t off;
-
-	accel_stream_init(s);
-	accel_stream_layer(s, &plane_layer, va, 0);
-	dma_cmd(&d, ROWSTAT_DMA_LOAD, ROWSTAT_DT_IFMAP, va, 0, 1, 0xffffffffu);
-	off = s->len;
-	accel_stream_dma(s, &d);
-	accel_stream_end(s);
-	return off;
-}
-
 START_TEST(a_cancel_stops_an_enormous_dma_within_a_line)
 {
 	struct rs_model *m = rs_model_create(&hw);
@@ -275,15 +196,13 @@ START_TEST(a_cancel_stops_an_enormous_dma_within_a_line)
 	struct rs_model_mem ops = { counting_read, counting_write, &cm };
 	struct rs_model_opts opts = { .cancel = &cm.cancel };
 	struct rs_model_result res;
-	uint64_t data, va;
+	uint64_t data;
 	size_t off;
 
 	ck_assert_int_eq(sim_mem_init(&mem, 0x100000, 1 << 20), 0);
 	data = sim_mem_alloc(&mem, 64);
-	off = enormous_dma_stream(&s, data);
-	va = sim_mem_alloc(&mem, s.len);
-	memcpy(sim_mem_ptr(&mem, va), s.buf, s.len);
-	rs_model_run(m, va, (uint32_t)s.len, &ops, &opts, &res);
+	off = layer_dma_stream(&s, ROWSTAT_DMA_LOAD, data, 1, 0xffffffffu);
+	run_stream(m, &mem, &ops, &s, &opts, &res);
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_CANCELLED);
 	ck_assert_uint_eq(res.error_offset, off);
 	/* The flag was seen at the next line: one more read at most. */
@@ -291,7 +210,7 @@ START_TEST(a_cancel_stops_an_enormous_dma_within_a_line)
 	ck_assert_uint_eq(res.counts.dram_read_bytes[ROWSTAT_DT_IFMAP], 2 * (cm.reads - 1));
 	/* Validation polls too. */
 	opts.validate_only = true;
-	rs_model_run(m, va, (uint32_t)s.len, &ops, &opts, &res);
+	run_stream(m, &mem, &ops, &s, &opts, &res);
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_CANCELLED);
 	accel_stream_free(&s);
 	sim_mem_free(&mem);
@@ -308,15 +227,13 @@ START_TEST(the_cycle_budget_stops_an_enormous_dma)
 	struct rs_model_mem ops = { counting_read, counting_write, &cm };
 	struct rs_model_opts opts = { .cycle_budget = 1000000 };
 	struct rs_model_result res;
-	uint64_t data, va, lines;
+	uint64_t data, lines;
 	size_t off;
 
 	ck_assert_int_eq(sim_mem_init(&mem, 0x100000, 1 << 20), 0);
 	data = sim_mem_alloc(&mem, 64);
-	off = enormous_dma_stream(&s, data);
-	va = sim_mem_alloc(&mem, s.len);
-	memcpy(sim_mem_ptr(&mem, va), s.buf, s.len);
-	rs_model_run(m, va, (uint32_t)s.len, &ops, &opts, &res);
+	off = layer_dma_stream(&s, ROWSTAT_DMA_LOAD, data, 1, 0xffffffffu);
+	run_stream(m, &mem, &ops, &s, &opts, &res);
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_BUDGET);
 	ck_assert_uint_eq(res.error_offset, off);
 	ck_assert_ptr_nonnull(strstr(res.detail, "budget of 1000000"));
@@ -390,7 +307,7 @@ START_TEST(parameters_change_between_jobs)
 	char err[256];
 
 	memset(&lc, 0, sizeof(lc));
-	lc.cv = plane_layer;
+	lc.cv = layer_plane;
 	lc.cv.in_channels = 4;
 	lc.cv.out_channels = 8;
 	lc.cv.kernel_h = lc.cv.kernel_w = 3;

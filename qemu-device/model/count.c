@@ -134,5 +134,4 @@ void rs_model_count_pass(struct job *j, const struct pass *p,
 		c->pe_active_max = pc->active;
 	c->pe_active_cycles += pc->active * pc->mac_cycles;
 	c->array_cycles += pc->compute;
-	j->tl.array_end = rs_model_pass_end(j, pc, &j->tl.link_free);
 }

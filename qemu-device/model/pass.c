@@ -15,6 +15,7 @@
 struct pass_run {
 	struct pass_geom pg;
 	struct pass_cost cost;
+	uint64_t end, link_end;	/* when it finishes; when its filters arrive */
 	bool reuse;		/* the PE spads already hold its filters */
 	bool init, final;
 	struct requant rq;
@@ -197,7 +198,6 @@ static int load_bias(struct job *j, const struct pass *p, bool init, int32_t *bi
 static int pass_prepare(struct job *j, const struct pass *p, struct pass_run *pr)
 {
 	const struct layer *L = &j->L;
-	uint64_t link_end;
 	unsigned chain_lanes;
 
 	memset(pr, 0, sizeof(*pr));
@@ -213,7 +213,8 @@ static int pass_prepare(struct job *j, const struct pass *p, struct pass_run *pr
 		return -1;
 	/* The whole pass fits the budget, or none of it runs. */
 	rs_model_pass_cost(j, p, &pr->pg, !pr->reuse, &pr->cost);
-	if (rs_model_over_budget(j, rs_model_pass_end(j, &pr->cost, &link_end), "PASS"))
+	pr->end = rs_model_pass_end(j, &pr->cost, &pr->link_end);
+	if (rs_model_over_budget(j, pr->end, "PASS"))
 		return -1;
 	pr->bias = SCRATCH(j, bias, p->mm);
 	if (!pr->bias)
@@ -459,5 +460,7 @@ int rs_model_exec_pass(struct job *j, const struct pass *p)
 		rs_model_chain_flush_one(j, pr.ch, true);
 	rs_model_planes_invalidate(j->model, p->psum.addr, rs_model_tile_end(&p->psum));
 	rs_model_count_pass(j, p, &pr.cost, pr.gated * p->mm, !pr.reuse);
+	j->tl.array_end = pr.end;
+	j->tl.link_free = pr.link_end;
 	return 0;
 }

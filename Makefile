@@ -37,7 +37,8 @@ HWRULES_INC := $(UAPI_INC) -Ihwif -Ihwrules/include
 MODEL_INC := $(UAPI_INC) -Ihwrules/include -Iqemu-device/model/include
 ACCEL_INC := $(UAPI_INC) -Ihwrules/include -Ilibaccel/include
 FW_INC := $(UAPI_INC) -Ihwif -Ihwrules/include -Ifirmware
-TEST_INC := $(UAPI_INC) -Ihwif -Ihwrules/include -Iqemu-device/model/include \
+DRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null)
+TEST_INC := $(DRM_CFLAGS) $(UAPI_INC) -Ihwif -Ihwrules/include -Iqemu-device/model/include \
 	    -Ilibaccel/include -Ifirmware -Itests/support -Itests/qtest
 
 # The rules library and the model list their sources once, for this file
@@ -114,9 +115,9 @@ $(BUILD)/plain/qtest/%: $(plain_DIR)/tests/qtest/%.o $(QTEST_LIB:%.c=$(plain_DIR
 	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ $(CHECK_LIBS) -lm
 
 # The guest side of the VM bench: static, so the initramfs needs no libc.
-VM_GUEST := $(BUILD)/vm/rowstat-guest
+VM_GUEST := $(BUILD)/vm/rowstat-drm
 
-$(VM_GUEST): $(plain_DIR)/tests/vm/guest/rowstat_guest.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
+$(VM_GUEST): $(plain_DIR)/tests/vm/guest/rowstat_drm.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
 	$(Q)$(CC) $(plain_CFLAGS) -static $^ -o $@ -lm
@@ -141,7 +142,7 @@ $(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) $(plain_L
 	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ -lm
 
 .PHONY: all check check-symbols check-plain check-san check-qtest check-vm qemu bench \
-	bench-device deps clean firmware
+	bench-device deps clean firmware driver check-driver
 .DEFAULT_GOAL := all
 # Objects are built through pattern rules; keep them between runs.
 .SECONDARY:
@@ -183,7 +184,9 @@ check-qtest: $(QTEST_BINS)
 # that a hung device ends the run.  KERNELS=6.1 to run one.
 KERNELS ?= 6.1 6.12
 check-vm: $(VM_GUEST) $(FW_IMAGE)
-	@for k in $(KERNELS); do tests/vm/run-vm.sh --kernel $$k || exit 1; done
+	@scripts/build-driver.sh $(KERNELS) >/dev/null
+	@for k in $(KERNELS); do tests/vm/run-vm.sh --kernel $$k || exit 1; \
+		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-hang-job=3 hang || exit 1; done
 	@tests/vm/selftest-arguments.sh
 	@tests/vm/selftest-watchdog.sh
 
@@ -196,6 +199,15 @@ check:
 	$(Q)$(MAKE) check-vm
 
 firmware: $(FW_IMAGE)
+
+# rowstat.ko for every kernel the VM bench boots, with W=1 (no warnings).
+driver:
+	@scripts/build-driver.sh $(KERNELS)
+
+# The driver's static checks: W=1 and sparse on every kernel, checkpatch.
+check-driver:
+	@scripts/build-driver.sh --check $(KERNELS)
+	@scripts/checkpatch.sh
 
 bench: $(BENCH_BIN)
 	$(BENCH_BIN)

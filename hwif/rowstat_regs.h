@@ -107,6 +107,10 @@
 #define   ROWSTAT_IRQ_MMU_FAULT		(1u << 17)
 #define   ROWSTAT_IRQ_FW		(1u << 18)	/* boot done or fw error */
 #define ROWSTAT_REG_HEARTBEAT		0x0070	/* advanced by firmware */
+/* Which ring's job is executing: its entry at that ring's HEAD. */
+#define ROWSTAT_REG_RUNNING		0x0074
+#define   ROWSTAT_RUNNING_VALID		(1u << 31)	/* a job is executing */
+#define   ROWSTAT_RUNNING_RING(v)	((v) & 0xff)
 
 /* Firmware boot (docs/hardware.md, "Firmware"). */
 #define ROWSTAT_REG_FW_ADDR_LO		0x0080

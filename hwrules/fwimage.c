@@ -4,9 +4,19 @@
  * device makes at boot, the builder the image tool uses, and what a parsed
  * image changes in the device's parameters.
  */
+#ifdef __KERNEL__
+#include <linux/kernel.h>
+#include <linux/string.h>
+#else
 #include <stddef.h>
+#ifdef __KERNEL__
+#include <linux/kernel.h>
+#include <linux/string.h>
+#else
 #include <stdio.h>
 #include <string.h>
+#endif
+#endif
 
 #include "rs_hw_fw.h"
 

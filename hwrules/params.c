@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* Hardware parameters: defaults, limits, and reading them from a device. */
+#ifdef __KERNEL__
+#include <linux/kernel.h>
+#include <linux/string.h>
+#else
 #include <stdio.h>
 #include <string.h>
+#endif
 
 #include <rowstat_mmu.h>
 #include <rowstat_regs.h>

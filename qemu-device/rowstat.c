@@ -101,6 +101,7 @@ struct RowstatState {
     uint32_t pending_irq;          /* causes the bottom half will send */
     bool stopping;
     bool busy;                     /* the worker is in a job */
+    uint32_t running;              /* the RUNNING register */
     bool resetting;                /* reset until the worker leaves its job */
     int cancel;                    /* the running job's; qatomic */
     uint64_t generation;           /* bumped by every reset */
@@ -410,6 +411,7 @@ static void job_start_locked(RowstatState *s, RowstatJob *job, unsigned n)
     job->mem.s = s;
     job->mem.dma_fault = fault_due(s->fault_dma_job, number);
     s->busy = true;
+    s->running = ROWSTAT_RUNNING_VALID | n;
     s->status |= ROWSTAT_STATUS_BUSY;
     s->hung |= job->hang;
     qatomic_set(&s->cancel, 0);
@@ -609,6 +611,7 @@ static void job_end_locked(RowstatState *s, RowstatJob *job)
         write_fence(s, job);
     }
     s->busy = false;
+    s->running = 0;
     s->status &= ~ROWSTAT_STATUS_BUSY;
     if (job->generation != s->generation || s->stopping) {
         /* A reset came: the job never happened, and the reset is done. */
@@ -792,6 +795,7 @@ static void rowstat_reset_locked(RowstatState *s)
     trace_rowstat_reset(s->busy);
     s->generation++;
     reset_registers(s);
+    s->running = 0;
     if (s->busy) {
         qatomic_set(&s->cancel, 1);
         s->resetting = true;
@@ -937,6 +941,8 @@ static uint32_t reg_read(RowstatState *s, hwaddr addr)
         return s->irq_mask;
     case ROWSTAT_REG_HEARTBEAT:
         return s->heartbeat;
+    case ROWSTAT_REG_RUNNING:
+        return s->running;
     case ROWSTAT_REG_FW_ADDR_LO:
         return s->fw_addr;
     case ROWSTAT_REG_FW_ADDR_HI:

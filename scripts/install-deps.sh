@@ -3,7 +3,8 @@
 # they are all there.  Root, or sudo.
 set -euo pipefail
 
-packages=(build-essential pkg-config check libsubunit-dev busybox-static cpio xz-utils kmod)
+packages=(build-essential pkg-config check libsubunit-dev busybox-static cpio xz-utils kmod
+	libdrm-dev iproute2 sparse)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Fetches and unpacks the Debian kernels the VM bench boots: 6.1 (bookworm)
 # and 6.12 (bookworm-backports), cached outside the repo.  Prints one line
-# per kernel: NAME VMLINUZ MODULES_DIR.
+# per kernel: NAME VMLINUZ MODULES_DIR KDIR, where KDIR holds the headers
+# of exactly that kernel (installed with apt: a module loads only into the
+# kernel whose headers built it).
 #
 #   scripts/vm-kernels.sh [6.1|6.12]...
 set -euo pipefail
@@ -32,5 +34,14 @@ for name in "${want[@]}"; do
 		rm -rf "$tmp" "$dir"
 		mv "$dir.tmp" "$dir"
 	fi
-	echo "$name $(ls "$dir"/boot/vmlinuz-*) $(ls -d "$dir"/lib/modules/*)"
+	release=${pkg#linux-image-}
+	headers=linux-headers-$release
+	if ! dpkg-query -W -f='${Status}' "$headers" 2>/dev/null | grep -q "install ok installed"; then
+		echo "vm-kernels: installing $headers" >&2
+		sudo=
+		[ "$(id -u)" -eq 0 ] || sudo=sudo
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+			--no-install-recommends "$headers" >&2
+	fi
+	echo "$name $(ls "$dir"/boot/vmlinuz-*) $(ls -d "$dir"/lib/modules/*) /usr/src/$headers"
 done

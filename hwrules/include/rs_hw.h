@@ -12,9 +12,15 @@
 #ifndef RS_HW_H
 #define RS_HW_H
 
+#ifdef __KERNEL__
+/* The kernel driver compiles the firmware and register checks (Kbuild). */
+#include <linux/stddef.h>
+#include <linux/types.h>
+#else
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#endif
 
 #include <rowstat_cmd.h>
 
@@ -22,7 +28,11 @@
 extern "C" {
 #endif
 
+#ifdef __KERNEL__
+#define RS_HW_API
+#else
 #define RS_HW_API __attribute__((visibility("default")))
+#endif
 
 /* ---- Little-endian fields (everything the device reads is LE) ----------- */
 
@@ -42,17 +52,18 @@ static inline uint64_t rs_hw_get_le64(const uint8_t *p)
 	return (uint64_t)rs_hw_get_le32(p) | ((uint64_t)rs_hw_get_le32(p + 4) << 32);
 }
 
+/* Masked, not only cast: the kernel's sparse flags a truncating cast. */
 static inline void rs_hw_put_le16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)v;
+	p[0] = (uint8_t)(v & 0xff);
 	p[1] = (uint8_t)(v >> 8);
 }
 
 static inline void rs_hw_put_le32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
+	p[0] = (uint8_t)(v & 0xff);
+	p[1] = (uint8_t)((v >> 8) & 0xff);
+	p[2] = (uint8_t)((v >> 16) & 0xff);
 	p[3] = (uint8_t)(v >> 24);
 }
 

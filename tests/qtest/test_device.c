@@ -783,7 +783,8 @@ START_TEST(a_reset_restores_every_register)
 	{
 		static const uint32_t zero[] = {
 			ROWSTAT_REG_CTRL, ROWSTAT_REG_STATUS, ROWSTAT_REG_IRQ_STATUS,
-			ROWSTAT_REG_IRQ_MASK, ROWSTAT_REG_HEARTBEAT, ROWSTAT_REG_FW_ADDR_LO,
+			ROWSTAT_REG_IRQ_MASK, ROWSTAT_REG_HEARTBEAT, ROWSTAT_REG_RUNNING,
+			ROWSTAT_REG_FW_ADDR_LO,
 			ROWSTAT_REG_FW_ADDR_HI, ROWSTAT_REG_FW_SIZE, ROWSTAT_REG_FW_STATUS,
 			ROWSTAT_REG_FW_VERSION, ROWSTAT_REG_FAULT_ADDR_LO,
 			ROWSTAT_REG_FAULT_ADDR_HI, ROWSTAT_REG_FAULT_INFO,
@@ -953,24 +954,28 @@ START_TEST(reset_in_the_middle_of_a_job)
 	uint32_t hb;
 
 	make_case(d, 1, 51, &jc);
-	submit_case(d, 0, 1, 1, &jc);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RUNNING), 0);
+	rsdev_ring_init(d, 2, 4);
+	submit_case(d, 2, 1, 1, &jc);
 	usleep(300 * 1000);
-	/* The job hangs: busy, no fence, and the heartbeat stops. */
+	/* The job hangs: busy, running on ring 2, no fence, heartbeat stopped. */
 	ck_assert_uint_ne(rsdev_rd(d, ROWSTAT_REG_STATUS) & ROWSTAT_STATUS_BUSY, 0);
-	ck_assert_uint_eq(rsdev_fence(d, 0), 0);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RUNNING), ROWSTAT_RUNNING_VALID | 2);
+	ck_assert_uint_eq(rsdev_fence(d, 2), 0);
 	hb = rsdev_rd(d, ROWSTAT_REG_HEARTBEAT);
 	qts_clock_step(d->q, 20 * 1000 * 1000);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_HEARTBEAT), hb);
 	/* Reset: every register back to its reset value, the job gone. */
 	ck_assert(rsdev_reset(d, JOB_TIMEOUT_MS));
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_STATUS), 0);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RUNNING), 0);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_FW_STATUS), ROWSTAT_FW_STATE_OFF);
-	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_CTRL)), 0);
-	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(0, ROWSTAT_RING_HEAD)), 0);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(2, ROWSTAT_RING_CTRL)), 0);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_RING(2, ROWSTAT_RING_HEAD)), 0);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_IRQ_MASK), 0);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CTX(1, ROWSTAT_CTX_CTRL)), 0);
 	usleep(100 * 1000);
-	ck_assert_uint_eq(rsdev_fence(d, 0), 0);
+	ck_assert_uint_eq(rsdev_fence(d, 2), 0);
 	/* Bring it up again: the next job (number 2) runs to completion. */
 	rsdev_boot_default(d);
 	rsdev_ring_init(d, 0, 4);

@@ -30,21 +30,37 @@ done
 qemu=${ROWSTAT_QEMU:-$("$top/scripts/build-qemu.sh" | tail -n 1)}
 # Assigned first, so that set -e stops on vm-kernels.sh's own exit status.
 kernel_info=$("$top/scripts/vm-kernels.sh" "$kernel")
-read -r _ vmlinuz moddir <<< "$kernel_info"
-guest="$top/build/vm/rowstat-guest"
+read -r _ vmlinuz moddir _ <<< "$kernel_info"
+guest="$top/build/vm/rowstat-drm"
 firmware="$top/build/firmware/rowstat.fw"
-for f in "$guest" "$firmware"; do
+driver="$top/build/kmod/$(basename "$moddir")/rowstat.ko"
+for f in "$guest" "$firmware" "$driver"; do
 	[ -f "$f" ] || { echo "run-vm: $f missing: run make first" >&2; exit 2; }
 done
 
 work=$(mktemp -d /tmp/rowstat-vm-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 root="$work/root"
-mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib/modules}
+mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib/modules,lib/firmware/rowstat}
 cp /bin/busybox "$root/bin/busybox"
 cp "$top/tests/vm/init" "$root/init"
-cp "$guest" "$root/bin/rowstat-guest"
-cp "$firmware" "$root/rowstat.fw"
+cp "$guest" "$root/bin/rowstat-drm"
+cp "$firmware" "$root/lib/firmware/rowstat/rowstat.fw"
+cp "$driver" "$root/lib/modules/rowstat.ko"
+cp "$top/tests/vm/guest/devlink-test.sh" "$root/bin/devlink-test"
+chmod +x "$root/bin/devlink-test"
+# Firmware images for `devlink dev flash`: a newer version, and a corrupt one.
+sed 's/^version = .*/version = 1.1/' "$top/firmware/rowstat-fw.conf" > "$work/fw-1.1.conf"
+"$top/build/plain/firmware/rsfw" build "$work/fw-1.1.conf" \
+	"$root/lib/firmware/rowstat/rowstat-1.1.fw" > /dev/null
+head -c 100 "$firmware" > "$root/lib/firmware/rowstat/rowstat-bad.fw"
+# iproute2's devlink, unchanged, with the libraries it links.
+mkdir -p "$root/sbin" "$root/lib64" "$root/lib/x86_64-linux-gnu"
+cp /usr/sbin/devlink "$root/sbin/devlink"
+for lib in $(ldd /usr/sbin/devlink | grep -o '/[^ ]*'); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
 chmod +x "$root/init"
 
 # The modules the driver will need, with what they depend on, in load order.
@@ -73,7 +89,7 @@ printf '%s\n' "${order[@]}" > "$root/modules.order"
 # The tests to run, from the list.
 list="$top/tests/vm/tests.list"
 if [ ${#tests[@]} -eq 0 ]; then
-	grep -v '^#' "$list" | grep . | grep -v '^job-forever ' > "$root/tests"
+	grep -v '^#' "$list" | grep . | grep -v '^stuck \|^hang ' > "$root/tests"
 else
 	: > "$root/tests"
 	for t in "${tests[@]}"; do

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * rowstat: per-file device address spaces (docs/hardware.md section 6).
+ * Each open file owns one of the device's MMU contexts and a three-level
+ * page table that only this file writes; the device can reach nothing that
+ * is not mapped there.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "rowstat_drv.h"
+
+/* One 4 KiB table and, above level 0, the CPU view of its children. */
+struct rowstat_pt {
+	__le64 *cpu;
+	dma_addr_t dma;
+	struct rowstat_pt **child;
+};
+
+static struct rowstat_pt *rowstat_pt_alloc(struct rowstat_device *rdev, int level)
+{
+	struct rowstat_pt *pt = kzalloc(sizeof(*pt), GFP_KERNEL);
+
+	if (!pt)
+		return NULL;
+	pt->cpu = dma_alloc_coherent(rdev->drm.dev, ROWSTAT_PAGE_SIZE, &pt->dma,
+				     GFP_KERNEL);
+	if (level > 0)
+		pt->child = kcalloc(ROWSTAT_PT_ENTRIES, sizeof(*pt->child), GFP_KERNEL);
+	if (!pt->cpu || (level > 0 && !pt->child)) {
+		if (pt->cpu)
+			dma_free_coherent(rdev->drm.dev, ROWSTAT_PAGE_SIZE, pt->cpu,
+					  pt->dma);
+		kfree(pt->child);
+		kfree(pt);
+		return NULL;
+	}
+	return pt;
+}
+
+static void rowstat_pt_free(struct rowstat_device *rdev, struct rowstat_pt *pt,
+			    int level)
+{
+	unsigned int i;
+
+	if (!pt)
+		return;
+	for (i = 0; level > 0 && i < ROWSTAT_PT_ENTRIES; i++)
+		rowstat_pt_free(rdev, pt->child[i], level - 1);
+	dma_free_coherent(rdev->drm.dev, ROWSTAT_PAGE_SIZE, pt->cpu, pt->dma);
+	kfree(pt->child);
+	kfree(pt);
+}
+
+/* The level-0 table covering va, created on the way down if create. */
+static struct rowstat_pt *rowstat_pt_walk(struct rowstat_ctx *ctx, u64 va,
+					  bool create)
+{
+	struct rowstat_pt *pt = ctx->root;
+	int level;
+
+	for (level = ROWSTAT_PT_LEVELS - 1; level > 0; level--) {
+		unsigned int i = ROWSTAT_PT_INDEX(va, level);
+
+		if (!pt->child[i]) {
+			if (!create)
+				return NULL;
+			pt->child[i] = rowstat_pt_alloc(ctx->rdev, level - 1);
+			if (!pt->child[i])
+				return NULL;
+			/* The child is filled (zeroed) before it is linked. */
+			dma_wmb();
+			WRITE_ONCE(pt->cpu[i], cpu_to_le64(pt->child[i]->dma |
+							   ROWSTAT_PTE_VALID));
+		}
+		pt = pt->child[i];
+	}
+	return pt;
+}
+
+#define ROWSTAT_STATS_BYTES \
+	PAGE_ALIGN(ROWSTAT_MAX_RINGS * ROWSTAT_RING_ENTRIES * \
+		   sizeof(struct rowstat_job_stats))
+
+static int rowstat_pt_fill(struct rowstat_ctx *ctx, u64 va, struct sg_table *sgt);
+
+/* The statistics area: kernel memory the device writes in this context. */
+static int rowstat_ctx_stats_map(struct rowstat_ctx *ctx)
+{
+	struct rowstat_device *rdev = ctx->rdev;
+	struct sg_table sgt;
+	int ret;
+
+	ctx->stats_cpu = dma_alloc_coherent(rdev->drm.dev, ROWSTAT_STATS_BYTES,
+					    &ctx->stats_dma, GFP_KERNEL);
+	if (!ctx->stats_cpu)
+		return -ENOMEM;
+	ret = sg_alloc_table(&sgt, 1, GFP_KERNEL);
+	if (ret)
+		return ret;
+	sg_dma_address(sgt.sgl) = ctx->stats_dma;
+	sg_dma_len(sgt.sgl) = ROWSTAT_STATS_BYTES;
+	sgt.nents = 1;
+	ret = drm_mm_insert_node_generic(&ctx->va, &ctx->stats_node,
+					 ROWSTAT_STATS_BYTES + ROWSTAT_PAGE_SIZE,
+					 ROWSTAT_PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
+	if (!ret)
+		ret = rowstat_pt_fill(ctx, ctx->stats_node.start, &sgt);
+	sg_free_table(&sgt);
+	if (ret)
+		return ret;
+	ctx->stats_va = ctx->stats_node.start;
+	return 0;
+}
+
+static void rowstat_ctx_free(struct rowstat_ctx *ctx)
+{
+	struct rowstat_device *rdev = ctx->rdev;
+
+	if (drm_mm_node_allocated(&ctx->stats_node))
+		drm_mm_remove_node(&ctx->stats_node);
+	drm_mm_takedown(&ctx->va);
+	if (ctx->stats_cpu)
+		dma_free_coherent(rdev->drm.dev, ROWSTAT_STATS_BYTES, ctx->stats_cpu,
+				  ctx->stats_dma);
+	rowstat_pt_free(rdev, ctx->root, ROWSTAT_PT_LEVELS - 1);
+	mutex_destroy(&ctx->pt_lock);
+	kfree(ctx);
+}
+
+/* fdinfo's drm-client-id where the DRM core has none (6.1). */
+static atomic_t rowstat_next_client_id;
+
+/* Binds a free hardware context to a new address space. */
+struct rowstat_ctx *rowstat_ctx_create(struct rowstat_device *rdev)
+{
+	struct rowstat_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	unsigned int slot;
+	int ret;
+
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&ctx->ref);
+	ctx->rdev = rdev;
+	ctx->client_id = atomic_inc_return(&rowstat_next_client_id);
+	mutex_init(&ctx->pt_lock);
+	drm_mm_init(&ctx->va, ROWSTAT_VA_START,
+		    (1ull << rdev->va_bits) - ROWSTAT_VA_START);
+	ctx->root = rowstat_pt_alloc(rdev, ROWSTAT_PT_LEVELS - 1);
+	ret = ctx->root ? rowstat_ctx_stats_map(ctx) : -ENOMEM;
+	if (ret) {
+		rowstat_ctx_free(ctx);
+		return ERR_PTR(ret);
+	}
+
+	mutex_lock(&rdev->ctx_lock);
+	for (slot = 0; slot < rdev->contexts; slot++)
+		if (!rdev->ctx_slot[slot])
+			break;
+	if (slot == rdev->contexts) {
+		mutex_unlock(&rdev->ctx_lock);
+		rowstat_ctx_free(ctx);
+		return ERR_PTR(-EBUSY);
+	}
+	ctx->slot = slot;
+	WRITE_ONCE(rdev->ctx_slot[slot], ctx);
+	rowstat_ctx_program(ctx);
+	mutex_unlock(&rdev->ctx_lock);
+	return ctx;
+}
+
+/* Writes the context's root and enable (after creation and every reset). */
+void rowstat_ctx_program(struct rowstat_ctx *ctx)
+{
+	struct rowstat_device *rdev = ctx->rdev;
+	unsigned int s = ctx->slot;
+
+	rowstat_write(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_PT_LO),
+		      lower_32_bits(ctx->root->dma));
+	rowstat_write(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_PT_HI),
+		      upper_32_bits(ctx->root->dma));
+	rowstat_write(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_CTRL), ROWSTAT_CTX_CTRL_ENABLE);
+	rowstat_write(rdev, ROWSTAT_REG_MMU_INVALIDATE, s);
+}
+
+void rowstat_mmu_program_all(struct rowstat_device *rdev)
+{
+	unsigned int s;
+
+	mutex_lock(&rdev->ctx_lock);
+	for (s = 0; s < rdev->contexts; s++)
+		if (rdev->ctx_slot[s])
+			rowstat_ctx_program(rdev->ctx_slot[s]);
+	mutex_unlock(&rdev->ctx_lock);
+}
+
+/*
+ * The last reference goes when the file is closed and its last job has
+ * ended, so no job of this context is on the device any more.
+ */
+static void rowstat_ctx_release(struct kref *ref)
+{
+	struct rowstat_ctx *ctx = container_of(ref, struct rowstat_ctx, ref);
+	struct rowstat_device *rdev = ctx->rdev;
+	unsigned int s = ctx->slot;
+
+	mutex_lock(&rdev->ctx_lock);
+	rowstat_write_live(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_CTRL), 0);
+	rowstat_write_live(rdev, ROWSTAT_REG_MMU_INVALIDATE, s);
+	WRITE_ONCE(rdev->ctx_slot[s], NULL);
+	mutex_unlock(&rdev->ctx_lock);
+	rowstat_ctx_free(ctx);
+}
+
+void rowstat_ctx_put(struct rowstat_ctx *ctx)
+{
+	kref_put(&ctx->ref, rowstat_ctx_release);
+}
+
+/* Clears the PTEs of [va, va + bytes); the tables stay for reuse. */
+static void rowstat_pt_clear(struct rowstat_ctx *ctx, u64 va, u64 bytes)
+{
+	u64 end = va + bytes;
+
+	while (va < end) {
+		struct rowstat_pt *pt = rowstat_pt_walk(ctx, va, false);
+
+		if (pt)
+			WRITE_ONCE(pt->cpu[ROWSTAT_PT_INDEX(va, 0)], 0);
+		va += ROWSTAT_PAGE_SIZE;
+	}
+}
+
+static int rowstat_pt_fill(struct rowstat_ctx *ctx, u64 va, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	u64 start = va;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		dma_addr_t addr = sg_dma_address(sg);
+		dma_addr_t end = addr + sg_dma_len(sg);
+
+		for (; addr < end; addr += ROWSTAT_PAGE_SIZE, va += ROWSTAT_PAGE_SIZE) {
+			struct rowstat_pt *pt = rowstat_pt_walk(ctx, va, true);
+
+			if (!pt) {
+				rowstat_pt_clear(ctx, start, va - start);
+				return -ENOMEM;
+			}
+			WRITE_ONCE(pt->cpu[ROWSTAT_PT_INDEX(va, 0)],
+				   cpu_to_le64((addr & ROWSTAT_PTE_ADDR_MASK) |
+					       ROWSTAT_PTE_VALID | ROWSTAT_PTE_READ |
+					       ROWSTAT_PTE_WRITE));
+		}
+	}
+	return 0;
+}
+
+/*
+ * Maps a buffer into a context at a VA of the kernel's choosing, with an
+ * unmapped guard page after it so that an overrun faults.
+ */
+int rowstat_mmu_map(struct rowstat_mapping *map)
+{
+	struct drm_gem_shmem_object *shmem = &map->bo->base;
+	struct rowstat_ctx *ctx = map->ctx;
+	size_t size = shmem->base.size;
+	struct sg_table *sgt;
+	int ret;
+
+	sgt = drm_gem_shmem_get_pages_sgt(shmem);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+	mutex_lock(&ctx->pt_lock);
+	ret = drm_mm_insert_node_generic(&ctx->va, &map->node,
+					 size + ROWSTAT_PAGE_SIZE,
+					 ROWSTAT_PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
+	if (!ret) {
+		ret = rowstat_pt_fill(ctx, map->node.start, sgt);
+		if (ret)
+			drm_mm_remove_node(&map->node);
+	}
+	mutex_unlock(&ctx->pt_lock);
+	if (!ret)
+		map->mapped = true;
+	return ret;
+}
+
+/* Unmaps, and drops the device's cached translations before the pages go. */
+void rowstat_mmu_unmap(struct rowstat_mapping *map)
+{
+	struct rowstat_ctx *ctx = map->ctx;
+
+	if (!map->mapped)
+		return;
+	mutex_lock(&ctx->pt_lock);
+	rowstat_pt_clear(ctx, map->node.start, map->bo->base.base.size);
+	rowstat_write_live(ctx->rdev, ROWSTAT_REG_MMU_INVALIDATE, ctx->slot);
+	drm_mm_remove_node(&map->node);
+	mutex_unlock(&ctx->pt_lock);
+	map->mapped = false;
+}

@@ -186,7 +186,10 @@ KERNELS ?= 6.1 6.12
 check-vm: $(VM_GUEST) $(FW_IMAGE)
 	@scripts/build-driver.sh $(KERNELS) >/dev/null
 	@for k in $(KERNELS); do tests/vm/run-vm.sh --kernel $$k || exit 1; \
-		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-hang-job=3 hang || exit 1; done
+		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-hang-job=3 \
+			hang dmesg-clean || exit 1; \
+		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-fw-crash-job=2 \
+			fwcrash dmesg-clean || exit 1; done
 	@tests/vm/selftest-arguments.sh
 	@tests/vm/selftest-watchdog.sh
 

@@ -195,7 +195,15 @@ static const struct drm_ioctl_desc rowstat_ioctls[] = {
 };
 
 #ifdef HAVE_DRM_ACCEL
-DEFINE_DRM_ACCEL_FOPS(rowstat_fops);
+static const struct file_operations rowstat_fops = {
+	.owner = THIS_MODULE,
+	DRM_ACCEL_FOPS,
+#ifdef HAVE_DRM_SHOW_FDINFO
+	.show_fdinfo = drm_show_fdinfo,
+#else
+	.show_fdinfo = rowstat_show_fdinfo_legacy,
+#endif
+};
 #else
 static const struct file_operations rowstat_fops = {
 	.owner = THIS_MODULE,

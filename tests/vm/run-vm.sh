@@ -54,6 +54,11 @@ sed 's/^version = .*/version = 1.1/' "$top/firmware/rowstat-fw.conf" > "$work/fw
 "$top/build/plain/firmware/rsfw" build "$work/fw-1.1.conf" \
 	"$root/lib/firmware/rowstat/rowstat-1.1.fw" > /dev/null
 head -c 100 "$firmware" > "$root/lib/firmware/rowstat/rowstat-bad.fw"
+# ABI major 2 (the le16 at byte 4): checked before the CRC.
+{ head -c 4 "$firmware"; printf '\002'; tail -c +6 "$firmware"; } \
+	> "$root/lib/firmware/rowstat/rowstat-abi2.fw"
+cp "$top/tests/vm/guest/firmware-test.sh" "$root/bin/firmware-test"
+chmod +x "$root/bin/firmware-test"
 # iproute2's devlink, unchanged, with the libraries it links.
 mkdir -p "$root/sbin" "$root/lib64" "$root/lib/x86_64-linux-gnu"
 cp /usr/sbin/devlink "$root/sbin/devlink"
@@ -89,7 +94,7 @@ printf '%s\n' "${order[@]}" > "$root/modules.order"
 # The tests to run, from the list.
 list="$top/tests/vm/tests.list"
 if [ ${#tests[@]} -eq 0 ]; then
-	grep -v '^#' "$list" | grep . | grep -v '^stuck \|^hang ' > "$root/tests"
+	grep -v '^#' "$list" | grep . | grep -v '^stuck \|^hang \|^fwcrash ' > "$root/tests"
 else
 	: > "$root/tests"
 	for t in "${tests[@]}"; do

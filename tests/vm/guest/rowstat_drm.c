@@ -13,6 +13,8 @@
  *   rowstat-drm prime      dma-buf export and import between two files
  *   rowstat-drm hang N     (device with fault-hang-job=N) the hung job fails
  *                          with -ETIMEDOUT, innocent jobs complete exactly
+ *   rowstat-drm fwcrash    (device with fault-fw-crash-job=2) the firmware
+ *                          crashes; the driver resets and reboots it
  *   rowstat-drm kill       a process killed with jobs in flight
  *   rowstat-drm unbind     unbind the device with a file open and jobs in
  *                          flight; the file then fails with -ENODEV
@@ -402,6 +404,61 @@ static void conv_check(struct conv_job *cj)
 	checks++;
 }
 
+/* The value of an fdinfo key, or -1. */
+static long long fdinfo_value(int fd, const char *key)
+{
+	char path[64], line[256];
+	long long value = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		fail("cannot read %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(key);
+
+		if (!strncmp(line, key, len) && line[len] == ':')
+			value = atoll(line + len + 1);
+	}
+	fclose(f);
+	return value;
+}
+
+/*
+ * DRM fdinfo (drm-usage-stats.rst): ring 0 ran two jobs of `cycles` each,
+ * every other ring one.
+ */
+static void fdinfo_check(int fd, uint64_t cycles)
+{
+	char path[64], text[4096];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f || !(n = fread(text, 1, sizeof(text) - 1, f)))
+		fail("cannot read %s", path);
+	fclose(f);
+	text[n] = 0;
+	if (!strstr(text, "drm-driver:\trowstat\n") || fdinfo_value(fd, "drm-client-id") < 1)
+		fail("fdinfo: no drm-driver or drm-client-id:\n%s", text);
+	for (uint32_t r = 0; r < get_param(fd, ROWSTAT_PARAM_PRIORITIES); r++) {
+		char key[32];
+		uint64_t want = (r == 0 ? 2 : 1) * cycles;
+
+		snprintf(key, sizeof(key), "drm-cycles-ring%u", r);
+		if (fdinfo_value(fd, key) != (long long)want)
+			fail("fdinfo %s: %lld, want %llu", key, fdinfo_value(fd, key),
+			     (unsigned long long)want);
+		snprintf(key, sizeof(key), "drm-engine-ring%u", r);
+		if (fdinfo_value(fd, key) <= 0)
+			fail("fdinfo %s: %lld ns", key, fdinfo_value(fd, key));
+	}
+	checks++;
+	printf("fdinfo: drm-driver, drm-client-id, drm-engine-* and drm-cycles-* as run\n");
+}
+
 static int test_conv(void)
 {
 	int fd = open_node();
@@ -432,6 +489,7 @@ static int test_conv(void)
 			fail("priority %u: job failed", p);
 		conv_check(&cj);
 	}
+	fdinfo_check(fd, ((struct rowstat_job_stats *)cj.stats.map)->cycles);
 	close(fd);
 	printf("conv: %u checks\n", checks);
 	return 0;
@@ -690,6 +748,77 @@ static int test_hang(int hang_job)
 	return 0;
 }
 
+/* ---- fwcrash ----------------------------------------------------------------- */
+
+/* A counter from the driver's debugfs "counters" file. */
+static long long debugfs_counter(const char *name)
+{
+	char path[600], line[128];
+	DIR *d = opendir("/sys/kernel/debug/rowstat");
+	struct dirent *e;
+	long long value = -1;
+	FILE *f = NULL;
+
+	while (d && (e = readdir(d)))
+		if (strchr(e->d_name, ':')) {
+			snprintf(path, sizeof(path), "/sys/kernel/debug/rowstat/%s/counters",
+				 e->d_name);
+			f = fopen(path, "r");
+			break;
+		}
+	if (d)
+		closedir(d);
+	if (!f)
+		fail("no rowstat debugfs counters");
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(name);
+
+		if (!strncmp(line, name, len) && line[len] == ' ')
+			value = atoll(line + len + 1);
+	}
+	fclose(f);
+	if (value < 0)
+		fail("debugfs counters: no '%s'", name);
+	return value;
+}
+
+/*
+ * The device's firmware crashes after its second job: the driver resets
+ * the device, boots the firmware again, and the next jobs run exactly.
+ */
+static int test_fwcrash(void)
+{
+	int fd = open_node();
+	uint32_t sync = syncobj_new(fd);
+	struct conv_job cj;
+
+	conv_prepare(fd, &cj, 300);
+	for (int i = 0; i < 2; i++) {
+		conv_submit(fd, &cj, sync, 0);
+		if (syncobj_wait(fd, sync, 60))
+			fail("job %d before the crash failed", i + 1);
+		conv_check(&cj);
+	}
+	/* Recovery runs from a work item: wait for it. */
+	for (int i = 0; i < 50 && debugfs_counter("resets") < 1; i++)
+		usleep(100 * 1000);
+	if (debugfs_counter("firmware-crashes") != 1 || debugfs_counter("resets") != 1)
+		fail("firmware-crashes %lld resets %lld, want 1 and 1",
+		     debugfs_counter("firmware-crashes"), debugfs_counter("resets"));
+	for (int i = 0; i < 2; i++) {
+		memset(sim_mem_ptr(&cj.lc.mem, cj.lc.out.va), 0, 64);
+		conv_submit(fd, &cj, sync, (uint32_t)i);
+		if (syncobj_wait(fd, sync, 60))
+			fail("job %d after the crash failed", i + 3);
+		conv_check(&cj);
+	}
+	if (get_param(fd, ROWSTAT_PARAM_FW_VERSION) != ROWSTAT_VERSION(1, 0))
+		fail("firmware version after the reset");
+	close(fd);
+	printf("fwcrash: the device came back; %u checks\n", checks);
+	return 0;
+}
+
 /* ---- kill --------------------------------------------------------------------- */
 
 static int test_kill(void)
@@ -853,6 +982,8 @@ int main(int argc, char **argv)
 		return test_hang(atoi(argv[2]));
 	if (!strcmp(cmd, "kill"))
 		return test_kill();
+	if (!strcmp(cmd, "fwcrash"))
+		return test_fwcrash();
 	if (!strcmp(cmd, "unbind"))
 		return test_unbind();
 	if (!strcmp(cmd, "nonroot"))
@@ -860,6 +991,6 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "modules"))
 		return test_modules(argc - 2, argv + 2);
 	fprintf(stderr, "usage: rowstat-drm params|bo|conv|submit|isolation|prime|"
-		"hang N|kill|unbind|nonroot|modules NAME...\n");
+		"hang N|fwcrash|kill|unbind|nonroot|modules NAME...\n");
 	return 2;
 }

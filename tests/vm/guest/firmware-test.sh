@@ -1,0 +1,25 @@
+#!/bin/sh
+# Probe refuses a missing, a corrupt and an incompatible firmware image,
+# each with a message that says which; a good image then works again.
+set -u
+fail() { echo "FAIL: $*"; exit 1; }
+node() { ls /dev/accel/accel* /dev/dri/renderD* 2>/dev/null | head -n 1; }
+
+for case in "rowstat/none.fw:cannot load it" \
+	    "rowstat/rowstat-bad.fw:corrupt image" \
+	    "rowstat/rowstat-abi2.fw:incompatible image"; do
+	image=${case%%:*}
+	message=${case#*:}
+	rmmod rowstat 2>/dev/null
+	dmesg -c > /dev/null
+	insmod /lib/modules/rowstat.ko firmware="$image" || fail "insmod with $image"
+	[ -z "$(node)" ] || fail "$image: the device probed anyway ($(node))"
+	dmesg | grep "rowstat" | grep -q "firmware $image: $message" ||
+		{ dmesg | tail -n 5; fail "$image: no message '$message'"; }
+	echo "$image: refused ($message)"
+done
+rmmod rowstat
+insmod /lib/modules/rowstat.ko || fail "insmod with the good image"
+chmod 0666 /dev/accel/accel* /dev/dri/renderD* 2>/dev/null
+rowstat-drm conv > /dev/null || fail "a job after the good image failed"
+echo "PASS firmware"

@@ -7,7 +7,8 @@
 #
 # TEST names a line of tests/vm/tests.list (default: all of them).  Prints a
 # line per test ("PASS name" / "FAIL name: why") and "N passed, N failed";
-# exits 1 if any failed.
+# exits 1 if any failed.  ROWSTAT_VM_LOG=FILE keeps the console log, and
+# ROWSTAT_VM_LOGLEVEL the kernel console level (default 4: errors only).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -114,11 +115,13 @@ timeout -k 5 "$watchdog" "$qemu" -machine q35 -accel tcg -m 1024 -nodefaults \
 	-display none -no-reboot -serial "file:$log" \
 	-L /usr/share/qemu -L /usr/share/seabios \
 	-kernel "$vmlinuz" -initrd "$work/initrd" \
-	-append "console=ttyS0 panic=-1 loglevel=4" \
+	-append "console=ttyS0 panic=-1 loglevel=${ROWSTAT_VM_LOGLEVEL:-4}" \
 	-device "$device" < /dev/null
 rc=$?
 set -e
 elapsed=$(( $(date +%s) - start ))
+# ROWSTAT_VM_LOG=FILE keeps the console log (the tests' figures).
+[ -z "${ROWSTAT_VM_LOG:-}" ] || cp "$log" "$ROWSTAT_VM_LOG"
 
 passed=0
 failed=0

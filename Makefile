@@ -142,7 +142,7 @@ $(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) $(plain_L
 	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ -lm
 
 .PHONY: all check check-symbols check-plain check-san check-qtest check-vm qemu bench \
-	bench-device deps clean firmware driver check-driver
+	bench-device deps clean firmware driver check-driver bench-driver
 .DEFAULT_GOAL := all
 # Objects are built through pattern rules; keep them between runs.
 .SECONDARY:
@@ -202,6 +202,15 @@ check:
 	$(Q)$(MAKE) check-vm
 
 firmware: $(FW_IMAGE)
+
+# The driver's figures in the VM (not a test): no-op job latency against an
+# ioctl round trip, jobs per second from 1, 2 and 4 processes.
+bench-driver: $(VM_GUEST) $(FW_IMAGE)
+	@scripts/build-driver.sh $(KERNELS) >/dev/null
+	@for k in $(KERNELS); do \
+		ROWSTAT_VM_LOG=$(BUILD)/bench-driver-$$k.log tests/vm/run-vm.sh --kernel $$k bench \
+			>/dev/null || exit 1; \
+		echo "== $$k"; grep '^bench:' $(BUILD)/bench-driver-$$k.log; done
 
 # rowstat.ko for every kernel the VM bench boots, with W=1 (no warnings).
 driver:

@@ -16,6 +16,8 @@
  *   rowstat-drm fwcrash    (device with fault-fw-crash-job=2) the firmware
  *                          crashes; the driver resets and reboots it
  *   rowstat-drm stress CALLS SEED  random and mutated ioctls over three files
+ *   rowstat-drm bench      no-op job latency against a bare ioctl, and jobs
+ *                          per second from 1, 2 and 4 processes (figures)
  *   rowstat-drm kill       a process killed with jobs in flight
  *   rowstat-drm unbind     unbind the device with a file open and jobs in
  *                          flight; the file then fails with -ENODEV
@@ -1082,6 +1084,122 @@ static int test_stress(long calls, uint64_t seed)
 	return 0;
 }
 
+/* ---- bench (make bench-driver) ---------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A file with a stream that is only END: the cheapest job there is. */
+struct bench_file {
+	int fd;
+	struct bo stream;
+	uint32_t sync[16];
+};
+
+static void bench_open(struct bench_file *b)
+{
+	struct rowstat_cmd_end end = {
+		.hdr = { .opcode = ROWSTAT_OP_END, .dwords = htole16(2) },
+	};
+
+	b->fd = open_node();
+	b->stream = bo_new(b->fd, 4096);
+	memcpy(b->stream.map, &end, sizeof(end));
+	for (unsigned i = 0; i < 16; i++)
+		b->sync[i] = syncobj_new(b->fd);
+}
+
+static void bench_submit(struct bench_file *b, uint32_t sync)
+{
+	struct job j;
+
+	job_init(&j, &b->stream, 8, NULL, sync);
+	if (ioctl(b->fd, DRM_IOCTL_ROWSTAT_SUBMIT, &j.s))
+		fail("bench: SUBMIT: %s", strerror(errno));
+}
+
+static void bench_wait(struct bench_file *b, uint32_t sync)
+{
+	struct drm_syncobj_wait w = {
+		.handles = (uintptr_t)&sync, .count_handles = 1,
+		.timeout_nsec = INT64_MAX,
+	};
+
+	if (ioctl(b->fd, DRM_IOCTL_SYNCOBJ_WAIT, &w))
+		fail("bench: SYNCOBJ_WAIT: %s", strerror(errno));
+}
+
+/* Jobs per second of one process: 16 in flight, `jobs` in all. */
+static void bench_stream(int jobs)
+{
+	struct bench_file b;
+
+	bench_open(&b);
+	for (int i = 0; i < jobs; i++) {
+		if (i >= 16)
+			bench_wait(&b, b.sync[i % 16]);
+		bench_submit(&b, b.sync[i % 16]);
+	}
+	for (int i = 0; i < 16; i++)
+		bench_wait(&b, b.sync[i]);
+	close(b.fd);
+}
+
+static int test_bench(void)
+{
+	struct bench_file b;
+	struct drm_rowstat_get_param p = { .param = ROWSTAT_PARAM_HW_VERSION };
+	const int ioctls = 20000, latency_jobs = 500, jobs = 2000;
+	double t0, ioctl_us, job_us;
+
+	bench_open(&b);
+	t0 = now_s();
+	for (int i = 0; i < ioctls; i++)
+		if (ioctl(b.fd, DRM_IOCTL_ROWSTAT_GET_PARAM, &p))
+			fail("bench: GET_PARAM");
+	ioctl_us = (now_s() - t0) / ioctls * 1e6;
+	bench_submit(&b, b.sync[0]);	/* warm up */
+	bench_wait(&b, b.sync[0]);
+	t0 = now_s();
+	for (int i = 0; i < latency_jobs; i++) {
+		bench_submit(&b, b.sync[0]);
+		bench_wait(&b, b.sync[0]);
+	}
+	job_us = (now_s() - t0) / latency_jobs * 1e6;
+	close(b.fd);
+	printf("bench: ioctl round trip (GET_PARAM)      %8.1f us  (%d calls)\n",
+	       ioctl_us, ioctls);
+	printf("bench: no-op job, submit to signalled    %8.1f us  (%d jobs, one at a time)\n",
+	       job_us, latency_jobs);
+	for (int procs = 1; procs <= 4; procs *= 2) {
+		t0 = now_s();
+		for (int k = 0; k < procs; k++) {
+			pid_t pid = fork();
+
+			if (pid < 0)
+				fail("bench: fork");
+			if (pid == 0) {
+				bench_stream(jobs);
+				_exit(0);
+			}
+		}
+		for (int k = 0; k < procs; k++) {
+			int st;
+
+			if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+				fail("bench: a submitting process failed");
+		}
+		printf("bench: %d process%s x %d no-op jobs (16 in flight each) %8.0f jobs/s\n",
+		       procs, procs > 1 ? "es" : "  ", jobs, procs * jobs / (now_s() - t0));
+	}
+	return 0;
+}
+
 /* ---- kill --------------------------------------------------------------------- */
 
 static int test_kill(void)
@@ -1247,6 +1365,8 @@ int main(int argc, char **argv)
 		return test_kill();
 	if (!strcmp(cmd, "fwcrash"))
 		return test_fwcrash();
+	if (!strcmp(cmd, "bench"))
+		return test_bench();
 	if (!strcmp(cmd, "stress") && argc > 3)
 		return test_stress(atol(argv[2]), strtoull(argv[3], NULL, 0));
 	if (!strcmp(cmd, "unbind"))
@@ -1256,6 +1376,6 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "modules"))
 		return test_modules(argc - 2, argv + 2);
 	fprintf(stderr, "usage: rowstat-drm params|bo|conv|submit|isolation|prime|"
-		"hang N|fwcrash|stress CALLS SEED|kill|unbind|nonroot|modules NAME...\n");
+		"hang N|fwcrash|bench|stress CALLS SEED|kill|unbind|nonroot|modules NAME...\n");
 	return 2;
 }

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rowstat_accel.h>
 #include <rowstat_fw.h>
 #include <rowstat_mmu.h>
 #include <rowstat_regs.h>
@@ -155,6 +159,55 @@ START_TEST(stats_record_round_trips)
 }
 END_TEST
 
+/* The value written after `prefix` in the file's text; ~0 when absent. */
+static unsigned long syz_value(const char *text, const char *prefix)
+{
+	const char *p = strstr(text, prefix);
+
+	return p ? strtoul(p + strlen(prefix), NULL, 0) : ~0ul;
+}
+
+/*
+ * tests/syzkaller/dev_rowstat.txt spells out the ioctl numbers and the
+ * GET_PARAM values (syz-extract cannot see our header): they must be the
+ * header's.  Run from the repository root, as make does.
+ */
+START_TEST(syzkaller_description_matches_the_header)
+{
+	static const struct {
+		const char *prefix;
+		unsigned long want;
+	} calls[] = {
+		{ "ioctl$ROWSTAT_GET_PARAM(fd fd_rowstat, cmd const[", DRM_IOCTL_ROWSTAT_GET_PARAM },
+		{ "ioctl$ROWSTAT_BO_CREATE(fd fd_rowstat, cmd const[", DRM_IOCTL_ROWSTAT_BO_CREATE },
+		{ "ioctl$ROWSTAT_BO_INFO(fd fd_rowstat, cmd const[", DRM_IOCTL_ROWSTAT_BO_INFO },
+		{ "ioctl$ROWSTAT_BO_WAIT(fd fd_rowstat, cmd const[", DRM_IOCTL_ROWSTAT_BO_WAIT },
+		{ "ioctl$ROWSTAT_SUBMIT(fd fd_rowstat, cmd const[", DRM_IOCTL_ROWSTAT_SUBMIT },
+		{ "stream_bytes\tint32[8:", ROWSTAT_STREAM_MAX_BYTES },
+		{ "size\t\tint64[1:", ROWSTAT_BO_MAX_BYTES },
+	};
+	char text[8192];
+	FILE *f = fopen("tests/syzkaller/dev_rowstat.txt", "r");
+	size_t n;
+	char want[256] = "rowstat_param = 0";
+
+	ck_assert_msg(f != NULL, "tests/syzkaller/dev_rowstat.txt: run from the repository root");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	ck_assert_uint_lt(n, sizeof(text) - 1);
+	text[n] = 0;
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		ck_assert_msg(syz_value(text, calls[i].prefix) == calls[i].want,
+			      "%s: 0x%lx in the description, 0x%lx in the header",
+			      calls[i].prefix, syz_value(text, calls[i].prefix), calls[i].want);
+	for (unsigned p = 1; p < ROWSTAT_PARAM_COUNT; p++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), ", %u", p);
+	strcat(want, "\n");
+	ck_assert_msg(strstr(text, want) != NULL, "rowstat_param must list 0..%u",
+		      ROWSTAT_PARAM_COUNT - 1);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("uapi");
@@ -162,6 +215,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, stats_record_is_little_endian);
 	tcase_add_test(tc, stats_record_round_trips);
+	tcase_add_test(tc, syzkaller_description_matches_the_header);
 	suite_add_tcase(s, tc);
 	return s;
 }

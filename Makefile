@@ -3,12 +3,14 @@
 #   make            every userspace part (rules library, model core, libaccel,
 #                   firmware, tests, benchmarks)
 #   make check      every test: symbols, unit tests, the same under ASan+UBSan,
-#                   qtest, the VM bench
+#                   qtest, the driver's static checks, the VM bench
+#   make driver     rowstat.ko for 6.1 and 6.12 (build/kmod/<release>/)
 #   make bench      the AlexNet benchmark (not a test)
 #   make deps       install the Debian packages the build needs (root)
 #   V=1             show the commands, not one line per file
 #
-# The kernel module builds with `make -C $KDIR M=$PWD`, which reads Kbuild.
+# The kernel module builds with `make -C $KDIR M=$PWD`, which reads Kbuild;
+# `make driver` builds it for every kernel the VM bench boots.
 
 BUILD ?= build
 CC ?= cc
@@ -199,6 +201,7 @@ check:
 	$(Q)$(MAKE) check-plain
 	$(Q)$(MAKE) check-san
 	$(Q)$(MAKE) check-qtest
+	$(Q)$(MAKE) check-driver
 	$(Q)$(MAKE) check-vm
 
 firmware: $(FW_IMAGE)

@@ -519,12 +519,19 @@ static int rowstat_job_add_bo(struct rowstat_job *job, struct drm_file *file,
 			      u32 handle, const char *what)
 {
 	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
-	unsigned int i = job->bo_count;
+	unsigned int i = job->bo_count, k;
 
 	if (!obj) {
 		drm_dbg_driver(file->minor->dev, "SUBMIT: %s handle %u does not exist\n",
 			       what, handle);
 		return -ENOENT;
+	}
+	/* A buffer listed twice is held once: its reservation locks once. */
+	for (k = 0; k < i; k++) {
+		if (job->bos[k] == obj) {
+			drm_gem_object_put(obj);
+			return 0;
+		}
 	}
 	job->bos[i] = obj;
 	job->maps[i] = rowstat_bo_mapping_get(to_rowstat_bo(obj), job->ctx);

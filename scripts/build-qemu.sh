@@ -6,6 +6,7 @@
 #
 #   scripts/build-qemu.sh            build if the cache has no match
 #   ROWSTAT_CACHE=/path ...          cache location (default /var/cache/rowstat)
+#   ROWSTAT_QEMU_KEEP=N ...          builds kept in the cache (default 4, newest first)
 #   ROWSTAT_QEMU_SERIES=10.0 ...     bookworm-backports' QEMU 10.0 instead, to
 #                                    keep the glue building there (the tests
 #                                    use 7.2)
@@ -131,4 +132,10 @@ echo "$version" > "$out.tmp/QEMU_VERSION"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 log "built: $out (QEMU $version)"
+# Keep the newest few builds (another series or branch may want them back).
+ls -1dt "$cache"/qemu-*/ 2>/dev/null | tail -n +"$((${ROWSTAT_QEMU_KEEP:-4} + 1))" |
+	while read -r old; do
+		log "pruning ${old%/}"
+		rm -rf "$old"
+	done
 echo "$out/qemu-system-x86_64"

@@ -557,6 +557,14 @@ static int test_submit(void)
 	expect_ok(fd, DRM_IOCTL_ROWSTAT_SUBMIT, &j.s, "SUBMIT dma");
 	if ((status = syncobj_wait(fd, sync, 30)))
 		fail("DMA job: fence %d", status);
+	/* A buffer listed twice, and the stream listed again: held once. */
+	job_init(&j, &stream, s.len, &stats, sync);
+	job_add_bo(&j, &data);
+	job_add_bo(&j, &data);
+	job_add_bo(&j, &stream);
+	expect_ok(fd, DRM_IOCTL_ROWSTAT_SUBMIT, &j.s, "SUBMIT with duplicate buffers");
+	if ((status = syncobj_wait(fd, sync, 30)))
+		fail("duplicate-buffer job: fence %d", status);
 	job_init(&j, &stream, s.len, &stats, sync);
 	j.s.in_sync_count = 1;
 	j.s.in_syncs = (uintptr_t)&sync;

@@ -102,6 +102,15 @@ static struct dma_fence *rowstat_run_job(struct drm_sched_job *sched_job)
 	 * passes on unchanged.
 	 */
 	if (unlikely(job->base.s_fence->finished.error)) {
+		struct rowstat_job_stats cancelled = {
+			.version = cpu_to_le32(ROWSTAT_STATS_VERSION),
+			.status = cpu_to_le32(ROWSTAT_ERR_CANCELLED),
+			.error_offset = cpu_to_le32(ROWSTAT_NO_OFFSET),
+		};
+
+		if (!iosys_map_is_null(&job->stats_map))
+			iosys_map_memcpy_to(&job->stats_map, 0, &cancelled, sizeof(cancelled));
+		atomic64_inc(&job->rdev->count.failed);
 		dma_fence_init(fence, &rowstat_fence_ops, &ring->lock,
 			       ring->fence_context, job->seqno);
 		dma_fence_set_error(fence, job->base.s_fence->finished.error);
@@ -144,8 +153,9 @@ static struct dma_fence *rowstat_run_job(struct drm_sched_job *sched_job)
 
 /*
  * Ends a job on the device: statistics out, fence signalled.  ring->lock.
- * A final error (not a reset's, after which the job runs again) goes on
- * the scheduler's fence too: drm_sched before 6.4 does not forward it.
+ * A job a reset took off the device (!final) runs again: only its hardware
+ * fence ends.  A final error also goes on the scheduler's fence, which
+ * drm_sched before 6.4 does not do.
  */
 static void rowstat_job_retire(struct rowstat_ring *ring, struct rowstat_job *job,
 			       int error, bool final)
@@ -154,6 +164,12 @@ static void rowstat_job_retire(struct rowstat_ring *ring, struct rowstat_job *jo
 	struct rowstat_job_stats *stats;
 
 	list_del_init(&job->link);
+	if (!final) {
+		/* It runs again after the reset: nothing to report yet. */
+		dma_fence_set_error(job->hw_fence, error);
+		dma_fence_signal_locked(job->hw_fence);
+		return;
+	}
 	stats = rowstat_stats_slot(ctx, ring->index, job->slot);
 	/* Ended by the kernel (a reset) before the device wrote anything. */
 	if (error && !stats->version) {
@@ -170,8 +186,7 @@ static void rowstat_job_retire(struct rowstat_ring *ring, struct rowstat_job *jo
 	if (error) {
 		atomic64_inc(&ring->rdev->count.failed);
 		dma_fence_set_error(job->hw_fence, error);
-		if (final)
-			dma_fence_set_error(&job->base.s_fence->finished, error);
+		dma_fence_set_error(&job->base.s_fence->finished, error);
 	} else {
 		atomic64_inc(&ring->rdev->count.completed);
 	}

@@ -228,6 +228,27 @@ static int test_params(void)
 	if (!get_param(fd, ROWSTAT_PARAM_JOB_TIMEOUT_MS) ||
 	    get_param(fd, ROWSTAT_PARAM_VA_START) >= get_param(fd, ROWSTAT_PARAM_VA_END))
 		fail("GET_PARAM: timeout or VA range");
+	/* One device context per open file: the 17th open of 16 is refused. */
+	{
+		int fds[ROWSTAT_DEFAULT_CONTEXTS + 1], n = 1;
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		fds[0] = fd;
+		for (; n < ROWSTAT_DEFAULT_CONTEXTS; n++)
+			if ((fds[n] = open(path, O_RDWR | O_CLOEXEC)) < 0)
+				fail("open %d of %d: %s", n + 1, ROWSTAT_DEFAULT_CONTEXTS,
+				     strerror(errno));
+		if (open(path, O_RDWR | O_CLOEXEC) >= 0 || errno != EBUSY)
+			fail("open past the device's contexts: want EBUSY, got %s",
+			     strerror(errno));
+		while (--n > 0)
+			close(fds[n]);
+		if ((fds[1] = open(path, O_RDWR | O_CLOEXEC)) < 0)
+			fail("a context freed by close is not reused: %s", strerror(errno));
+		close(fds[1]);
+		checks++;
+	}
 	p.param = ROWSTAT_PARAM_COUNT;
 	expect_errno(fd, DRM_IOCTL_ROWSTAT_GET_PARAM, &p, EINVAL, "GET_PARAM unknown");
 	p.param = 0xffffffff;
@@ -735,6 +756,10 @@ static int test_hang(int hang_job)
 	status = syncobj_wait(fd, sync[hang_job - 1], 60);
 	if (status != -ETIMEDOUT)
 		fail("the hung job's fence: %d, want -ETIMEDOUT", status);
+	if (((struct rowstat_job_stats *)cj[hang_job - 1].stats.map)->status !=
+	    ROWSTAT_ERR_CANCELLED)
+		fail("the hung job's statistics: status %u, want CANCELLED",
+		     ((struct rowstat_job_stats *)cj[hang_job - 1].stats.map)->status);
 	printf("hang: job %d timed out and the device was reset\n", hang_job);
 	for (int i = 0; i < 3; i++) {
 		if ((status = syncobj_wait(other, innocent_sync[i], 60)))

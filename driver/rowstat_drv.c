@@ -286,6 +286,11 @@ static int rowstat_rings_init(struct rowstat_device *rdev)
 	return 0;
 }
 
+static void rowstat_sched_release(struct drm_device *drm, void *data)
+{
+	rowstat_sched_fini(data);
+}
+
 /* Brings the device up: it is reset, booted and quiet on failure. */
 static int rowstat_device_init(struct rowstat_device *rdev)
 {
@@ -312,6 +317,14 @@ static int rowstat_device_init(struct rowstat_device *rdev)
 	ret = rowstat_hw_start(rdev);
 	if (ret)
 		goto err_sched;
+	/*
+	 * The schedulers outlive a removal: open files' entities are destroyed
+	 * only when the files close, so the schedulers go with the DRM device.
+	 * On failure the action has already run.
+	 */
+	ret = drmm_add_action_or_reset(&rdev->drm, rowstat_sched_release, rdev);
+	if (ret)
+		goto err_irq;
 	return 0;
 
 err_sched:
@@ -333,8 +346,8 @@ static void rowstat_device_fini(struct rowstat_device *rdev)
 	/* The device is quiet: what it held ends now. */
 	rowstat_fail_all_pending(rdev, -ENODEV, true);
 	mutex_unlock(&rdev->reset_lock);
-	rowstat_sched_fini(rdev);
 	rowstat_irq_fini(rdev);
+	cancel_work_sync(&rdev->crash_work);
 	rowstat_rings_fini(rdev);
 	rowstat_fw_fini(rdev);
 }
@@ -404,8 +417,10 @@ static int rowstat_pci_probe(struct pci_dev *pdev, const struct pci_device_id *i
 
 /*
  * Removal with files open and jobs in flight: unplug first (every ioctl
- * then fails with -ENODEV), quiesce the device, end every job with
- * -ENODEV.  Open files keep the drm_device until they close.
+ * then fails with -ENODEV, and run_job and the timeout handler leave the
+ * hardware alone), quiesce the device, end every job on it with -ENODEV.
+ * Open files keep the drm_device, and with it the schedulers, until they
+ * close.
  */
 static void rowstat_pci_remove(struct pci_dev *pdev)
 {

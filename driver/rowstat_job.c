@@ -11,6 +11,7 @@
  * completion handler takes the cycles from there for fdinfo and copies the
  * record to the caller's statistics buffer before the fence signals.
  */
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/iosys-map.h>
 #include <linux/slab.h>
@@ -85,6 +86,35 @@ static u64 rowstat_cycle_budget(struct rowstat_device *rdev)
 	return (u64)rdev->job_timeout_ms * rdev->hw.clock_khz;
 }
 
+/*
+ * A job that will not run: the guilty job of a reset, or any job once the
+ * device is gone.  It gets a CANCELLED statistics record and a signalled
+ * fence carrying the error, which every drm_sched version passes on (and
+ * on the scheduler's fence itself, which drm_sched before 6.4 does not).
+ */
+static struct dma_fence *rowstat_job_skip(struct rowstat_job *job,
+					  struct dma_fence *fence, int error)
+{
+	struct rowstat_ring *ring = job->ring;
+	struct rowstat_job_stats cancelled = {
+		.version = cpu_to_le32(ROWSTAT_STATS_VERSION),
+		.status = cpu_to_le32(ROWSTAT_ERR_CANCELLED),
+		.error_offset = cpu_to_le32(ROWSTAT_NO_OFFSET),
+	};
+
+	if (!iosys_map_is_null(&job->stats_map))
+		iosys_map_memcpy_to(&job->stats_map, 0, &cancelled, sizeof(cancelled));
+	atomic64_inc(&job->rdev->count.failed);
+	dma_fence_init(fence, &rowstat_fence_ops, &ring->lock, ring->fence_context,
+		       job->seqno);
+	dma_fence_set_error(fence, error);
+	dma_fence_set_error(&job->base.s_fence->finished, error);
+	dma_fence_signal(fence);
+	dma_fence_put(job->hw_fence);
+	job->hw_fence = dma_fence_get(fence);
+	return fence;
+}
+
 static struct dma_fence *rowstat_run_job(struct drm_sched_job *sched_job)
 {
 	struct rowstat_job *job = to_rowstat_job(sched_job);
@@ -92,33 +122,16 @@ static struct dma_fence *rowstat_run_job(struct drm_sched_job *sched_job)
 	struct rowstat_job_desc *desc;
 	struct dma_fence *fence;
 	unsigned long flags;
+	int idx;
 
 	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
 	if (!fence)
 		return ERR_PTR(-ENOMEM);
-	/*
-	 * Already failed (the guilty job of a reset): not run, but given a
-	 * signalled fence carrying the error, which every drm_sched version
-	 * passes on unchanged.
-	 */
-	if (unlikely(job->base.s_fence->finished.error)) {
-		struct rowstat_job_stats cancelled = {
-			.version = cpu_to_le32(ROWSTAT_STATS_VERSION),
-			.status = cpu_to_le32(ROWSTAT_ERR_CANCELLED),
-			.error_offset = cpu_to_le32(ROWSTAT_NO_OFFSET),
-		};
-
-		if (!iosys_map_is_null(&job->stats_map))
-			iosys_map_memcpy_to(&job->stats_map, 0, &cancelled, sizeof(cancelled));
-		atomic64_inc(&job->rdev->count.failed);
-		dma_fence_init(fence, &rowstat_fence_ops, &ring->lock,
-			       ring->fence_context, job->seqno);
-		dma_fence_set_error(fence, job->base.s_fence->finished.error);
-		dma_fence_signal(fence);
-		dma_fence_put(job->hw_fence);
-		job->hw_fence = dma_fence_get(fence);
-		return fence;
-	}
+	if (unlikely(job->base.s_fence->finished.error))
+		return rowstat_job_skip(job, fence, job->base.s_fence->finished.error);
+	/* After removal nothing reaches the device: unplug waits for us. */
+	if (!drm_dev_enter(&job->rdev->drm, &idx))
+		return rowstat_job_skip(job, fence, -ENODEV);
 
 	spin_lock_irqsave(&ring->lock, flags);
 	job->seqno = ++ring->seqno;
@@ -148,6 +161,7 @@ static struct dma_fence *rowstat_run_job(struct drm_sched_job *sched_job)
 	job->start = ktime_get();
 	rowstat_hw_ring_doorbell(ring);
 	spin_unlock_irqrestore(&ring->lock, flags);
+	drm_dev_exit(idx);
 	return fence;
 }
 
@@ -363,8 +377,13 @@ static enum drm_gpu_sched_stat rowstat_timedout_job(struct drm_sched_job *sched_
 	struct rowstat_device *rdev = job->rdev;
 	struct rowstat_job *guilty = NULL;
 
+	int idx;
+
 	/* It may have finished as the timer fired. */
 	if (dma_fence_is_signaled(job->hw_fence))
+		return DRM_GPU_SCHED_STAT_NOMINAL;
+	/* Removal ended every job on the device already. */
+	if (!drm_dev_enter(&rdev->drm, &idx))
 		return DRM_GPU_SCHED_STAT_NOMINAL;
 	if (READ_ONCE(rdev->fw_crashed)) {
 		drm_warn(&rdev->drm, "firmware stopped: resetting the device\n");
@@ -387,6 +406,7 @@ static enum drm_gpu_sched_stat rowstat_timedout_job(struct drm_sched_job *sched_
 		}
 	}
 	rowstat_recover(rdev, job, guilty);
+	drm_dev_exit(idx);
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
 
@@ -396,7 +416,10 @@ static void rowstat_crash_work(struct work_struct *work)
 						   crash_work);
 	unsigned int n;
 	bool busy = false;
+	int idx;
 
+	if (!drm_dev_enter(&rdev->drm, &idx))
+		return;
 	/* A scheduler with work recovers through its timeout handler. */
 	for (n = 0; n < rdev->rings; n++) {
 		struct rowstat_ring *ring = &rdev->ring[n];
@@ -408,6 +431,7 @@ static void rowstat_crash_work(struct work_struct *work)
 	}
 	if (!busy)
 		rowstat_recover(rdev, NULL, NULL);
+	drm_dev_exit(idx);
 }
 
 void rowstat_fw_crashed(struct rowstat_device *rdev)
@@ -492,13 +516,32 @@ int rowstat_sched_init(struct rowstat_device *rdev)
 	return 0;
 }
 
+/* Whether a scheduler still holds jobs it has not freed. */
+static bool rowstat_sched_busy(struct drm_gpu_scheduler *sched)
+{
+	bool busy;
+
+	spin_lock(&sched->job_list_lock);
+	busy = !list_empty(&sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+	return busy;
+}
+
+/*
+ * With the DRM device, after the last file closed (or on a failed probe).
+ * Every job has ended (removal failed those on the device, run_job skips
+ * the rest): let the schedulers free them before they stop, which
+ * drm_sched_fini() of these kernels does not do.  Bounded: a free is quick.
+ */
 void rowstat_sched_fini(struct rowstat_device *rdev)
 {
-	unsigned int n;
+	unsigned int n, tries;
 
-	cancel_work_sync(&rdev->crash_work);
-	for (n = 0; n < rdev->rings; n++)
+	for (n = 0; n < rdev->rings; n++) {
+		for (tries = 0; tries < 50 && rowstat_sched_busy(&rdev->ring[n].sched); tries++)
+			msleep(20);
 		drm_sched_fini(&rdev->ring[n].sched);
+	}
 }
 
 int rowstat_file_entities_init(struct rowstat_file *rfile)

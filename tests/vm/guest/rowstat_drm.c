@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1306,10 +1307,35 @@ static int test_unbind(void)
 	uint32_t sync = syncobj_new(fd);
 
 	conv_prepare(fd, &cj, 77);
-	for (int i = 0; i < 6; i++)
-		conv_submit(fd, &cj, sync, 0);
+	/* Enough that some are still queued or running at the unbind. */
+	for (int i = 0; i < 64; i++)
+		conv_submit(fd, &cj, sync, (uint32_t)i % 4);
+	/*
+	 * The last job's fence as a sync_file: the file's DRM ioctls fail
+	 * after the unbind, the sync_file does not.
+	 */
+	struct drm_syncobj_handle h = {
+		.handle = sync,
+		.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+		.fd = -1,
+	};
+	struct sync_file_info info;
+	struct pollfd pfd;
+
+	expect_ok(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &h, "export the last job's fence");
 	sysfs_write("/sys/bus/pci/drivers/rowstat/unbind", addr);
 	expect_errno(fd, DRM_IOCTL_ROWSTAT_GET_PARAM, &p, ENODEV, "GET_PARAM after unbind");
+	/* The last job ended one way or the other: no waiter is left hanging. */
+	pfd = (struct pollfd){ .fd = h.fd, .events = POLLIN };
+	if (poll(&pfd, 1, 30000) != 1)
+		fail("the last job's fence did not signal after unbind");
+	memset(&info, 0, sizeof(info));
+	if (ioctl(h.fd, SYNC_IOC_FILE_INFO, &info))
+		fail("SYNC_IOC_FILE_INFO: %s", strerror(errno));
+	if (info.status != 1 && info.status != -ENODEV)
+		fail("the last job after unbind: %d, want done or -ENODEV", info.status);
+	printf("unbind: the last queued job ended with %d\n", info.status == 1 ? 0 : info.status);
+	close(h.fd);
 	{
 		struct job j;
 

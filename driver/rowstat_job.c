@@ -300,6 +300,27 @@ void rowstat_fail_all_pending(struct rowstat_device *rdev, int error, bool final
 	}
 }
 
+static void rowstat_sched_start(struct drm_gpu_scheduler *sched)
+{
+#ifdef HAVE_DRM_SCHED_START_NO_RECOVERY
+	drm_sched_start(sched);
+#else
+	drm_sched_start(sched, true);
+#endif
+}
+
+/*
+ * A stop and start of one scheduler: it takes the job back (and frees it
+ * if it has ended), with no reset.
+ */
+static void rowstat_sched_restart(struct rowstat_device *rdev, struct rowstat_job *job)
+{
+	mutex_lock(&rdev->reset_lock);
+	drm_sched_stop(&job->ring->sched, &job->base);
+	rowstat_sched_start(&job->ring->sched);
+	mutex_unlock(&rdev->reset_lock);
+}
+
 /*
  * Recovery: stop every scheduler, reset the device (after which it touches
  * no host memory), boot the firmware again, and run again every job that
@@ -333,11 +354,7 @@ static int rowstat_recover(struct rowstat_device *rdev, struct rowstat_job *time
 		drm_err(&rdev->drm, "the device did not come back after a reset\n");
 	for (n = 0; n < rdev->rings; n++) {
 		drm_sched_resubmit_jobs(&rdev->ring[n].sched);
-#ifdef HAVE_DRM_SCHED_START_NO_RECOVERY
-		drm_sched_start(&rdev->ring[n].sched);
-#else
-		drm_sched_start(&rdev->ring[n].sched, true);
-#endif
+		rowstat_sched_start(&rdev->ring[n].sched);
 	}
 	mutex_unlock(&rdev->reset_lock);
 	return ret;
@@ -379,12 +396,15 @@ static enum drm_gpu_sched_stat rowstat_timedout_job(struct drm_sched_job *sched_
 
 	int idx;
 
-	/* It may have finished as the timer fired. */
-	if (dma_fence_is_signaled(job->hw_fence))
+	/*
+	 * It finished as the timer fired, or removal ended it: no reset, but
+	 * the job goes back to its scheduler (which took it off its list) to
+	 * be freed.
+	 */
+	if (dma_fence_is_signaled(job->hw_fence) || !drm_dev_enter(&rdev->drm, &idx)) {
+		rowstat_sched_restart(rdev, job);
 		return DRM_GPU_SCHED_STAT_NOMINAL;
-	/* Removal ended every job on the device already. */
-	if (!drm_dev_enter(&rdev->drm, &idx))
-		return DRM_GPU_SCHED_STAT_NOMINAL;
+	}
 	if (READ_ONCE(rdev->fw_crashed)) {
 		drm_warn(&rdev->drm, "firmware stopped: resetting the device\n");
 	} else {

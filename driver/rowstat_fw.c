@@ -56,12 +56,10 @@ int rowstat_fw_load(struct rowstat_device *rdev, const char *name)
 			name, ret);
 		return ret;
 	}
-	ret = rowstat_fw_check(rdev, fw->data, fw->size, &why);
-	if (ret)
+	ret = rowstat_fw_replace(rdev, fw->data, fw->size, &why);
+	if (ret == -ENOEXEC || ret == -EINVAL)
 		drm_err(&rdev->drm, "firmware %s: %s image: %s\n", name,
-			ret == -ENOEXEC ? "incompatible" : "corrupt", why);
-	else
-		ret = rowstat_fw_keep(rdev, fw->data, fw->size);
+			ret == -ENOEXEC ? "incompatible" : "corrupt", why ?: "?");
 	if (!ret)
 		strscpy(rdev->fw_name, name, sizeof(rdev->fw_name));
 	release_firmware(fw);

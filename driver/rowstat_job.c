@@ -86,6 +86,14 @@ static u64 rowstat_cycle_budget(struct rowstat_device *rdev)
 	return (u64)rdev->job_timeout_ms * rdev->hw.clock_khz;
 }
 
+/* The record of a job the kernel ended before the device wrote one. */
+static void rowstat_stats_cancelled(struct rowstat_job_stats *stats)
+{
+	stats->version = cpu_to_le32(ROWSTAT_STATS_VERSION);
+	stats->status = cpu_to_le32(ROWSTAT_ERR_CANCELLED);
+	stats->error_offset = cpu_to_le32(ROWSTAT_NO_OFFSET);
+}
+
 /*
  * A job that will not run: the guilty job of a reset, or any job once the
  * device is gone.  It gets a CANCELLED statistics record and a signalled
@@ -96,12 +104,9 @@ static struct dma_fence *rowstat_job_skip(struct rowstat_job *job,
 					  struct dma_fence *fence, int error)
 {
 	struct rowstat_ring *ring = job->ring;
-	struct rowstat_job_stats cancelled = {
-		.version = cpu_to_le32(ROWSTAT_STATS_VERSION),
-		.status = cpu_to_le32(ROWSTAT_ERR_CANCELLED),
-		.error_offset = cpu_to_le32(ROWSTAT_NO_OFFSET),
-	};
+	struct rowstat_job_stats cancelled = { 0 };
 
+	rowstat_stats_cancelled(&cancelled);
 	if (!iosys_map_is_null(&job->stats_map))
 		iosys_map_memcpy_to(&job->stats_map, 0, &cancelled, sizeof(cancelled));
 	atomic64_inc(&job->rdev->count.failed);
@@ -186,11 +191,8 @@ static void rowstat_job_retire(struct rowstat_ring *ring, struct rowstat_job *jo
 	}
 	stats = rowstat_stats_slot(ctx, ring->index, job->slot);
 	/* Ended by the kernel (a reset) before the device wrote anything. */
-	if (error && !stats->version) {
-		stats->version = cpu_to_le32(ROWSTAT_STATS_VERSION);
-		stats->status = cpu_to_le32(ROWSTAT_ERR_CANCELLED);
-		stats->error_offset = cpu_to_le32(ROWSTAT_NO_OFFSET);
-	}
+	if (error && !stats->version)
+		rowstat_stats_cancelled(stats);
 	if (!iosys_map_is_null(&job->stats_map))
 		iosys_map_memcpy_to(&job->stats_map, 0, stats, sizeof(*stats));
 	atomic64_add(le64_to_cpu(READ_ONCE(stats->cycles)), &ctx->cycles[ring->index]);

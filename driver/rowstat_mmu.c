@@ -83,35 +83,30 @@ static struct rowstat_pt *rowstat_pt_walk(struct rowstat_ctx *ctx, u64 va,
 	PAGE_ALIGN(ROWSTAT_MAX_RINGS * ROWSTAT_RING_ENTRIES * \
 		   sizeof(struct rowstat_job_stats))
 
-static int rowstat_pt_fill(struct rowstat_ctx *ctx, u64 va, struct sg_table *sgt);
+static int rowstat_pt_fill_range(struct rowstat_ctx *ctx, u64 va, dma_addr_t addr,
+				 u64 bytes);
+static void rowstat_pt_clear(struct rowstat_ctx *ctx, u64 va, u64 bytes);
 
 /* The statistics area: kernel memory the device writes in this context. */
 static int rowstat_ctx_stats_map(struct rowstat_ctx *ctx)
 {
 	struct rowstat_device *rdev = ctx->rdev;
-	struct sg_table sgt;
 	int ret;
 
 	ctx->stats_cpu = dma_alloc_coherent(rdev->drm.dev, ROWSTAT_STATS_BYTES,
 					    &ctx->stats_dma, GFP_KERNEL);
 	if (!ctx->stats_cpu)
 		return -ENOMEM;
-	ret = sg_alloc_table(&sgt, 1, GFP_KERNEL);
-	if (ret)
-		return ret;
-	sg_dma_address(sgt.sgl) = ctx->stats_dma;
-	sg_dma_len(sgt.sgl) = ROWSTAT_STATS_BYTES;
-	sgt.nents = 1;
 	ret = drm_mm_insert_node_generic(&ctx->va, &ctx->stats_node,
 					 ROWSTAT_STATS_BYTES + ROWSTAT_PAGE_SIZE,
 					 ROWSTAT_PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
-	if (!ret)
-		ret = rowstat_pt_fill(ctx, ctx->stats_node.start, &sgt);
-	sg_free_table(&sgt);
 	if (ret)
 		return ret;
 	ctx->stats_va = ctx->stats_node.start;
-	return 0;
+	ret = rowstat_pt_fill_range(ctx, ctx->stats_va, ctx->stats_dma, ROWSTAT_STATS_BYTES);
+	if (ret)
+		rowstat_pt_clear(ctx, ctx->stats_va, ROWSTAT_STATS_BYTES);
+	return ret;
 }
 
 static void rowstat_ctx_free(struct rowstat_ctx *ctx)
@@ -232,28 +227,36 @@ static void rowstat_pt_clear(struct rowstat_ctx *ctx, u64 va, u64 bytes)
 	}
 }
 
+/* Maps bytes of contiguous bus memory at va; on failure the caller clears. */
+static int rowstat_pt_fill_range(struct rowstat_ctx *ctx, u64 va, dma_addr_t addr,
+				 u64 bytes)
+{
+	dma_addr_t end = addr + bytes;
+
+	for (; addr < end; addr += ROWSTAT_PAGE_SIZE, va += ROWSTAT_PAGE_SIZE) {
+		struct rowstat_pt *pt = rowstat_pt_walk(ctx, va, true);
+
+		if (!pt)
+			return -ENOMEM;
+		WRITE_ONCE(pt->cpu[ROWSTAT_PT_INDEX(va, 0)],
+			   cpu_to_le64((addr & ROWSTAT_PTE_ADDR_MASK) | ROWSTAT_PTE_VALID |
+				       ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE));
+	}
+	return 0;
+}
+
 static int rowstat_pt_fill(struct rowstat_ctx *ctx, u64 va, struct sg_table *sgt)
 {
 	struct scatterlist *sg;
-	u64 start = va;
+	u64 at = va;
 	unsigned int i;
 
 	for_each_sgtable_dma_sg(sgt, sg, i) {
-		dma_addr_t addr = sg_dma_address(sg);
-		dma_addr_t end = addr + sg_dma_len(sg);
-
-		for (; addr < end; addr += ROWSTAT_PAGE_SIZE, va += ROWSTAT_PAGE_SIZE) {
-			struct rowstat_pt *pt = rowstat_pt_walk(ctx, va, true);
-
-			if (!pt) {
-				rowstat_pt_clear(ctx, start, va - start);
-				return -ENOMEM;
-			}
-			WRITE_ONCE(pt->cpu[ROWSTAT_PT_INDEX(va, 0)],
-				   cpu_to_le64((addr & ROWSTAT_PTE_ADDR_MASK) |
-					       ROWSTAT_PTE_VALID | ROWSTAT_PTE_READ |
-					       ROWSTAT_PTE_WRITE));
+		if (rowstat_pt_fill_range(ctx, at, sg_dma_address(sg), sg_dma_len(sg))) {
+			rowstat_pt_clear(ctx, va, at + sg_dma_len(sg) - va);
+			return -ENOMEM;
 		}
+		at += sg_dma_len(sg);
 	}
 	return 0;
 }

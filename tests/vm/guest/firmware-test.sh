@@ -18,6 +18,13 @@ for case in "rowstat/none.fw:cannot load it" \
 		{ dmesg | tail -n 5; fail "$image: no message '$message'"; }
 	echo "$image: refused ($message)"
 done
+# A module parameter out of range: refused at probe, naming it.
+rmmod rowstat 2>/dev/null
+dmesg -c > /dev/null
+insmod /lib/modules/rowstat.ko job_timeout_ms=5 || fail "insmod with job_timeout_ms=5"
+[ -z "$(node)" ] || fail "job_timeout_ms=5: the device probed anyway"
+dmesg | grep -q "job_timeout_ms=5: must be 10..60000" || fail "job_timeout_ms=5: no message"
+echo "job_timeout_ms=5: refused"
 rmmod rowstat
 insmod /lib/modules/rowstat.ko || fail "insmod with the good image"
 chmod 0666 /dev/accel/accel* /dev/dri/renderD* 2>/dev/null

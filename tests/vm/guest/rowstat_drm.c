@@ -98,6 +98,62 @@ static int open_node(void)
 	fail("no rowstat node in /dev/accel or /dev/dri");
 }
 
+/* The PCI address of the device rowstat is bound to. */
+static const char *pci_address(void)
+{
+	static char name[sizeof(((struct dirent *)0)->d_name)];
+	DIR *d = opendir("/sys/bus/pci/drivers/rowstat");
+	struct dirent *e;
+
+	if (!d)
+		fail("no rowstat driver in sysfs");
+	while ((e = readdir(d)))
+		if (strchr(e->d_name, ':')) {
+			snprintf(name, sizeof(name), "%s", e->d_name);
+			closedir(d);
+			return name;
+		}
+	fail("rowstat is bound to no device");
+}
+
+/* A whole small text file (fdinfo, debugfs) into buf. */
+static void read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		fail("cannot read %s: %s", path, strerror(errno));
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	if (n == size - 1)
+		fail("%s is larger than %zu bytes", path, size - 1);
+	buf[n] = 0;
+}
+
+/* The number after "KEY<sep>" at the start of a line of text, or -1. */
+static long long text_value(const char *text, const char *key, char sep)
+{
+	size_t len = strlen(key);
+
+	for (const char *line = text; *line; line = strchr(line, '\n') + 1) {
+		if (!strncmp(line, key, len) && line[len] == sep)
+			return atoll(line + len + 1);
+		if (!strchr(line, '\n'))
+			break;
+	}
+	return -1;
+}
+
+/* A file of the device's debugfs directory. */
+static void debugfs_read(const char *file, char *buf, size_t size)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/rowstat/%s/%s", pci_address(), file);
+	read_text(path, buf, size);
+}
+
 static uint64_t get_param(int fd, uint32_t param)
 {
 	struct drm_rowstat_get_param p = { .param = param };
@@ -429,27 +485,6 @@ static void conv_check(struct conv_job *cj)
 	checks++;
 }
 
-/* The value of an fdinfo key, or -1. */
-static long long fdinfo_value(int fd, const char *key)
-{
-	char path[64], line[256];
-	long long value = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		fail("cannot read %s", path);
-	while (fgets(line, sizeof(line), f)) {
-		size_t len = strlen(key);
-
-		if (!strncmp(line, key, len) && line[len] == ':')
-			value = atoll(line + len + 1);
-	}
-	fclose(f);
-	return value;
-}
-
 /*
  * DRM fdinfo (drm-usage-stats.rst): ring 0 ran two jobs of `cycles` each,
  * every other ring one.
@@ -457,31 +492,38 @@ static long long fdinfo_value(int fd, const char *key)
 static void fdinfo_check(int fd, uint64_t cycles)
 {
 	char path[64], text[4096];
-	FILE *f;
-	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f || !(n = fread(text, 1, sizeof(text) - 1, f)))
-		fail("cannot read %s", path);
-	fclose(f);
-	text[n] = 0;
-	if (!strstr(text, "drm-driver:\trowstat\n") || fdinfo_value(fd, "drm-client-id") < 1)
+	read_text(path, text, sizeof(text));
+	if (!strstr(text, "drm-driver:\trowstat\n") || text_value(text, "drm-client-id", ':') < 1)
 		fail("fdinfo: no drm-driver or drm-client-id:\n%s", text);
 	for (uint32_t r = 0; r < get_param(fd, ROWSTAT_PARAM_PRIORITIES); r++) {
 		char key[32];
 		uint64_t want = (r == 0 ? 2 : 1) * cycles;
 
 		snprintf(key, sizeof(key), "drm-cycles-ring%u", r);
-		if (fdinfo_value(fd, key) != (long long)want)
-			fail("fdinfo %s: %lld, want %llu", key, fdinfo_value(fd, key),
+		if (text_value(text, key, ':') != (long long)want)
+			fail("fdinfo %s: %lld, want %llu", key, text_value(text, key, ':'),
 			     (unsigned long long)want);
 		snprintf(key, sizeof(key), "drm-engine-ring%u", r);
-		if (fdinfo_value(fd, key) <= 0)
-			fail("fdinfo %s: %lld ns", key, fdinfo_value(fd, key));
+		if (text_value(text, key, ':') <= 0)
+			fail("fdinfo %s: %lld ns", key, text_value(text, key, ':'));
 	}
 	checks++;
 	printf("fdinfo: drm-driver, drm-client-id, drm-engine-* and drm-cycles-* as run\n");
+}
+
+/* One convolution on the file, waited for and checked exactly. */
+static void conv_run_exact(int fd, uint64_t seed, const char *when)
+{
+	uint32_t sync = syncobj_new(fd);
+	struct conv_job cj;
+
+	conv_prepare(fd, &cj, seed);
+	conv_submit(fd, &cj, sync, 0);
+	if (syncobj_wait(fd, sync, 60))
+		fail("a job %s failed", when);
+	conv_check(&cj);
 }
 
 static int test_conv(void)
@@ -752,6 +794,15 @@ static int test_hang(int hang_job)
 	conv_submit(fd, &cj[hang_job - 1], sync[hang_job - 1], 0);
 	/* Let the device take it (it is idle), then queue behind it. */
 	usleep(300 * 1000);
+	/* Its buffer stays busy: a BO_WAIT with a near deadline times out. */
+	{
+		struct drm_rowstat_bo_wait w = { .handle = cj[hang_job - 1].data.handle };
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		w.timeout_ns = ts.tv_sec * 1000000000ll + ts.tv_nsec + 100000000ll;
+		expect_errno(fd, DRM_IOCTL_ROWSTAT_BO_WAIT, &w, ETIME, "BO_WAIT on a hung job");
+	}
 	for (int i = 0; i < 3; i++)
 		conv_submit(other, &innocent[i], innocent_sync[i], (uint32_t)i % 2);
 	status = syncobj_wait(fd, sync[hang_job - 1], 60);
@@ -790,30 +841,11 @@ static int test_hang(int hang_job)
 /* A counter from the driver's debugfs "counters" file. */
 static long long debugfs_counter(const char *name)
 {
-	char path[600], line[128];
-	DIR *d = opendir("/sys/kernel/debug/rowstat");
-	struct dirent *e;
-	long long value = -1;
-	FILE *f = NULL;
+	char text[1024];
+	long long value;
 
-	while (d && (e = readdir(d)))
-		if (strchr(e->d_name, ':')) {
-			snprintf(path, sizeof(path), "/sys/kernel/debug/rowstat/%s/counters",
-				 e->d_name);
-			f = fopen(path, "r");
-			break;
-		}
-	if (d)
-		closedir(d);
-	if (!f)
-		fail("no rowstat debugfs counters");
-	while (fgets(line, sizeof(line), f)) {
-		size_t len = strlen(name);
-
-		if (!strncmp(line, name, len) && line[len] == ' ')
-			value = atoll(line + len + 1);
-	}
-	fclose(f);
+	debugfs_read("counters", text, sizeof(text));
+	value = text_value(text, name, ' ');
 	if (value < 0)
 		fail("debugfs counters: no '%s'", name);
 	return value;
@@ -822,26 +854,12 @@ static long long debugfs_counter(const char *name)
 /* Lines of a debugfs file of the device (0 if it is empty). */
 static int debugfs_count_lines(const char *file)
 {
-	char path[600], line[256];
-	DIR *d = opendir("/sys/kernel/debug/rowstat");
-	struct dirent *e;
-	FILE *f = NULL;
+	char text[8192];
 	int n = 0;
 
-	while (d && (e = readdir(d)))
-		if (strchr(e->d_name, ':')) {
-			snprintf(path, sizeof(path), "/sys/kernel/debug/rowstat/%s/%s",
-				 e->d_name, file);
-			f = fopen(path, "r");
-			break;
-		}
-	if (d)
-		closedir(d);
-	if (!f)
-		fail("no rowstat debugfs %s", file);
-	while (fgets(line, sizeof(line), f))
-		n++;
-	fclose(f);
+	debugfs_read(file, text, sizeof(text));
+	for (const char *p = text; *p; p++)
+		n += *p == '\n';
 	return n;
 }
 
@@ -1257,14 +1275,8 @@ static int test_kill(void)
 	/* The device still runs exactly. */
 	{
 		int fd = open_node();
-		uint32_t sync = syncobj_new(fd);
-		struct conv_job cj;
 
-		conv_prepare(fd, &cj, 56);
-		conv_submit(fd, &cj, sync, 0);
-		if (syncobj_wait(fd, sync, 60))
-			fail("a job after killed processes failed");
-		conv_check(&cj);
+		conv_run_exact(fd, 56, "after killed processes");
 		close(fd);
 	}
 	printf("kill: %u checks\n", checks);
@@ -1279,23 +1291,6 @@ static void sysfs_write(const char *path, const char *value)
 
 	if (!f || fputs(value, f) < 0 || fclose(f))
 		fail("writing %s to %s: %s", value, path, strerror(errno));
-}
-
-static const char *pci_address(void)
-{
-	static char name[sizeof(((struct dirent *)0)->d_name)];
-	DIR *d = opendir("/sys/bus/pci/drivers/rowstat");
-	struct dirent *e;
-
-	if (!d)
-		fail("no rowstat driver in sysfs");
-	while ((e = readdir(d)))
-		if (strchr(e->d_name, ':')) {
-			snprintf(name, sizeof(name), "%s", e->d_name);
-			closedir(d);
-			return name;
-		}
-	fail("rowstat is bound to no device");
 }
 
 static int test_unbind(void)
@@ -1347,12 +1342,7 @@ static int test_unbind(void)
 	close(fd);
 	sysfs_write("/sys/bus/pci/drivers/rowstat/bind", addr);
 	fd = open_node();
-	sync = syncobj_new(fd);
-	conv_prepare(fd, &cj, 78);
-	conv_submit(fd, &cj, sync, 0);
-	if (syncobj_wait(fd, sync, 60))
-		fail("a job after rebinding failed");
-	conv_check(&cj);
+	conv_run_exact(fd, 78, "after rebinding");
 	close(fd);
 	printf("unbind: %u checks\n", checks);
 	return 0;

@@ -116,10 +116,13 @@ $(BUILD)/plain/qtest/%: $(plain_DIR)/tests/qtest/%.o $(QTEST_LIB:%.c=$(plain_DIR
 	$(say) LD $@
 	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ $(CHECK_LIBS) -lm
 
-# The guest side of the VM bench: static, so the initramfs needs no libc.
-VM_GUEST := $(BUILD)/vm/rowstat-drm
+# The guest side of the VM bench, one program per ioctl family or concern:
+# static, so the initramfs needs no libc.
+VM_GUEST := $(patsubst tests/vm/guest/rowstat_%.c,$(BUILD)/vm/rowstat-%, \
+	$(wildcard tests/vm/guest/rowstat_*.c))
 
-$(VM_GUEST): $(plain_DIR)/tests/vm/guest/rowstat_drm.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
+$(BUILD)/vm/rowstat-%: $(plain_DIR)/tests/vm/guest/rowstat_%.o \
+		$(plain_DIR)/tests/vm/guest/drm_test.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
 	$(Q)$(CC) $(plain_CFLAGS) -static $^ -o $@ -lm

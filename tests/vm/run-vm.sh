@@ -32,10 +32,15 @@ qemu=${ROWSTAT_QEMU:-$("$top/scripts/build-qemu.sh" | tail -n 1)}
 # Assigned first, so that set -e stops on vm-kernels.sh's own exit status.
 kernel_info=$("$top/scripts/vm-kernels.sh" "$kernel")
 read -r _ vmlinuz moddir _ <<< "$kernel_info"
-guest="$top/build/vm/rowstat-drm"
+# The guest programs: one per tests/vm/guest/rowstat_X.c (the Makefile's rule).
+guests=()
+for src in "$top"/tests/vm/guest/rowstat_*.c; do
+	name=$(basename "$src" .c)
+	guests+=("$top/build/vm/${name/_/-}")
+done
 firmware="$top/build/firmware/rowstat.fw"
 driver="$top/build/kmod/$(basename "$moddir")/rowstat.ko"
-for f in "$guest" "$firmware" "$driver"; do
+for f in "${guests[@]}" "$firmware" "$driver"; do
 	[ -f "$f" ] || { echo "run-vm: $f missing: run make first" >&2; exit 2; }
 done
 
@@ -45,7 +50,7 @@ root="$work/root"
 mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib/modules,lib/firmware/rowstat}
 cp /bin/busybox "$root/bin/busybox"
 cp "$top/tests/vm/init" "$root/init"
-cp "$guest" "$root/bin/rowstat-drm"
+cp "${guests[@]}" "$root/bin/"
 cp "$firmware" "$root/lib/firmware/rowstat/rowstat.fw"
 cp "$driver" "$root/lib/modules/rowstat.ko"
 cp "$top/tests/vm/guest/devlink-test.sh" "$root/bin/devlink-test"

@@ -30,7 +30,7 @@ faults=$(devlink health diagnose "$dev" reporter mmu_fault | sed -n 's/.*mmu_fau
 [ -n "$errors" ] && [ -n "$recovered" ] && [ -n "$faults" ] || fail "cannot read the mmu_fault counts"
 
 # A job reaching into another file's VA range: one MMU fault.
-rowstat-drm isolation > /dev/null || fail "the fault injection failed"
+rowstat-submit isolation > /dev/null || fail "the fault injection failed"
 sleep 1
 [ "$(count mmu_fault error)" -eq $((errors + 1)) ] || fail "mmu_fault error count did not grow by 1"
 [ "$(count mmu_fault recover)" -eq $((recovered + 1)) ] || fail "mmu_fault recover count did not grow by 1"
@@ -49,6 +49,6 @@ cat /tmp/flash.err
 want "$(devlink dev info "$dev")" "fw 1.0" "dev info after a refused flash"
 devlink dev flash "$dev" file rowstat/rowstat-1.1.fw || fail "flashing 1.1 failed"
 want "$(devlink dev info "$dev")" "fw 1.1" "dev info after flashing 1.1"
-rowstat-drm conv > /dev/null || fail "a job on the flashed firmware failed"
+rowstat-submit conv > /dev/null || fail "a job on the flashed firmware failed"
 echo "flash: corrupt image refused; 1.1 running, jobs exact"
 echo "PASS devlink"

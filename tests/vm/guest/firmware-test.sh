@@ -28,5 +28,5 @@ echo "job_timeout_ms=5: refused"
 rmmod rowstat
 insmod /lib/modules/rowstat.ko || fail "insmod with the good image"
 chmod 0666 /dev/accel/accel* /dev/dri/renderD* 2>/dev/null
-rowstat-drm conv > /dev/null || fail "a job after the good image failed"
+rowstat-submit conv > /dev/null || fail "a job after the good image failed"
 echo "PASS firmware"

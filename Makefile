@@ -6,6 +6,7 @@
 #                   qtest, the driver's static checks, the VM bench
 #   make driver     rowstat.ko for 6.1 and 6.12 (build/kmod/<release>/)
 #   make bench      the AlexNet benchmark (not a test)
+#   make bench-mapper  the mapping search against the exhaustive optimum
 #   make deps       install the Debian packages the build needs (root)
 #   V=1             show the commands, not one line per file
 #
@@ -53,7 +54,7 @@ $(foreach d,hwrules qemu-device/model,$(if $(filter-out $(HWRULES_SRCS) $(MODEL_
 ACCEL_SRCS := $(wildcard libaccel/src/*.c)
 SUPPORT_SRCS := $(wildcard tests/support/*.c) firmware/fwconf.c
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_SRCS := tests/bench/alexnet.c
 
 # Libraries export only their API (the *_API macros): internals are hidden.
 LIB_CFLAGS := -fvisibility=hidden
@@ -105,6 +106,7 @@ $(eval $(call flavour,plain,$(OPT)))
 $(eval $(call flavour,san,-O1 $(SAN),$(SAN)))
 
 BENCH_BIN := $(BUILD)/plain/bench/alexnet
+MAPPER_BENCH := $(BUILD)/plain/bench/mapper
 QTEST_SRCS := $(wildcard tests/qtest/test_*.c)
 QBENCH_BIN := $(BUILD)/plain/qtest/bench_device
 QTEST_LIB := tests/qtest/qtest_client.c tests/qtest/rowstat_dev.c
@@ -146,13 +148,18 @@ $(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) $(plain_L
 	$(say) LD $@
 	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ -lm
 
+$(MAPPER_BENCH): $(plain_DIR)/tests/bench/mapper.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ -lm
+
 .PHONY: all check check-symbols check-plain check-san check-qtest check-vm qemu bench \
-	bench-device deps clean firmware driver check-driver bench-driver
+	bench-device bench-mapper deps clean firmware driver check-driver bench-driver
 .DEFAULT_GOAL := all
 # Objects are built through pattern rules; keep them between runs.
 .SECONDARY:
 
-all: $(plain_UNIT_BINS) $(BENCH_BIN) $(FW_IMAGE) $(QTEST_BINS) $(QBENCH_BIN) $(VM_GUEST)
+all: $(plain_UNIT_BINS) $(BENCH_BIN) $(MAPPER_BENCH) $(FW_IMAGE) $(QTEST_BINS) $(QBENCH_BIN) $(VM_GUEST)
 
 # Every library exports only names with its prefix, and hides its internals.
 check-symbols: $(plain_LIBS)
@@ -229,6 +236,10 @@ check-driver:
 
 bench: $(BENCH_BIN)
 	$(BENCH_BIN)
+
+# The mapping search against the exhaustive optimum, per layer (figures).
+bench-mapper: $(MAPPER_BENCH)
+	$(MAPPER_BENCH)
 
 # The device's cost against the model in-process (needs the built QEMU).
 bench-device: $(QBENCH_BIN)

@@ -57,6 +57,7 @@ struct accel_shape {
 	unsigned N, C, H, W, M, R, S, G, E, F, Cg, Mg;
 	unsigned Uh, Uw, pt, pl;
 	unsigned ib, wb, ob;	/* element bytes */
+	uint64_t macs;		/* of the whole layer */
 };
 
 void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh);
@@ -84,6 +85,76 @@ struct accel_glb_plan {
 
 void accel_glb_plan(const struct accel_shape *sh, const struct accel_tensor *in,
 		    const struct accel_mapping *map, struct accel_glb_plan *plan);
+/* The same, given the most ifmap rows and columns any tile holds. */
+void accel_glb_plan_held(const struct accel_shape *sh, const struct accel_mapping *map,
+			 unsigned rows, unsigned cols, struct accel_glb_plan *plan);
+
+/*
+ * How one group's work splits, per dimension.  A dimension of `total` is
+ * cut into tiles, each tile into subs (what one pass covers), each sub over
+ * PE sets of per_pe.
+ */
+struct accel_split {
+	unsigned tiles, subs;
+	uint64_t sum_min;	/* sum of min(sub, per_pe) */
+	uint64_t sum_sets;	/* sum of ceil(sub / per_pe) */
+	unsigned max_sets;
+};
+
+/* Output rows: e-tiles, their set_cols subs, and the input rows they read. */
+struct accel_rows {
+	unsigned tiles, subs;
+	uint64_t real;		/* in-image input rows read, over subs and row chunks */
+	uint64_t first_sum;	/* rows of the first sub of each tile */
+	unsigned first_max;
+	uint64_t held_sum;	/* input rows the tiles hold in the GLB */
+	unsigned held_max;
+};
+
+/* Output columns: f-tiles and the input columns they read. */
+struct accel_cols {
+	unsigned tiles;
+	uint64_t used, real;	/* over tiles and tap chunks: padded, in-image */
+	uint64_t held_sum;
+	unsigned held_max;
+};
+
+struct accel_layout {
+	struct accel_shape sh;
+	struct accel_split dn, dm, dc;	/* images, filters, channels */
+	struct accel_rows rows;
+	struct accel_cols cols;
+	unsigned rch, sch;		/* filter-row and filter-column chunks */
+};
+
+void accel_split_get(unsigned total, unsigned tile, unsigned sub, unsigned per_pe,
+		     struct accel_split *d);
+void accel_rows_get(const struct accel_shape *sh, const struct accel_tensor *in,
+		    unsigned tile_e, unsigned set_cols, unsigned set_rows,
+		    struct accel_rows *rs);
+void accel_cols_get(const struct accel_shape *sh, const struct accel_tensor *in,
+		    unsigned tile_f, unsigned taps, struct accel_cols *cs);
+void accel_layout_get(const struct accel_conv *cv, const struct accel_tensor *in,
+		      const struct accel_mapping *map, struct accel_layout *lo);
+/*
+ * What a lower bound over tilings needs from an estimate.  Every split of a
+ * dimension has statistics no smaller than the whole dimension's (min and
+ * ceil are subadditive), and the energy never decreases when they grow,
+ * except the filters' distribution (a single filter block is kept in the
+ * spads).  So the whole-layer tiling's energy minus filter_energy, and its
+ * busy_cycles, bound every tiling of the same array configuration.
+ */
+struct accel_bound {
+	double busy_cycles;	/* cycles not hidden by any buffering choice */
+	uint64_t filter_energy;	/* of the filters' RF and NoC accesses */
+};
+
+/* accel_mapping_estimate from a layout, in constant time; bound may be NULL. */
+void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			   const struct accel_mapping *map, const struct accel_layout *lo,
+			   const struct accel_tensor *in, const struct accel_tensor *out,
+			   const struct accel_map_hints *hints, struct accel_estimate *est,
+			   struct accel_bound *bound);
 
 /* Expected bytes of an RLC segment of len values at a nonzero density. */
 double accel_rlc_segment_bytes(unsigned len, double density);

@@ -2,6 +2,9 @@
 /*
  * The closed-form cost of a mapping: the counts docs/model.md defines,
  * summed over the very schedule emit.c writes, without running anything.
+ * A mapping's tiling is first reduced to statistics per dimension (the
+ * layout); the cost is then a closed form of those, so a search can reuse
+ * the statistics of one tile size across every choice of the others.
  * Only data-dependent terms (zero gating, RLC sizes) are expectations.
  * For raw tensors the passes, GLB accesses, DRAM bytes and peak active PEs
  * equal what the model counts (tests/unit/test_counts.c).
@@ -10,16 +13,8 @@
 
 #include "compiler_internal.h"
 
-/* Sums over the sub-blocks a dimension splits into (tiles, then subs). */
-struct dim_split {
-	unsigned tiles, subs;
-	uint64_t sum_min;	/* sum of min(sub, per_pe) */
-	uint64_t sum_sets;	/* sum of ceil(sub / per_pe) */
-	unsigned max_sets;
-};
-
-static void split_dim(unsigned total, unsigned tile, unsigned sub,
-		      unsigned per_pe, struct dim_split *d)
+void accel_split_get(unsigned total, unsigned tile, unsigned sub, unsigned per_pe,
+		     struct accel_split *d)
 {
 	memset(d, 0, sizeof(*d));
 	for (unsigned a = 0; a < total; a += tile) {
@@ -62,79 +57,78 @@ static void used_positions(unsigned oa, unsigned ob, unsigned ka, unsigned kb,
 	}
 }
 
-/* How one group's work splits over tiles, passes and PE sets. */
-struct layout {
-	struct accel_shape sh;
-	struct dim_split dn, dm, dc;
-	unsigned rch, sch;		/* filter-row and filter-column chunks */
-	unsigned esub, etiles, ftiles;
-	uint64_t rows_real, cols_real, cols_used;
-	uint64_t ee_first_sum;		/* rows of the first set of each e-tile */
-	unsigned ee_first_max;
-};
-
 /* Rows: every e-sub of every e-tile against every filter-row chunk. */
-static void sum_rows(const struct accel_mapping *map, struct layout *lo)
+void accel_rows_get(const struct accel_shape *sh, const struct accel_tensor *in,
+		    unsigned tile_e, unsigned set_cols, unsigned set_rows,
+		    struct accel_rows *rs)
 {
-	const struct accel_shape *sh = &lo->sh;
+	memset(rs, 0, sizeof(*rs));
+	for (unsigned ea = 0; ea < sh->E; ea += tile_e) {
+		unsigned eb = min_u(ea + tile_e, sh->E);
+		unsigned first = min_u(set_cols, eb - ea);
+		unsigned held = span_len(accel_tile_rows(sh, in, ea, eb));
 
-	for (unsigned ea = 0; ea < sh->E; ea += map->tile_e) {
-		unsigned eb = min_u(ea + map->tile_e, sh->E);
-		unsigned first = min_u(map->set_cols, eb - ea);
+		rs->tiles++;
+		rs->first_sum += first;
+		if (first > rs->first_max)
+			rs->first_max = first;
+		rs->held_sum += held;
+		if (held > rs->held_max)
+			rs->held_max = held;
+		for (unsigned e0 = ea; e0 < eb; e0 += set_cols) {
+			unsigned e1 = min_u(e0 + set_cols, eb);
 
-		lo->etiles++;
-		lo->ee_first_sum += first;
-		if (first > lo->ee_first_max)
-			lo->ee_first_max = first;
-		for (unsigned e0 = ea; e0 < eb; e0 += map->set_cols) {
-			unsigned e1 = min_u(e0 + map->set_cols, eb);
-
-			lo->esub++;
-			for (unsigned r0 = 0; r0 < sh->R; r0 += map->set_rows) {
+			rs->subs++;
+			for (unsigned r0 = 0; r0 < sh->R; r0 += set_rows) {
 				uint64_t used, real;
 
-				used_positions(e0, e1, r0, min_u(r0 + map->set_rows, sh->R),
+				used_positions(e0, e1, r0, min_u(r0 + set_rows, sh->R),
 					       sh->Uh, sh->pt, sh->H, &used, &real);
-				lo->rows_real += real;
+				rs->real += real;
 			}
 		}
 	}
 }
 
 /* Columns: every f-tile against every filter-column chunk. */
-static void sum_cols(const struct accel_mapping *map, struct layout *lo)
+void accel_cols_get(const struct accel_shape *sh, const struct accel_tensor *in,
+		    unsigned tile_f, unsigned taps, struct accel_cols *cs)
 {
-	const struct accel_shape *sh = &lo->sh;
+	memset(cs, 0, sizeof(*cs));
+	for (unsigned fa = 0; fa < sh->F; fa += tile_f) {
+		unsigned fb = min_u(fa + tile_f, sh->F);
+		unsigned held = span_len(accel_tile_cols(sh, in, fa, fb));
 
-	for (unsigned fa = 0; fa < sh->F; fa += map->tile_f) {
-		unsigned fb = min_u(fa + map->tile_f, sh->F);
-
-		lo->ftiles++;
-		for (unsigned s0 = 0; s0 < sh->S; s0 += map->taps_per_pe) {
+		cs->tiles++;
+		cs->held_sum += held;
+		if (held > cs->held_max)
+			cs->held_max = held;
+		for (unsigned s0 = 0; s0 < sh->S; s0 += taps) {
 			uint64_t used, real;
 
-			used_positions(fa, fb, s0, min_u(s0 + map->taps_per_pe, sh->S),
+			used_positions(fa, fb, s0, min_u(s0 + taps, sh->S),
 				       sh->Uw, sh->pl, sh->W, &used, &real);
-			lo->cols_used += used;
-			lo->cols_real += real;
+			cs->used += used;
+			cs->real += real;
 		}
 	}
 }
 
-static void layout_get(const struct accel_conv *cv, const struct accel_mapping *map,
-		       struct layout *lo)
+void accel_layout_get(const struct accel_conv *cv, const struct accel_tensor *in,
+		      const struct accel_mapping *map, struct accel_layout *lo)
 {
 	unsigned p = map->filters_per_pe, q = map->channels_per_pe;
 
 	memset(lo, 0, sizeof(*lo));
 	accel_shape_get(cv, &lo->sh);
-	split_dim(lo->sh.N, map->tile_n, map->images_per_pass, map->images_per_pass, &lo->dn);
-	split_dim(lo->sh.Mg, map->tile_m, p * map->filter_sets, p, &lo->dm);
-	split_dim(lo->sh.Cg, map->tile_c, q * map->channel_sets, q, &lo->dc);
+	accel_split_get(lo->sh.N, map->tile_n, map->images_per_pass, map->images_per_pass,
+			&lo->dn);
+	accel_split_get(lo->sh.Mg, map->tile_m, p * map->filter_sets, p, &lo->dm);
+	accel_split_get(lo->sh.Cg, map->tile_c, q * map->channel_sets, q, &lo->dc);
+	accel_rows_get(&lo->sh, in, map->tile_e, map->set_cols, map->set_rows, &lo->rows);
+	accel_cols_get(&lo->sh, in, map->tile_f, map->taps_per_pe, &lo->cols);
 	lo->rch = div_up(lo->sh.R, map->set_rows);
 	lo->sch = div_up(lo->sh.S, map->taps_per_pe);
-	sum_rows(map, lo);
-	sum_cols(map, lo);
 }
 
 /* The array's and the GLB's counts for one group. */
@@ -146,34 +140,36 @@ struct array_counts {
 };
 
 static void array_counts(const struct accel_conv *cv, const struct accel_mapping *map,
-			 const struct layout *lo, struct array_counts *a)
+			 const struct accel_layout *lo, struct array_counts *a)
 {
 	const struct accel_shape *sh = &lo->sh;
 	uint64_t red_steps = (uint64_t)lo->dc.subs * lo->rch * lo->sch;
 	uint64_t filter_blocks = (uint64_t)sh->Mg * sh->Cg * sh->R * sh->S;
-	uint64_t blocks = (uint64_t)lo->dn.subs * lo->esub * lo->ftiles * lo->dm.subs;
+	uint64_t blocks = (uint64_t)lo->dn.subs * lo->rows.subs * lo->cols.tiles * lo->dm.subs;
 	/*
 	 * Each spatial tile loads every filter block once.  When one block is
 	 * all a group needs, the spads keep it from tile to tile.
 	 */
 	bool one_block = lo->rch == 1 && lo->sch == 1 && lo->dm.subs == 1 && lo->dc.subs == 1;
-	uint64_t loads = one_block ? 1 : (uint64_t)lo->dn.tiles * lo->etiles * lo->ftiles;
+	uint64_t loads = one_block ? 1 :
+			 (uint64_t)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
 
 	a->outputs = (uint64_t)sh->N * sh->Mg * sh->E * sh->F;
 	a->passes = blocks * red_steps;
-	a->macs = accel_conv_macs(cv) / sh->G;
+	a->macs = sh->macs / sh->G;
 	a->mac_cycles = (uint64_t)sh->N * sh->F * sh->S * lo->dc.sum_min * lo->dm.sum_min *
-			lo->esub * lo->rch;
+			lo->rows.subs * lo->rch;
 	a->psum_wr = a->outputs * red_steps;
 	a->psum_rd = a->psum_wr - a->outputs;
-	a->glb_ifmap = (uint64_t)sh->N * sh->Cg * lo->dm.subs * lo->rows_real * lo->cols_real;
+	a->glb_ifmap = (uint64_t)sh->N * sh->Cg * lo->dm.subs * lo->rows.real * lo->cols.real;
 	a->noc_ifmap = (uint64_t)sh->N * sh->Cg * lo->dm.sum_sets * sh->E * sh->R *
-		       lo->cols_used;
+		       lo->cols.used;
 	a->noc_filter = one_block ?
 		(uint64_t)min_u(map->set_cols, min_u(map->tile_e, sh->E)) * filter_blocks :
-		(uint64_t)lo->dn.tiles * lo->ftiles * lo->ee_first_sum * filter_blocks;
+		(uint64_t)lo->dn.tiles * lo->cols.tiles * lo->rows.first_sum * filter_blocks;
 	a->filter_bytes = loads * filter_blocks * sh->wb +
-			  (cv->bias ? 4ull * sh->Mg * lo->dn.subs * lo->esub * lo->ftiles : 0);
+			  (cv->bias ? 4ull * sh->Mg * lo->dn.subs * lo->rows.subs *
+				      lo->cols.tiles : 0);
 	a->noc_psum = a->outputs * ((uint64_t)lo->sch * sh->R * lo->dc.sum_sets + red_steps - 1);
 	a->drains = (uint64_t)sh->N * sh->F * sh->E * sh->R * sh->Mg * lo->dc.sum_sets * lo->sch;
 	a->fill = blocks * ((uint64_t)lo->sch * sh->R * lo->dc.sum_sets +
@@ -186,7 +182,11 @@ struct tensor_traffic {
 	uint64_t ifmap_elems;		/* GLB writes of the loads */
 };
 
-static void tensor_traffic(const struct accel_mapping *map, const struct layout *lo,
+/*
+ * Every (e, f) tile pair loads its rows x columns of every image and
+ * channel, so the sums over the pairs are products of the sums per axis.
+ */
+static void tensor_traffic(const struct accel_mapping *map, const struct accel_layout *lo,
 			   const struct accel_tensor *in, const struct accel_tensor *out,
 			   const struct accel_map_hints *hints, struct tensor_traffic *t)
 {
@@ -195,27 +195,20 @@ static void tensor_traffic(const struct accel_mapping *map, const struct layout 
 	double dout = hints && hints->ofmap_density > 0 ? hints->ofmap_density : 1;
 	unsigned reloads = map->tile_c >= sh->Cg ? 1 : lo->dm.tiles;
 	uint64_t outputs = (uint64_t)sh->N * sh->Mg * sh->E * sh->F;
+	uint64_t images = (uint64_t)sh->N * sh->Cg * reloads;
+	double planes;
 
 	memset(t, 0, sizeof(*t));
-	for (unsigned ea = 0; ea < sh->E; ea += map->tile_e) {
-		struct span rows = accel_tile_rows(sh, in, ea, min_u(ea + map->tile_e, sh->E));
-
-		for (unsigned fa = 0; fa < sh->F; fa += map->tile_f) {
-			struct span cols = accel_tile_cols(sh, in, fa,
-							   min_u(fa + map->tile_f, sh->F));
-			double plane;
-
-			if (!in->rlc)
-				plane = (double)span_len(rows) * span_len(cols) * sh->ib;
-			else if (in->seg_rows == sh->H)
-				plane = accel_rlc_segment_bytes(sh->H * sh->W, din);
-			else
-				plane = span_len(rows) * accel_rlc_segment_bytes(sh->W, din);
-			t->ifmap_bytes += plane * sh->N * sh->Cg * reloads;
-			t->ifmap_elems += (uint64_t)span_len(rows) * span_len(cols) *
-					  sh->N * sh->Cg * reloads;
-		}
-	}
+	if (!in->rlc)
+		planes = (double)lo->rows.held_sum * lo->cols.held_sum * sh->ib;
+	else if (in->seg_rows == sh->H)
+		planes = (double)lo->rows.tiles * lo->cols.tiles *
+			 accel_rlc_segment_bytes(sh->H * sh->W, din);
+	else
+		planes = (double)lo->rows.held_sum * lo->cols.tiles *
+			 accel_rlc_segment_bytes(sh->W, din);
+	t->ifmap_bytes = planes * images;
+	t->ifmap_elems = lo->rows.held_sum * lo->cols.held_sum * images;
 	if (!out->rlc)
 		t->ofmap_bytes = (double)outputs * sh->ob;
 	else if (out->seg_rows == sh->E)
@@ -226,10 +219,13 @@ static void tensor_traffic(const struct accel_mapping *map, const struct layout 
 				 accel_rlc_segment_bytes(sh->F, dout);
 }
 
-/* Cycles of one group: the array, stalled by its filter loads, against the link. */
+/*
+ * Cycles of one group: the array, stalled by its filter loads, against the
+ * link.  *busy is the part no tiling or buffering choice can hide.
+ */
 static double group_cycles(const struct rs_hw_params *hw, const struct accel_mapping *map,
-			   const struct layout *lo, const struct array_counts *a,
-			   const struct tensor_traffic *t)
+			   const struct accel_layout *lo, const struct array_counts *a,
+			   const struct tensor_traffic *t, double *busy_out)
 {
 	double per_kc = 1000.0 / hw->dram_bw;
 	uint64_t glb_array = a->psum_wr + a->psum_rd + a->glb_ifmap;
@@ -242,34 +238,36 @@ static double group_cycles(const struct rs_hw_params *hw, const struct accel_map
 	double overlap = (map->double_ifmap ? load : 0) + (map->double_psum ? store : 0);
 	double first = 0, last = 0, busy;
 	bool resident = map->tile_c >= lo->sh.Cg;
+	double spatial = (double)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
 
 	/* With prefetching the first load and the last store stay exposed. */
 	if (map->double_ifmap)
-		first = load / (lo->dn.tiles * lo->etiles * lo->ftiles *
-				(resident ? 1 : lo->dm.tiles * lo->dc.tiles));
+		first = load / (spatial * (resident ? 1 : lo->dm.tiles * lo->dc.tiles));
 	if (map->double_psum)
-		last = store / (lo->dn.tiles * lo->etiles * lo->ftiles * lo->dm.tiles);
+		last = store / (spatial * lo->dm.tiles);
 	busy = array_time > filter_cycles + overlap ? array_time : filter_cycles + overlap;
+	/* Without double buffers, max(a, f) + l + s >= max(a, f + l + s). */
+	*busy_out = array_time > filter_cycles + load + store ? array_time :
+		    filter_cycles + load + store;
 	return busy + serial + first + last;
 }
 
-void accel_mapping_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
-			    const struct accel_mapping *map, const struct accel_tensor *in,
-			    const struct accel_tensor *out,
-			    const struct accel_map_hints *hints, struct accel_estimate *est)
+void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			   const struct accel_mapping *map, const struct accel_layout *lo,
+			   const struct accel_tensor *in, const struct accel_tensor *out,
+			   const struct accel_map_hints *hints, struct accel_estimate *est,
+			   struct accel_bound *bound)
 {
-	struct layout lo;
 	struct array_counts a;
 	struct tensor_traffic t;
 	struct accel_glb_plan plan;
-	uint64_t G, glb_total, dram, energy;
+	uint64_t G = lo->sh.G, glb_total, dram, energy;
+	double busy, cycles;
 
 	memset(est, 0, sizeof(*est));
-	layout_get(cv, map, &lo);
-	array_counts(cv, map, &lo, &a);
-	tensor_traffic(map, &lo, in, out, hints, &t);
-	accel_glb_plan(&lo.sh, in, map, &plan);
-	G = lo.sh.G;
+	array_counts(cv, map, lo, &a);
+	tensor_traffic(map, lo, in, out, hints, &t);
+	accel_glb_plan_held(&lo->sh, map, lo->rows.held_max, lo->cols.held_max, &plan);
 	glb_total = a.psum_wr + a.psum_rd + a.glb_ifmap + t.ifmap_elems + a.outputs;
 	dram = (uint64_t)(t.ifmap_bytes + t.ofmap_bytes) + a.filter_bytes;
 	energy = rs_hw_level_energy(ROWSTAT_LEVEL_MAC, a.macs, hw->energy) +
@@ -279,12 +277,31 @@ void accel_mapping_estimate(const struct rs_hw_params *hw, const struct accel_co
 				    hw->energy) +
 		 rs_hw_level_energy(ROWSTAT_LEVEL_GLB, glb_total, hw->energy) +
 		 rs_hw_level_energy(ROWSTAT_LEVEL_DRAM, dram, hw->energy);
-	est->cycles = (uint64_t)(G * group_cycles(hw, map, &lo, &a, &t));
+	cycles = group_cycles(hw, map, lo, &a, &t, &busy);
+	est->cycles = (uint64_t)(G * cycles);
 	est->passes = G * a.passes;
 	est->dram_bytes = G * dram;
 	est->glb_accesses = G * glb_total;
 	est->energy = G * energy;
-	est->pe_active = (unsigned)(lo.dm.max_sets * lo.dc.max_sets *
-				    min_u(map->set_rows, lo.sh.R) * lo.ee_first_max);
+	est->pe_active = (unsigned)(lo->dm.max_sets * lo->dc.max_sets *
+				    min_u(map->set_rows, lo->sh.R) * lo->rows.first_max);
 	est->glb_bytes_used = plan.total;
+	if (bound) {
+		bound->busy_cycles = G * busy;
+		bound->filter_energy = G * (rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.noc_filter,
+							       hw->energy) +
+					    rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_filter,
+							       hw->energy));
+	}
+}
+
+void accel_mapping_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			    const struct accel_mapping *map, const struct accel_tensor *in,
+			    const struct accel_tensor *out,
+			    const struct accel_map_hints *hints, struct accel_estimate *est)
+{
+	struct accel_layout lo;
+
+	accel_layout_get(cv, in, map, &lo);
+	accel_layout_estimate(hw, cv, map, &lo, in, out, hints, est, NULL);
 }

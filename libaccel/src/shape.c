@@ -47,6 +47,7 @@ void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh)
 	sh->ib = rs_hw_prec_bytes(cv->ifmap_prec);
 	sh->wb = rs_hw_prec_bytes(cv->filter_prec);
 	sh->ob = rs_hw_prec_bytes(cv->ofmap_prec);
+	sh->macs = accel_conv_macs(cv);
 }
 
 struct span accel_input_rows(const struct accel_shape *sh, unsigned ea, unsigned eb)
@@ -82,6 +83,21 @@ static uint64_t align8(uint64_t v)
 	return (v + 7) & ~7ull;
 }
 
+void accel_glb_plan_held(const struct accel_shape *sh, const struct accel_mapping *map,
+			 unsigned rows, unsigned cols, struct accel_glb_plan *plan)
+{
+	plan->psum_bytes = align8((uint64_t)map->tile_n * map->tile_m * map->tile_e *
+				  map->tile_f * 4);
+	plan->ifmap_bytes = align8((uint64_t)map->tile_n * min_u(map->tile_c, sh->Cg) *
+				   rows * cols * sh->ib);
+	plan->psum_addr[0] = 0;
+	plan->psum_addr[1] = map->double_psum ? plan->psum_bytes : 0;
+	plan->ifmap_addr[0] = plan->psum_bytes * (map->double_psum ? 2 : 1);
+	plan->ifmap_addr[1] = plan->ifmap_addr[0] +
+			      (map->double_ifmap ? plan->ifmap_bytes : 0);
+	plan->total = plan->ifmap_addr[1] + plan->ifmap_bytes;
+}
+
 void accel_glb_plan(const struct accel_shape *sh, const struct accel_tensor *in,
 		    const struct accel_mapping *map, struct accel_glb_plan *plan)
 {
@@ -98,16 +114,7 @@ void accel_glb_plan(const struct accel_shape *sh, const struct accel_tensor *in,
 
 		cols = c > cols ? c : cols;
 	}
-	plan->psum_bytes = align8((uint64_t)map->tile_n * map->tile_m * map->tile_e *
-				  map->tile_f * 4);
-	plan->ifmap_bytes = align8((uint64_t)map->tile_n * min_u(map->tile_c, sh->Cg) *
-				   rows * cols * sh->ib);
-	plan->psum_addr[0] = 0;
-	plan->psum_addr[1] = map->double_psum ? plan->psum_bytes : 0;
-	plan->ifmap_addr[0] = plan->psum_bytes * (map->double_psum ? 2 : 1);
-	plan->ifmap_addr[1] = plan->ifmap_addr[0] +
-			      (map->double_ifmap ? plan->ifmap_bytes : 0);
-	plan->total = plan->ifmap_addr[1] + plan->ifmap_bytes;
+	accel_glb_plan_held(sh, map, rows, cols, plan);
 }
 
 double accel_rlc_segment_bytes(unsigned len, double density)

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The exhaustive enumerator (tests/support/map_enum.c) against brute force:
+ * every field of every mapping, one past each canonical limit, checked by
+ * accel_mapping_check and priced by accel_mapping_estimate.  Small
+ * hardware (a 3x3 array, tiny RFs, a 4 KiB GLB) keeps brute force short
+ * while the GLB, the RFs and the array all bind.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "map_enum.h"
+
+static struct rs_hw_params hw;
+
+static void setup(void)
+{
+	rs_hw_params_default(&hw);
+	hw.array_rows = 3;
+	hw.array_cols = 3;
+	hw.rf_ifmap = 4;
+	hw.rf_filter = 8;
+	hw.rf_psum = 3;
+	hw.glb_bytes = 4096;
+}
+
+static unsigned min_u(unsigned a, unsigned b)
+{
+	return a < b ? a : b;
+}
+
+/* The best by each objective, from one pass over every mapping. */
+struct brute {
+	bool found;
+	struct accel_estimate best[3];
+	uint64_t legal;
+};
+
+static void brute_tiles(const struct accel_conv *cv, const struct accel_tensor *in,
+			const struct accel_tensor *out, struct accel_mapping m,
+			unsigned E, unsigned F, struct brute *b)
+{
+	unsigned Cg = cv->in_channels / cv->groups, Mg = cv->out_channels / cv->groups;
+
+	for (m.tile_n = 1; m.tile_n <= cv->batch; m.tile_n++)
+	for (m.tile_m = 1; m.tile_m <= Mg; m.tile_m++)
+	for (m.tile_c = 1; m.tile_c <= Cg; m.tile_c++)
+	for (m.tile_e = 1; m.tile_e <= E; m.tile_e++)
+	for (m.tile_f = 1; m.tile_f <= F; m.tile_f++)
+	for (unsigned db = 0; db < 4; db++) {
+		struct accel_estimate est;
+
+		m.double_ifmap = db & 1;
+		m.double_psum = db & 2;
+		if (accel_mapping_check(&hw, cv, &m, in, out, NULL, 0))
+			continue;
+		b->legal++;
+		accel_mapping_estimate(&hw, cv, &m, in, out, NULL, &est);
+		for (unsigned obj = 0; obj < 3; obj++)
+			if (!b->found || map_enum_better(obj, est.energy, est.cycles,
+							 b->best[obj].energy,
+							 b->best[obj].cycles))
+				b->best[obj] = est;
+		b->found = true;
+	}
+}
+
+/* Every array field up to one past what the layer can use. */
+static void brute_force(const struct accel_conv *cv, const struct accel_tensor *in,
+			const struct accel_tensor *out, struct brute *b)
+{
+	unsigned E = accel_conv_out_height(cv), F = accel_conv_out_width(cv);
+	unsigned Cg = cv->in_channels / cv->groups, Mg = cv->out_channels / cv->groups;
+	struct accel_mapping m = { 0 };
+
+	for (m.set_rows = 1; m.set_rows <= min_u(cv->kernel_h + 1, hw.array_rows); m.set_rows++)
+	for (m.taps_per_pe = 1; m.taps_per_pe <= min_u(cv->kernel_w + 1, hw.rf_ifmap);
+	     m.taps_per_pe++)
+	for (m.set_cols = 1; m.set_cols <= E + 1; m.set_cols++)
+	for (m.channels_per_pe = 1; m.channels_per_pe <= Cg + 1; m.channels_per_pe++)
+	for (m.filters_per_pe = 1; m.filters_per_pe <= min_u(Mg + 1, hw.rf_psum);
+	     m.filters_per_pe++)
+	for (m.channel_sets = 1; m.channel_sets <= Cg + 1; m.channel_sets++)
+	for (m.filter_sets = 1; m.filter_sets <= Mg + 1; m.filter_sets++)
+	for (m.images_per_pass = 1; m.images_per_pass <= cv->batch + 1; m.images_per_pass++) {
+		struct rs_hw_mapping hm = {
+			.set_rows = m.set_rows, .set_cols = m.set_cols,
+			.filters_per_pe = m.filters_per_pe,
+			.channels_per_pe = m.channels_per_pe,
+			.filter_sets = m.filter_sets, .channel_sets = m.channel_sets,
+			.taps_per_pe = m.taps_per_pe, .images_per_pass = m.images_per_pass,
+		};
+
+		if (!rs_hw_mapping_check(&hw, &hm, "", NULL, 0))
+			brute_tiles(cv, in, out, m, E, F, b);
+	}
+}
+
+static struct accel_conv small_conv(unsigned batch, unsigned c, unsigned hw_in, unsigned m,
+				    unsigned k, unsigned stride, unsigned pad, unsigned groups)
+{
+	return (struct accel_conv){
+		.batch = batch, .in_channels = c, .in_height = hw_in, .in_width = hw_in,
+		.out_channels = m, .kernel_h = k, .kernel_w = k, .groups = groups,
+		.stride_h = stride, .stride_w = stride, .pad_top = pad, .pad_bottom = pad,
+		.pad_left = pad, .pad_right = pad, .ifmap_prec = ROWSTAT_PREC_Q16,
+		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+		.requant_mult = 1,
+	};
+}
+
+static void agree(const struct accel_conv *cv, const struct accel_tensor *in,
+		  const struct accel_tensor *out, const char *what)
+{
+	struct brute b = { 0 };
+
+	brute_force(cv, in, out, &b);
+	for (unsigned obj = 0; obj < 3; obj++) {
+		struct map_enum_result r;
+		struct accel_estimate again;
+
+		ck_assert_int_eq(map_enum_optimum(&hw, cv, in, out, NULL, obj, NULL, &r), 0);
+		ck_assert_msg(b.found == r.found, "%s obj %u: brute force %d, enumerator %d",
+			      what, obj, b.found, r.found);
+		if (!b.found)
+			continue;
+		ck_assert_msg(b.legal > 1000, "%s: only %llu legal mappings", what,
+			      (unsigned long long)b.legal);
+		ck_assert_msg(b.best[obj].energy == r.est.energy &&
+			      b.best[obj].cycles == r.est.cycles,
+			      "%s obj %u: brute force energy %llu cycles %llu, enumerator "
+			      "energy %llu cycles %llu", what, obj,
+			      (unsigned long long)b.best[obj].energy,
+			      (unsigned long long)b.best[obj].cycles,
+			      (unsigned long long)r.est.energy, (unsigned long long)r.est.cycles);
+		/* Its mapping is legal and costs what it says. */
+		ck_assert_int_eq(accel_mapping_check(&hw, cv, &r.map, in, out, NULL, 0), 0);
+		accel_mapping_estimate(&hw, cv, &r.map, in, out, NULL, &again);
+		ck_assert(memcmp(&again, &r.est, sizeof(again)) == 0);
+		/* It pruned: fewer mappings priced than brute force checked. */
+		ck_assert_uint_lt(r.evaluated, b.legal);
+	}
+}
+
+START_TEST(enumerator_matches_brute_force_raw)
+{
+	static const struct accel_tensor raw = { 0 };
+	struct accel_conv cv;
+
+	/* The psum tile of the whole layer (2x4x8x8x4 bytes) overflows the GLB. */
+	cv = small_conv(2, 2, 10, 4, 3, 1, 1, 1);
+	agree(&cv, &raw, &raw, "3x3 pad 1");
+	if (test_quick())	/* the sanitizer build: one layer per format */
+		return;
+	cv = small_conv(2, 3, 11, 4, 3, 2, 0, 1);
+	agree(&cv, &raw, &raw, "3x3 stride 2");
+	cv = small_conv(1, 4, 9, 4, 2, 1, 0, 2);
+	agree(&cv, &raw, &raw, "2x2, 2 groups");
+	cv = small_conv(2, 4, 12, 6, 1, 1, 0, 1);
+	agree(&cv, &raw, &raw, "1x1");
+}
+END_TEST
+
+START_TEST(enumerator_matches_brute_force_rlc)
+{
+	struct accel_conv cv = small_conv(2, 2, 10, 4, 3, 1, 1, 1);
+	struct accel_tensor raw = { 0 };
+	struct accel_tensor rows = { .rlc = true, .seg_rows = 1 };
+	struct accel_tensor planes_in = { .rlc = true, .seg_rows = 10 };
+	struct accel_tensor planes_out = { .rlc = true, .seg_rows = 10 };
+
+	agree(&cv, &rows, &raw, "RLC-row ifmap");
+	if (test_quick())
+		return;
+	agree(&cv, &planes_in, &rows, "RLC-plane ifmap, RLC-row ofmap");
+	agree(&cv, &raw, &planes_out, "RLC-plane ofmap");
+}
+END_TEST
+
+START_TEST(enumerator_refuses_bad_layers)
+{
+	struct accel_conv cv = small_conv(1, 2, 8, 2, 3, 1, 0, 1);
+	struct accel_tensor raw = { 0 };
+	struct map_enum_result r;
+
+	cv.groups = 0;
+	ck_assert_int_eq(map_enum_optimum(&hw, &cv, &raw, &raw, NULL, ACCEL_MAP_EDP, NULL, &r),
+			 -EINVAL);
+	ck_assert(!r.found);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("mapper");
+	TCase *tc = tcase_create("enumerator");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, enumerator_matches_brute_force_raw);
+	tcase_add_test(tc, enumerator_matches_brute_force_rlc);
+	tcase_add_test(tc, enumerator_refuses_bad_layers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(make_suite)

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * The mapping search.  Stage 1 scores array configurations (PE set shape,
- * p, q, t, r, images per pass) as if the GLB held the whole layer, pruned by
- * the RF and array limits; stage 2 fits GLB tilings to the best of them,
- * with the largest filter tile that fits for each choice of the others.
- * Both compare accel_mapping_estimate's figures by the objective.
+ * The mapping search.  Stage 1 scores array configurations (PE set shape
+ * of every height, p, q, t, r, images per pass) as if the GLB held the
+ * whole layer, pruned by the RF and array limits; stage 2 fits GLB tilings
+ * to the best of them: balanced splits and whole sub multiples of each
+ * dimension, with the largest filter tile that fits for each choice of the
+ * others.  Both compare accel_layout_estimate's figures by the objective;
+ * the statistics of a tile size are computed once per search.
  */
 #include <errno.h>
 #include <math.h>
@@ -14,7 +16,7 @@
 #include "compiler_internal.h"
 
 /* Array configurations stage 2 tries. */
-#define ARRAY_KEEP 96
+#define ARRAY_KEEP 1024
 
 /*
  * Lower is better, compared first on `primary`, then on `secondary`.  For a
@@ -27,8 +29,9 @@ struct score {
 
 static struct score score(const struct accel_estimate *e, enum accel_map_objective obj)
 {
+	/* 1 / log(1.001): 0.1% steps of log(value). */
+	const double bucket = 1000.4999167;
 	double energy = (double)e->energy + 1, cycles = (double)e->cycles + 1;
-	double bucket = 1.0 / log(1.001);
 	struct score s;
 
 	switch (obj) {
@@ -54,9 +57,11 @@ static bool better(struct score a, struct score b)
 	       (a.primary == b.primary && a.secondary < b.secondary);
 }
 
+/* An array configuration, scored by the bound of all its tilings. */
 struct candidate {
 	struct accel_mapping map;
 	struct score score;
+	double energy, cycles;	/* lower bounds */
 };
 
 static int cmp_candidate(const void *a, const void *b)
@@ -74,7 +79,8 @@ struct search {
 	const struct accel_map_hints *hints;
 	const struct accel_map_options *fx;
 	struct accel_shape sh;
-	unsigned set_rows, taps;
+	unsigned taps;
+	struct accel_cols cols_whole;
 	struct candidate *list;
 	unsigned count;
 	bool found;
@@ -83,34 +89,40 @@ struct search {
 	struct accel_estimate *best_est;
 };
 
-/* Keeps the best ARRAY_KEEP candidates. */
+/*
+ * Keeps the best ARRAY_KEEP candidates in a heap with the worst on top, so
+ * a candidate is compared with the worst kept in constant time.
+ */
 static void keep_best(struct search *s, const struct candidate *c)
 {
-	unsigned worst = 0;
+	struct candidate *h = s->list;
+	unsigned i;
 
-	if (s->count < ARRAY_KEEP) {
-		s->list[s->count++] = *c;
+	if (s->count == ARRAY_KEEP) {
+		if (!better(c->score, h[0].score))
+			return;
+		/* Replace the top and sift it down. */
+		i = 0;
+		for (;;) {
+			unsigned l = 2 * i + 1, r = l + 1, worst = i;
+			const struct candidate *w = c;
+
+			if (l < s->count && better(w->score, h[l].score))
+				worst = l, w = &h[l];
+			if (r < s->count && better(w->score, h[r].score))
+				worst = r;
+			if (worst == i)
+				break;
+			h[i] = h[worst];
+			i = worst;
+		}
+		h[i] = *c;
 		return;
 	}
-	for (unsigned i = 1; i < s->count; i++)
-		if (better(s->list[worst].score, s->list[i].score))
-			worst = i;
-	if (better(c->score, s->list[worst].score))
-		s->list[worst] = *c;
-}
-
-/* Filters per PE: the most the RFs allow, and the least that keeps as few passes. */
-static unsigned p_choices(unsigned pmax, unsigned Mg, unsigned t, unsigned out[2])
-{
-	unsigned n = 0, groups;
-
-	if (!pmax)
-		return 0;
-	out[n++] = pmax;
-	groups = div_up(Mg, pmax * t);
-	if (div_up(Mg, groups * t) < pmax)
-		out[n++] = div_up(Mg, groups * t);
-	return n;
+	/* Append and sift up. */
+	for (i = s->count++; i && better(h[(i - 1) / 2].score, c->score); i = (i - 1) / 2)
+		h[i] = h[(i - 1) / 2];
+	h[i] = *c;
 }
 
 /* Images per pass: powers of two up to the batch, and the batch. */
@@ -120,154 +132,319 @@ static unsigned next_images(unsigned n, unsigned N)
 }
 
 /* Scores one array configuration with every tile as large as the layer. */
-static void stage1_score(struct search *s, unsigned e, unsigned p, unsigned q,
-			 unsigned t, unsigned r)
+static void stage1_score(struct search *s, struct accel_layout *lo, struct accel_mapping m)
 {
-	for (unsigned n = 1; n <= s->sh.N; n = next_images(n, s->sh.N)) {
+	const struct accel_shape *sh = &s->sh;
+
+	accel_split_get(sh->Mg, sh->Mg, m.filters_per_pe * m.filter_sets, m.filters_per_pe,
+			&lo->dm);
+	accel_split_get(sh->Cg, sh->Cg, m.channels_per_pe * m.channel_sets,
+			m.channels_per_pe, &lo->dc);
+	for (unsigned n = 1; n <= sh->N; n = next_images(n, sh->N)) {
 		struct candidate c;
 		struct accel_estimate est;
+		struct accel_bound b;
 
 		if (s->fx->images_per_pass && n != s->fx->images_per_pass)
 			continue;
+		m.images_per_pass = n;
+		accel_split_get(sh->N, sh->N, n, n, &lo->dn);
 		memset(&c, 0, sizeof(c));
-		c.map = (struct accel_mapping){
-			.set_rows = s->set_rows, .set_cols = e, .filters_per_pe = p,
-			.channels_per_pe = q, .filter_sets = t, .channel_sets = r,
-			.taps_per_pe = s->taps, .images_per_pass = n,
-			.tile_n = s->sh.N, .tile_e = s->sh.E, .tile_f = s->sh.F,
-			.tile_m = s->sh.Mg, .tile_c = s->sh.Cg,
-		};
-		accel_mapping_estimate(s->hw, s->cv, &c.map, s->in, s->out, s->hints, &est);
+		c.map = m;
+		c.map.double_ifmap = c.map.double_psum = true;
+		accel_layout_estimate(s->hw, s->cv, &c.map, lo, s->in, s->out, s->hints, &est,
+				      &b);
+		c.map.double_ifmap = c.map.double_psum = false;
+		/* What no tiling of this configuration can beat (accel_bound). */
+		c.energy = (double)(est.energy - b.filter_energy);
+		c.cycles = b.busy_cycles > 1 ? b.busy_cycles - 1 : 0;
+		est.energy = (uint64_t)c.energy;
+		est.cycles = (uint64_t)c.cycles;
 		c.score = score(&est, s->fx->objective);
 		keep_best(s, &c);
 	}
 }
 
-/* Filter sets t (and p) for a set shape, q and r. */
-static void stage1_filter_sets(struct search *s, unsigned e, unsigned q, unsigned r,
-			       unsigned tmax)
+/* Filters per PE p and filter sets t, for a set shape, q and r. */
+static void stage1_filters(struct search *s, struct accel_layout *lo, struct accel_mapping m,
+			   unsigned tmax)
 {
 	unsigned pmax = min_u(min_u(s->hw->rf_psum, s->sh.Mg),
-			      s->hw->rf_filter / (q * s->taps));
+			      s->hw->rf_filter / (m.channels_per_pe * s->taps));
 
-	for (unsigned t = 1; t <= tmax; t++) {
-		unsigned ps[2], np;
-
-		if (t > 1 && (t - 1) * pmax >= s->sh.Mg)
-			break;
-		if (s->fx->filter_sets && t != s->fx->filter_sets)
+	for (unsigned p = 1; p <= pmax; p++) {
+		if (s->fx->filters_per_pe && p != s->fx->filters_per_pe)
 			continue;
-		if (s->fx->filters_per_pe) {
-			ps[0] = s->fx->filters_per_pe;
-			np = s->fx->filters_per_pe <= pmax ? 1 : 0;
-		} else {
-			np = p_choices(pmax, s->sh.Mg, t, ps);
+		/* More sets than the filters fill cost the same, on more PEs. */
+		for (unsigned t = 1; t <= min_u(tmax, div_up(s->sh.Mg, p)); t++) {
+			if (s->fx->filter_sets && t != s->fx->filter_sets)
+				continue;
+			m.filters_per_pe = p;
+			m.filter_sets = t;
+			stage1_score(s, lo, m);
 		}
-		for (unsigned i = 0; i < np; i++)
-			stage1_score(s, e, ps[i], q, t, r);
 	}
 }
 
 /* Stage 1: array-level choices, scored as if the GLB held everything. */
 static void stage1(struct search *s)
 {
-	for (unsigned e = 1; e <= s->sh.E; e++) {
-		unsigned vertical, slots = rs_hw_array_slots(s->hw, s->set_rows, e, &vertical);
+	const struct accel_shape *sh = &s->sh;
+	struct accel_layout lo = { .sh = *sh };
+	struct accel_mapping m = {
+		.taps_per_pe = s->taps, .tile_n = sh->N, .tile_e = sh->E, .tile_f = sh->F,
+		.tile_m = sh->Mg, .tile_c = sh->Cg,
+	};
 
-		if (!slots)
-			break;
-		if (s->fx->set_cols && e != s->fx->set_cols)
-			continue;
-		for (unsigned q = 1; q <= min_u(s->sh.Cg, s->hw->rf_ifmap / s->taps); q++) {
-			if (s->fx->channels_per_pe && q != s->fx->channels_per_pe)
+	lo.cols = s->cols_whole;
+	lo.sch = div_up(sh->S, s->taps);
+	for (m.set_rows = 1; m.set_rows <= min_u(sh->R, s->hw->array_rows); m.set_rows++) {
+		lo.rch = div_up(sh->R, m.set_rows);
+		for (m.set_cols = 1; m.set_cols <= sh->E; m.set_cols++) {
+			unsigned vertical, slots = rs_hw_array_slots(s->hw, m.set_rows, m.set_cols,
+								     &vertical);
+
+			if (!slots)
+				break;
+			if (s->fx->set_cols && m.set_cols != s->fx->set_cols)
 				continue;
-			for (unsigned r = 1; r <= vertical; r++) {
-				if (r > 1 && (r - 1) * q >= s->sh.Cg)
-					break;
-				if (s->fx->channel_sets && r != s->fx->channel_sets)
+			accel_rows_get(sh, s->in, sh->E, m.set_cols, m.set_rows, &lo.rows);
+			for (m.channels_per_pe = 1;
+			     m.channels_per_pe <= min_u(sh->Cg, s->hw->rf_ifmap / s->taps);
+			     m.channels_per_pe++) {
+				unsigned q = m.channels_per_pe;
+
+				if (s->fx->channels_per_pe && q != s->fx->channels_per_pe)
 					continue;
-				stage1_filter_sets(s, e, q, r, (vertical / r) * (slots / vertical));
+				for (m.channel_sets = 1;
+				     m.channel_sets <= min_u(vertical, div_up(sh->Cg, q));
+				     m.channel_sets++) {
+					if (s->fx->channel_sets &&
+					    m.channel_sets != s->fx->channel_sets)
+						continue;
+					stage1_filters(s, &lo, m, (vertical / m.channel_sets) *
+							       (slots / vertical));
+				}
 			}
 		}
 	}
 }
 
-/* The largest tile_m, in whole filter groups, that passes the check; 0 if none. */
-static unsigned largest_tile_m(const struct search *s, struct accel_mapping *m)
+static int cmp_desc(const void *a, const void *b)
 {
-	unsigned pt = m->filters_per_pe * m->filter_sets;
-	unsigned lo = 1, hi = div_up(s->sh.Mg, pt), fit = 0;
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
 
-	while (lo <= hi) {
-		unsigned mid = (lo + hi) / 2;
-
-		m->tile_m = min_u(mid * pt, s->sh.Mg);
-		if (!accel_mapping_check(s->hw, s->cv, m, s->in, s->out, NULL, 0)) {
-			fit = mid;
-			lo = mid + 1;
-		} else {
-			hi = mid - 1;
-		}
-	}
-	return fit ? min_u(fit * pt, s->sh.Mg) : 0;
+	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Tries both buffering choices for one tiling of m; keeps the best. */
-static void stage2_buffers(struct search *s, struct accel_mapping m)
+/*
+ * Tile sizes worth trying for a dimension of `total` cut in subs of `sub`:
+ * the balanced split into k tiles for every k (dense) or for k growing by
+ * about half each time, and each rounded down to whole subs.  Descending,
+ * distinct; returns how many (at most cap).
+ */
+static unsigned tile_choices(unsigned total, unsigned sub, bool dense, unsigned *out,
+			     unsigned cap)
 {
+	unsigned n = 0, kept = 0;
+
+	for (unsigned k = 1; k <= total && n + 2 <= cap; k += dense ? 1 : (k + 1) / 2) {
+		if (dense && k > 1 && div_up(total, k) == div_up(total, k - 1))
+			continue;
+		unsigned t = div_up(total, k);
+
+		out[n++] = t;
+		if (t > sub && t % sub)
+			out[n++] = t / sub * sub;
+	}
+	qsort(out, n, sizeof(*out), cmp_desc);
+	for (unsigned i = 0; i < n; i++)
+		if (!kept || out[i] != out[kept - 1])
+			out[kept++] = out[i];
+	return kept;
+}
+
+#define TILE_CHOICES 64
+
+/* One array configuration's tilings: the statistics of each tile choice. */
+struct tiling {
+	struct accel_mapping m;
+	struct accel_layout lo;
+	unsigned nn, ne, nf, nc, nm;
+	unsigned m_opt[TILE_CHOICES], n_opt[TILE_CHOICES], e_opt[TILE_CHOICES], f_opt[TILE_CHOICES];
+	unsigned c_opt[TILE_CHOICES];
+	struct accel_split dn[TILE_CHOICES], dc[TILE_CHOICES];
+	struct accel_rows rows[TILE_CHOICES];
+	struct accel_cols cols[TILE_CHOICES];
+};
+
+/*
+ * The largest tile_m that fits the GLB (accel_glb_plan_held solved for
+ * it): of whole p*t sets, or of any size; 0 if none.
+ */
+static unsigned largest_tile_m(const struct search *s, const struct tiling *tl,
+			       const struct accel_mapping *m, bool whole)
+{
+	struct accel_mapping one = *m;
+	struct accel_glb_plan plan;
+	uint64_t budget, per_filter, fit;
+	unsigned pt = m->filters_per_pe * m->filter_sets;
+
+	one.tile_m = 1;
+	accel_glb_plan_held(&s->sh, &one, tl->lo.rows.held_max, tl->lo.cols.held_max, &plan);
+	budget = plan.ifmap_bytes * (m->double_ifmap ? 2 : 1);
+	if (budget >= s->hw->glb_bytes)
+		return 0;
+	/* align8(tile_m * per_filter) * buffers <= what is left */
+	budget = (s->hw->glb_bytes - budget) / (m->double_psum ? 2 : 1) / 8 * 8;
+	per_filter = (uint64_t)m->tile_n * m->tile_e * m->tile_f * 4;
+	fit = budget / per_filter;
+	if (fit >= s->sh.Mg)
+		return s->sh.Mg;
+	return (unsigned)(whole ? fit / pt * pt : fit);
+}
+
+/* Both buffering choices and both filter tiles for one tiling. */
+static void stage2_try(struct search *s, struct tiling *tl, const struct accel_mapping *m)
+{
+	struct accel_estimate est;
+	struct score sc;
+
+	accel_split_get(s->sh.Mg, m->tile_m, m->filters_per_pe * m->filter_sets,
+			m->filters_per_pe, &tl->lo.dm);
+	accel_layout_estimate(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est, NULL);
+	sc = score(&est, s->fx->objective);
+	if (!s->found || better(sc, s->best_score)) {
+		s->found = true;
+		s->best_score = sc;
+		*s->best = *m;
+		if (s->best_est)
+			*s->best_est = est;
+	}
+}
+
+/*
+ * Both buffering choices for one tiling, with the largest filter tiles
+ * that fit (of whole p*t sets and of any size), and the smaller balanced
+ * ones: more filter tiles hide more of the last store.
+ */
+static void stage2_buffers(struct search *s, struct tiling *tl)
+{
+	struct accel_mapping m = tl->m;
+
 	for (unsigned db = 0; db < 4; db++) {
-		struct accel_estimate est;
-		struct score sc;
+		unsigned whole, any;
 
 		m.double_ifmap = db & 1;
 		m.double_psum = db & 2;
-		m.tile_m = largest_tile_m(s, &m);
-		if (!m.tile_m)
+		whole = largest_tile_m(s, tl, &m, true);
+		any = largest_tile_m(s, tl, &m, false);
+		if (!any)
 			continue;
-		accel_mapping_estimate(s->hw, s->cv, &m, s->in, s->out, s->hints, &est);
-		sc = score(&est, s->fx->objective);
-		if (!s->found || better(sc, s->best_score)) {
-			s->found = true;
-			s->best_score = sc;
-			*s->best = m;
-			if (s->best_est)
-				*s->best_est = est;
+		if (whole && whole != any) {
+			m.tile_m = whole;
+			stage2_try(s, tl, &m);
 		}
+		m.tile_m = any;
+		stage2_try(s, tl, &m);
+		for (unsigned i = 0; i < tl->nm; i++)
+			if (tl->m_opt[i] < any && tl->m_opt[i] != whole) {
+				m.tile_m = tl->m_opt[i];
+				stage2_try(s, tl, &m);
+			}
 	}
 }
 
-/* The filter and channel tile choices for one image and row tiling of m. */
-static void stage2_tiles(struct search *s, struct accel_mapping m)
+/* Could a configuration bounded by c still beat the best? */
+static bool may_improve(const struct search *s, const struct candidate *c)
+{
+	struct accel_estimate lb = {
+		.energy = (uint64_t)c->energy, .cycles = (uint64_t)c->cycles,
+	};
+
+	return !s->found || better(score(&lb, s->fx->objective), s->best_score);
+}
+
+/*
+ * May a tiling that keeps tl's tiles of the dimensions already chosen beat
+ * the best?  The others are taken whole: their statistics are then least,
+ * and the bound (accel_bound) holds for every choice of them.
+ */
+static bool partial_may_improve(const struct search *s, const struct tiling *tl,
+				bool cols_chosen)
 {
 	const struct accel_shape *sh = &s->sh;
-	unsigned qr = m.channels_per_pe * m.channel_sets;
-	unsigned f_opts[4] = { sh->F, div_up(sh->F, 2), div_up(sh->F, 3), div_up(sh->F, 4) };
-	unsigned c_opts[3] = { sh->Cg, min_u(qr, sh->Cg), min_u(2 * qr, sh->Cg) };
+	struct accel_mapping m = tl->m;
+	struct accel_layout lo = tl->lo;
+	struct accel_estimate est;
+	struct accel_bound b;
+	struct candidate c;
 
-	for (unsigned fi = 0; fi < 4; fi++) {
-		if (fi && f_opts[fi] == f_opts[fi - 1])
-			continue;
-		m.tile_f = f_opts[fi];
-		for (unsigned ci = 0; ci < 3; ci++) {
-			if (ci && c_opts[ci] == c_opts[ci - 1])
-				continue;
-			m.tile_c = c_opts[ci];
-			stage2_buffers(s, m);
-		}
+	m.tile_m = sh->Mg;
+	m.tile_c = sh->Cg;
+	m.double_ifmap = m.double_psum = true;
+	accel_split_get(sh->Mg, sh->Mg, m.filters_per_pe * m.filter_sets, m.filters_per_pe,
+			&lo.dm);
+	lo.dc = tl->dc[0];	/* tile_c = Cg comes first */
+	if (!cols_chosen) {
+		m.tile_f = sh->F;
+		lo.cols = tl->cols[0];
 	}
+	accel_layout_estimate(s->hw, s->cv, &m, &lo, s->in, s->out, s->hints, &est, &b);
+	c.energy = (double)(est.energy - b.filter_energy);
+	c.cycles = b.busy_cycles > 1 ? b.busy_cycles - 1 : 0;
+	return may_improve(s, &c);
 }
 
 /* Stage 2: GLB tilings that fit, for one array configuration. */
-static void stage2(struct search *s, struct accel_mapping m)
+static void stage2(struct search *s, struct tiling *tl, const struct accel_mapping *m)
 {
 	const struct accel_shape *sh = &s->sh;
-	unsigned n = m.images_per_pass;
+	unsigned q = m->channels_per_pe;
 
-	for (unsigned tn = n; tn < sh->N + n; tn += n) {
-		m.tile_n = min_u(tn, sh->N);
-		for (unsigned te = m.set_cols; te < sh->E + m.set_cols; te += m.set_cols) {
-			m.tile_e = min_u(te, sh->E);
-			stage2_tiles(s, m);
+	tl->m = *m;
+	tl->lo.sh = *sh;
+	tl->lo.rch = div_up(sh->R, m->set_rows);
+	tl->lo.sch = div_up(sh->S, m->taps_per_pe);
+	tl->nn = tile_choices(sh->N, m->images_per_pass, true, tl->n_opt, TILE_CHOICES);
+	tl->ne = tile_choices(sh->E, m->set_cols, true, tl->e_opt, TILE_CHOICES);
+	tl->nf = tile_choices(sh->F, sh->F, true, tl->f_opt, TILE_CHOICES);
+	tl->nm = tile_choices(sh->Mg, m->filters_per_pe * m->filter_sets, false, tl->m_opt,
+			      TILE_CHOICES);
+	tl->nc = tile_choices(sh->Cg, q * m->channel_sets, false, tl->c_opt, TILE_CHOICES);
+	/* RLC ofmaps are written in whole rows, or whole planes. */
+	if (s->out->rlc)
+		tl->nf = 1;
+	if (s->out->rlc && s->out->seg_rows == sh->E)
+		tl->ne = 1;
+	for (unsigned i = 0; i < tl->nn; i++)
+		accel_split_get(sh->N, tl->n_opt[i], m->images_per_pass, m->images_per_pass,
+				&tl->dn[i]);
+	for (unsigned i = 0; i < tl->ne; i++)
+		accel_rows_get(sh, s->in, tl->e_opt[i], m->set_cols, m->set_rows, &tl->rows[i]);
+	for (unsigned i = 0; i < tl->nf; i++)
+		accel_cols_get(sh, s->in, tl->f_opt[i], m->taps_per_pe, &tl->cols[i]);
+	for (unsigned i = 0; i < tl->nc; i++)
+		accel_split_get(sh->Cg, tl->c_opt[i], q * m->channel_sets, q, &tl->dc[i]);
+	for (unsigned a = 0; a < tl->nn; a++) {
+		tl->m.tile_n = tl->n_opt[a];
+		tl->lo.dn = tl->dn[a];
+		for (unsigned b = 0; b < tl->ne; b++) {
+			tl->m.tile_e = tl->e_opt[b];
+			tl->lo.rows = tl->rows[b];
+			if (!partial_may_improve(s, tl, false))
+				continue;
+			for (unsigned c = 0; c < tl->nf; c++) {
+				tl->m.tile_f = tl->f_opt[c];
+				tl->lo.cols = tl->cols[c];
+				if (!partial_may_improve(s, tl, true))
+					continue;
+				for (unsigned d = 0; d < tl->nc; d++) {
+					tl->m.tile_c = tl->c_opt[d];
+					tl->lo.dc = tl->dc[d];
+					stage2_buffers(s, tl);
+				}
+			}
 		}
 	}
 }
@@ -283,6 +460,7 @@ int accel_map_search(const struct rs_hw_params *hw, const struct accel_conv *cv,
 		.hw = hw, .cv = cv, .in = in, .out = out, .hints = hints,
 		.fx = opts ? opts : &none, .best = best, .best_est = best_est,
 	};
+	struct tiling *tl;
 
 	if (accel_conv_check(cv, NULL, 0))
 		return -EINVAL;
@@ -290,15 +468,24 @@ int accel_map_search(const struct rs_hw_params *hw, const struct accel_conv *cv,
 	s.list = calloc(ARRAY_KEEP, sizeof(*s.list));
 	if (!s.list)
 		return -ENOMEM;
-	/* Split R and S evenly over the fewest chunks the array and RF allow. */
-	s.set_rows = min_u(s.sh.R, hw->array_rows);
-	s.set_rows = div_up(s.sh.R, div_up(s.sh.R, s.set_rows));
+	/* Split S evenly over the fewest chunks the RF allows. */
 	s.taps = min_u(s.sh.S, hw->rf_ifmap);
 	s.taps = div_up(s.sh.S, div_up(s.sh.S, s.taps));
+	accel_cols_get(&s.sh, in, s.sh.F, s.taps, &s.cols_whole);
+	tl = malloc(sizeof(*tl));
+	if (!tl) {
+		free(s.list);
+		return -ENOMEM;
+	}
 	stage1(&s);
+	/* Best bound first: once a bound cannot win, no later one can. */
 	qsort(s.list, s.count, sizeof(*s.list), cmp_candidate);
-	for (unsigned a = 0; a < s.count; a++)
-		stage2(&s, s.list[a].map);
+	for (unsigned a = 0; a < s.count && may_improve(&s, &s.list[a]); a++)
+		stage2(&s, tl, &s.list[a].map);
+	free(tl);
 	free(s.list);
+	/* What no tile decides (the DMA strides) is checked on the result. */
+	if (s.found && accel_mapping_check(hw, cv, best, in, out, NULL, 0))
+		s.found = false;
 	return s.found ? 0 : -ENOSPC;
 }

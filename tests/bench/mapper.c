@@ -5,10 +5,14 @@
  * takes.  AlexNet's CONV layers at batch 4 with raw tensors, then a seeded
  * set of random layers.  It prints figures and asserts nothing.
  *
- *   mapper [LAYERS]   LAYERS random layers after AlexNet (default 12)
+ *   mapper [LAYERS [OBJECTIVE]]   LAYERS random layers after AlexNet
+ *                                 (default 12); only OBJECTIVE (edp,
+ *                                 energy, latency) if given
+ * MAPPER_SEARCH_ONLY=1 prints the search's figures without the optimum.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "alexnet.h"
@@ -25,10 +29,13 @@ static double now_ms(void)
 
 static const char *const objective_name[] = { "edp", "energy", "latency" };
 
+static const char *only_objective;
+
 static void bench_layer(const struct rs_hw_params *hw, const char *name,
 			const struct accel_conv *cv)
 {
 	struct accel_tensor raw = { 0 };
+	const char *search_only = getenv("MAPPER_SEARCH_ONLY");
 
 	for (unsigned obj = 0; obj < 3; obj++) {
 		struct accel_map_options opts = { .objective = obj };
@@ -39,6 +46,14 @@ static void bench_layer(const struct rs_hw_params *hw, const char *name,
 		int failed = accel_map_search(hw, cv, &raw, &raw, NULL, &opts, &map, &est);
 
 		t_search = now_ms() - t0;
+		if (only_objective && strcmp(only_objective, objective_name[obj]))
+			continue;
+		if (search_only && *search_only == '1') {
+			printf("%-10s %-7s search %8.2f ms: energy %llu cycles %llu\n", name,
+			       objective_name[obj], t_search, (unsigned long long)est.energy,
+			       (unsigned long long)est.cycles);
+			continue;
+		}
 		t0 = now_ms();
 		if (map_enum_optimum(hw, cv, &raw, &raw, NULL, obj, failed ? NULL : &map, &opt)) {
 			printf("%-10s %-7s enumeration failed\n", name, objective_name[obj]);
@@ -50,18 +65,23 @@ static void bench_layer(const struct rs_hw_params *hw, const char *name,
 			       failed ? "found nothing" : "found", opt.found ? "exists" : "none");
 		else
 			printf("%-10s %-7s %6.3fx  search %8.2f ms  optimum %9.0f ms "
-			       "(%llu of %llu array configs, %llu mappings)\n",
+			       "(%llu of %llu array configs, %llu mappings; "
+			       "energy %llu cycles %llu)\n",
 			       name, objective_name[obj],
 			       map_enum_value(obj, &est) / map_enum_value(obj, &opt.est),
 			       t_search, t_enum, (unsigned long long)opt.array_searched,
 			       (unsigned long long)opt.array_configs,
-			       (unsigned long long)opt.evaluated);
+			       (unsigned long long)opt.evaluated,
+			       (unsigned long long)opt.est.energy,
+			       (unsigned long long)opt.est.cycles);
 	}
 }
 
 int main(int argc, char **argv)
 {
 	unsigned layers = argc > 1 ? (unsigned)atoi(argv[1]) : 12;
+
+	only_objective = argc > 2 ? argv[2] : NULL;
 	struct rs_hw_params hw;
 	struct rng r = { 2026 };
 

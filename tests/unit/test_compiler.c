@@ -212,10 +212,22 @@ START_TEST(search_fits_the_glb_and_honours_pins)
 	ck_assert_uint_eq(m.set_cols, 13);
 	ck_assert_uint_eq(m.filters_per_pe, 8);
 	ck_assert_uint_eq(m.channel_sets, 2);
-	/* A 4 KiB GLB cannot hold one psum row of a 4096-wide layer. */
+	/*
+	 * A 4 KiB GLB cannot hold one psum row of a 4096-wide layer, but
+	 * narrower column tiles fit: the search used to answer -ENOSPC.
+	 */
 	tiny.glb_bytes = 4096;
 	conv.in_width = 4096;
-	ck_assert_int_eq(accel_map_search(&tiny, &conv, &raw, &raw, NULL, NULL, &m, NULL), -ENOSPC);
+	ck_assert_int_eq(accel_map_search(&tiny, &conv, &raw, &raw, NULL, NULL, &m, NULL), 0);
+	ck_assert_int_eq(accel_mapping_check(&tiny, &conv, &m, &raw, &raw, NULL, 0), 0);
+	ck_assert_uint_lt(m.tile_f, 4096 / 4);
+	/* An RLC ifmap tile holds whole rows: three of 4096 values do not fit. */
+	{
+		struct accel_tensor rows = { .rlc = true, .seg_rows = 1 };
+
+		ck_assert_int_eq(accel_map_search(&tiny, &conv, &rows, &raw, NULL, NULL, &m,
+						  NULL), -ENOSPC);
+	}
 }
 END_TEST
 

@@ -476,6 +476,8 @@ static void search_arrays(struct enumeration *en)
 {
 	const struct accel_shape *sh = &en->sh;
 
+	if (!en->configs)	/* qsort's array may not be NULL */
+		return;
 	sort_objective = en->obj;
 	qsort(en->config, en->configs, sizeof(*en->config), cmp_config);
 	for (size_t i = 0; i < en->configs && !en->error; i++) {

@@ -199,6 +199,8 @@ static void stage1(struct search *s)
 	lo.cols = s->cols_whole;
 	lo.sch = div_up(sh->S, s->taps);
 	for (m.set_rows = 1; m.set_rows <= min_u(sh->R, s->hw->array_rows); m.set_rows++) {
+		if (s->fx->set_rows && m.set_rows != min_u(s->fx->set_rows, sh->R))
+			continue;
 		lo.rch = div_up(sh->R, m.set_rows);
 		for (m.set_cols = 1; m.set_cols <= sh->E; m.set_cols++) {
 			unsigned vertical, slots = rs_hw_array_slots(s->hw, m.set_rows, m.set_cols,
@@ -341,9 +343,16 @@ static void stage2_buffers(struct search *s, struct tiling *tl)
 		any = largest_tile_m(s, tl, &m, false);
 		if (!any)
 			continue;
-		if (whole && whole != any) {
+		if (whole && whole != any && !s->fx->full_sets) {
 			m.tile_m = whole;
 			stage2_try(s, tl, &m);
+		}
+		if (s->fx->full_sets) {
+			if (whole) {
+				m.tile_m = whole;
+				stage2_try(s, tl, &m);
+			}
+			continue;
 		}
 		m.tile_m = any;
 		stage2_try(s, tl, &m);
@@ -396,6 +405,12 @@ static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 	return may_improve(s, &c);
 }
 
+/* A tile of whole subs, or the whole dimension (options->full_sets). */
+static bool whole_or_all(unsigned tile, unsigned sub, unsigned total)
+{
+	return tile % sub == 0 || tile == total;
+}
+
 /* Stage 2: GLB tilings that fit, for one array configuration. */
 static void stage2(struct search *s, struct tiling *tl, const struct accel_mapping *m)
 {
@@ -427,9 +442,13 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	for (unsigned i = 0; i < tl->nc; i++)
 		accel_split_get(sh->Cg, tl->c_opt[i], q * m->channel_sets, q, &tl->dc[i]);
 	for (unsigned a = 0; a < tl->nn; a++) {
+		if (s->fx->full_sets && !whole_or_all(tl->n_opt[a], m->images_per_pass, sh->N))
+			continue;
 		tl->m.tile_n = tl->n_opt[a];
 		tl->lo.dn = tl->dn[a];
 		for (unsigned b = 0; b < tl->ne; b++) {
+			if (s->fx->full_sets && !whole_or_all(tl->e_opt[b], m->set_cols, sh->E))
+				continue;
 			tl->m.tile_e = tl->e_opt[b];
 			tl->lo.rows = tl->rows[b];
 			if (!partial_may_improve(s, tl, false))
@@ -440,6 +459,9 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 				if (!partial_may_improve(s, tl, true))
 					continue;
 				for (unsigned d = 0; d < tl->nc; d++) {
+					if (s->fx->full_sets &&
+					    !whole_or_all(tl->c_opt[d], q * m->channel_sets, sh->Cg))
+						continue;
 					tl->m.tile_c = tl->c_opt[d];
 					tl->lo.dc = tl->dc[d];
 					stage2_buffers(s, tl);

@@ -18,7 +18,7 @@ static const struct {
 	 * are the ones its published GLB traffic implies (q x r = 6 channels per
 	 * pass); CONV4 and CONV5 use the same.
 	 */
-#define EYERISS(e, p, q, r, t, n) { ACCEL_MAP_ENERGY, e, p, q, t, r, n }
+#define EYERISS(e, p, q, r, t, n) { ACCEL_MAP_ENERGY, e, p, q, t, r, n, true, 0 }
 	{ "CONV1", 3, 227, 96, 11, 4, 0, 1, 0.0001, 0.387, EYERISS(7, 16, 1, 1, 2, 1) },
 	{ "CONV2", 96, 27, 256, 5, 1, 2, 2, 0.387, 0.725, EYERISS(27, 16, 2, 1, 1, 1) },
 	{ "CONV3", 256, 13, 384, 3, 1, 1, 1, 0.725, 0.793, EYERISS(13, 16, 3, 2, 2, 4) },
@@ -48,6 +48,8 @@ void alexnet_layer_get(unsigned index, unsigned batch, struct alexnet_layer *l)
 	l->ifmap_zeros = layers[index].in_zeros;
 	l->ofmap_zeros = layers[index].out_zeros;
 	l->eyeriss = layers[index].eyeriss;
+	/* Eyeriss's PE sets are the filter's rows high. */
+	l->eyeriss.set_rows = layers[index].R;
 }
 
 /* The accumulator of one output, before bias: for calibration only. */

@@ -212,6 +212,15 @@ START_TEST(search_fits_the_glb_and_honours_pins)
 	ck_assert_uint_eq(m.set_cols, 13);
 	ck_assert_uint_eq(m.filters_per_pe, 8);
 	ck_assert_uint_eq(m.channel_sets, 2);
+	/* A published mapping: the set height pinned, every set busy in every pass. */
+	pin.set_rows = 2;
+	pin.full_sets = true;
+	ck_assert_int_eq(accel_map_search(&hw, &conv, &raw, &raw, NULL, &pin, &m, &est), 0);
+	ck_assert_uint_eq(m.set_rows, 2);
+	ck_assert(m.tile_m % (m.filters_per_pe * m.filter_sets) == 0 || m.tile_m == 32);
+	ck_assert(m.tile_c % (m.channels_per_pe * m.channel_sets) == 0 || m.tile_c == 16);
+	ck_assert(m.tile_e % m.set_cols == 0 || m.tile_e == 13);
+	ck_assert(m.tile_n % m.images_per_pass == 0 || m.tile_n == 2);
 	/*
 	 * A 4 KiB GLB cannot hold one psum row of a 4096-wide layer, but
 	 * narrower column tiles fit: the search used to answer -ENOSPC.

@@ -123,13 +123,20 @@ enum accel_map_objective {
 	ACCEL_MAP_LATENCY = 2,	/* least delay, then least energy */
 };
 
-/* What a search optimizes, and array-level parameters it must use (0: free). */
+/*
+ * What a search optimizes, and array-level parameters it must use (0: free).
+ * full_sets keeps every filter and channel set busy in every pass (tiles of
+ * whole p*t filters and q*r channels, or the whole layer), as a published
+ * array mapping means; otherwise a tile may leave sets idle when that wins.
+ */
 struct accel_map_options {
 	enum accel_map_objective objective;
 	unsigned set_cols;
 	unsigned filters_per_pe, channels_per_pe;
 	unsigned filter_sets, channel_sets;
 	unsigned images_per_pass;
+	bool full_sets;
+	unsigned set_rows;
 };
 
 /*

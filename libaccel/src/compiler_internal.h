@@ -136,25 +136,26 @@ void accel_cols_get(const struct accel_shape *sh, const struct accel_tensor *in,
 		    unsigned tile_f, unsigned taps, struct accel_cols *cs);
 void accel_layout_get(const struct accel_conv *cv, const struct accel_tensor *in,
 		      const struct accel_mapping *map, struct accel_layout *lo);
-/*
- * What a lower bound over tilings needs from an estimate.  Every split of a
- * dimension has statistics no smaller than the whole dimension's (min and
- * ceil are subadditive), and the energy never decreases when they grow,
- * except the filters' distribution (a single filter block is kept in the
- * spads).  So the whole-layer tiling's energy minus filter_energy, and its
- * busy_cycles, bound every tiling of the same array configuration.
- */
-struct accel_bound {
-	double busy_cycles;	/* cycles not hidden by any buffering choice */
-	uint64_t filter_energy;	/* of the filters' RF and NoC accesses */
-};
-
-/* accel_mapping_estimate from a layout, in constant time; bound may be NULL. */
+/* accel_mapping_estimate from a layout, in constant time. */
 void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			   const struct accel_mapping *map, const struct accel_layout *lo,
 			   const struct accel_tensor *in, const struct accel_tensor *out,
-			   const struct accel_map_hints *hints, struct accel_estimate *est,
-			   struct accel_bound *bound);
+			   const struct accel_map_hints *hints, struct accel_estimate *est);
+
+/*
+ * Lower bounds of the energy and cycles of every tiling a layout bounds.
+ * Every split of a dimension has statistics no smaller than the whole
+ * dimension's (min and ceil are subadditive), and the cost never falls
+ * when they grow, except through the filters' distribution (a single
+ * filter block stays in the spads) and the tile counts (more tiles hide
+ * more of the first load and last store); the bound leaves out both.  So
+ * the whole-layer tiling bounds every tiling of its array configuration,
+ * and the least statistics up to some tile size bound every tile up to it.
+ */
+void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			const struct accel_mapping *map, const struct accel_layout *lo,
+			const struct accel_tensor *in, const struct accel_tensor *out,
+			const struct accel_map_hints *hints, double *energy, double *cycles);
 
 /* Expected bytes of an RLC segment of len values at a nonzero density. */
 double accel_rlc_segment_bytes(unsigned len, double density);

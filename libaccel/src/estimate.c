@@ -252,11 +252,15 @@ static double group_cycles(const struct rs_hw_params *hw, const struct accel_map
 	return busy + serial + first + last;
 }
 
-void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
-			   const struct accel_mapping *map, const struct accel_layout *lo,
-			   const struct accel_tensor *in, const struct accel_tensor *out,
-			   const struct accel_map_hints *hints, struct accel_estimate *est,
-			   struct accel_bound *bound)
+/*
+ * The estimate, and what a bound needs besides: the cycles no buffering
+ * hides, and the energy of the filters' RF and NoC accesses.
+ */
+static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			const struct accel_mapping *map, const struct accel_layout *lo,
+			const struct accel_tensor *in, const struct accel_tensor *out,
+			const struct accel_map_hints *hints, struct accel_estimate *est,
+			double *busy_cycles, uint64_t *filter_energy)
 {
 	struct array_counts a;
 	struct tensor_traffic t;
@@ -286,13 +290,37 @@ void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_con
 	est->pe_active = (unsigned)(lo->dm.max_sets * lo->dc.max_sets *
 				    min_u(map->set_rows, lo->sh.R) * lo->rows.first_max);
 	est->glb_bytes_used = plan.total;
-	if (bound) {
-		bound->busy_cycles = G * busy;
-		bound->filter_energy = G * (rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.noc_filter,
-							       hw->energy) +
-					    rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_filter,
-							       hw->energy));
-	}
+	*busy_cycles = G * busy;
+	*filter_energy = G * (rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.noc_filter, hw->energy) +
+			      rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_filter, hw->energy));
+}
+
+void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			   const struct accel_mapping *map, const struct accel_layout *lo,
+			   const struct accel_tensor *in, const struct accel_tensor *out,
+			   const struct accel_map_hints *hints, struct accel_estimate *est)
+{
+	double busy;
+	uint64_t filter_energy;
+
+	layout_cost(hw, cv, map, lo, in, out, hints, est, &busy, &filter_energy);
+}
+
+void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			const struct accel_mapping *map, const struct accel_layout *lo,
+			const struct accel_tensor *in, const struct accel_tensor *out,
+			const struct accel_map_hints *hints, double *energy, double *cycles)
+{
+	struct accel_mapping both = *map;
+	struct accel_estimate est;
+	double busy;
+	uint64_t filter_energy;
+
+	both.double_ifmap = both.double_psum = true;
+	layout_cost(hw, cv, &both, lo, in, out, hints, &est, &busy, &filter_energy);
+	*energy = (double)(est.energy - filter_energy);
+	/* The estimate truncates cycles to an integer: one less bounds it. */
+	*cycles = busy > 1 ? busy - 1 : 0;
 }
 
 void accel_mapping_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
@@ -303,5 +331,5 @@ void accel_mapping_estimate(const struct rs_hw_params *hw, const struct accel_co
 	struct accel_layout lo;
 
 	accel_layout_get(cv, in, map, &lo);
-	accel_layout_estimate(hw, cv, map, &lo, in, out, hints, est, NULL);
+	accel_layout_estimate(hw, cv, map, &lo, in, out, hints, est);
 }

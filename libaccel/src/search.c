@@ -142,8 +142,7 @@ static void stage1_score(struct search *s, struct accel_layout *lo, struct accel
 			m.channels_per_pe, &lo->dc);
 	for (unsigned n = 1; n <= sh->N; n = next_images(n, sh->N)) {
 		struct candidate c;
-		struct accel_estimate est;
-		struct accel_bound b;
+		struct accel_estimate est = { 0 };
 
 		if (s->fx->images_per_pass && n != s->fx->images_per_pass)
 			continue;
@@ -151,13 +150,9 @@ static void stage1_score(struct search *s, struct accel_layout *lo, struct accel
 		accel_split_get(sh->N, sh->N, n, n, &lo->dn);
 		memset(&c, 0, sizeof(c));
 		c.map = m;
-		c.map.double_ifmap = c.map.double_psum = true;
-		accel_layout_estimate(s->hw, s->cv, &c.map, lo, s->in, s->out, s->hints, &est,
-				      &b);
-		c.map.double_ifmap = c.map.double_psum = false;
-		/* What no tiling of this configuration can beat (accel_bound). */
-		c.energy = (double)(est.energy - b.filter_energy);
-		c.cycles = b.busy_cycles > 1 ? b.busy_cycles - 1 : 0;
+		/* What no tiling of this configuration can beat. */
+		accel_layout_bound(s->hw, s->cv, &m, lo, s->in, s->out, s->hints, &c.energy,
+				   &c.cycles);
 		est.energy = (uint64_t)c.energy;
 		est.cycles = (uint64_t)c.cycles;
 		c.score = score(&est, s->fx->objective);
@@ -242,26 +237,28 @@ static int cmp_desc(const void *a, const void *b)
 /*
  * Tile sizes worth trying for a dimension of `total` cut in subs of `sub`:
  * the balanced split into k tiles for every k (dense) or for k growing by
- * about half each time, and each rounded down to whole subs.  Descending,
- * distinct; returns how many (at most cap).
+ * about half each time, and each rounded down to whole subs.  With
+ * whole_subs (options->full_sets), only whole subs or the whole dimension.
+ * Descending, distinct; returns how many (at most cap).
  */
-static unsigned tile_choices(unsigned total, unsigned sub, bool dense, unsigned *out,
-			     unsigned cap)
+static unsigned tile_choices(unsigned total, unsigned sub, bool dense, bool whole_subs,
+			     unsigned *out, unsigned cap)
 {
 	unsigned n = 0, kept = 0;
 
 	for (unsigned k = 1; k <= total && n + 2 <= cap; k += dense ? 1 : (k + 1) / 2) {
-		if (dense && k > 1 && div_up(total, k) == div_up(total, k - 1))
-			continue;
 		unsigned t = div_up(total, k);
 
+		if (dense && k > 1 && t == div_up(total, k - 1))
+			continue;
 		out[n++] = t;
 		if (t > sub && t % sub)
 			out[n++] = t / sub * sub;
 	}
 	qsort(out, n, sizeof(*out), cmp_desc);
 	for (unsigned i = 0; i < n; i++)
-		if (!kept || out[i] != out[kept - 1])
+		if ((!kept || out[i] != out[kept - 1]) &&
+		    (!whole_subs || out[i] % sub == 0 || out[i] == total))
 			out[kept++] = out[i];
 	return kept;
 }
@@ -314,7 +311,7 @@ static void stage2_try(struct search *s, struct tiling *tl, const struct accel_m
 
 	accel_split_get(s->sh.Mg, m->tile_m, m->filters_per_pe * m->filter_sets,
 			m->filters_per_pe, &tl->lo.dm);
-	accel_layout_estimate(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est, NULL);
+	accel_layout_estimate(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
 	sc = score(&est, s->fx->objective);
 	if (!s->found || better(sc, s->best_score)) {
 		s->found = true;
@@ -340,22 +337,17 @@ static void stage2_buffers(struct search *s, struct tiling *tl)
 		m.double_ifmap = db & 1;
 		m.double_psum = db & 2;
 		whole = largest_tile_m(s, tl, &m, true);
-		any = largest_tile_m(s, tl, &m, false);
-		if (!any)
-			continue;
-		if (whole && whole != any && !s->fx->full_sets) {
+		if (whole) {
 			m.tile_m = whole;
 			stage2_try(s, tl, &m);
 		}
-		if (s->fx->full_sets) {
-			if (whole) {
-				m.tile_m = whole;
-				stage2_try(s, tl, &m);
-			}
+		if (s->fx->full_sets)
 			continue;
+		any = largest_tile_m(s, tl, &m, false);
+		if (any && any != whole) {
+			m.tile_m = any;
+			stage2_try(s, tl, &m);
 		}
-		m.tile_m = any;
-		stage2_try(s, tl, &m);
 		for (unsigned i = 0; i < tl->nm; i++)
 			if (tl->m_opt[i] < any && tl->m_opt[i] != whole) {
 				m.tile_m = tl->m_opt[i];
@@ -377,7 +369,7 @@ static bool may_improve(const struct search *s, const struct candidate *c)
 /*
  * May a tiling that keeps tl's tiles of the dimensions already chosen beat
  * the best?  The others are taken whole: their statistics are then least,
- * and the bound (accel_bound) holds for every choice of them.
+ * and the bound (accel_layout_bound) holds for every choice of them.
  */
 static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 				bool cols_chosen)
@@ -385,13 +377,10 @@ static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 	const struct accel_shape *sh = &s->sh;
 	struct accel_mapping m = tl->m;
 	struct accel_layout lo = tl->lo;
-	struct accel_estimate est;
-	struct accel_bound b;
 	struct candidate c;
 
 	m.tile_m = sh->Mg;
 	m.tile_c = sh->Cg;
-	m.double_ifmap = m.double_psum = true;
 	accel_split_get(sh->Mg, sh->Mg, m.filters_per_pe * m.filter_sets, m.filters_per_pe,
 			&lo.dm);
 	lo.dc = tl->dc[0];	/* tile_c = Cg comes first */
@@ -399,16 +388,8 @@ static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 		m.tile_f = sh->F;
 		lo.cols = tl->cols[0];
 	}
-	accel_layout_estimate(s->hw, s->cv, &m, &lo, s->in, s->out, s->hints, &est, &b);
-	c.energy = (double)(est.energy - b.filter_energy);
-	c.cycles = b.busy_cycles > 1 ? b.busy_cycles - 1 : 0;
+	accel_layout_bound(s->hw, s->cv, &m, &lo, s->in, s->out, s->hints, &c.energy, &c.cycles);
 	return may_improve(s, &c);
-}
-
-/* A tile of whole subs, or the whole dimension (options->full_sets). */
-static bool whole_or_all(unsigned tile, unsigned sub, unsigned total)
-{
-	return tile % sub == 0 || tile == total;
 }
 
 /* Stage 2: GLB tilings that fit, for one array configuration. */
@@ -416,17 +397,19 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 {
 	const struct accel_shape *sh = &s->sh;
 	unsigned q = m->channels_per_pe;
+	bool full = s->fx->full_sets;
 
 	tl->m = *m;
 	tl->lo.sh = *sh;
 	tl->lo.rch = div_up(sh->R, m->set_rows);
 	tl->lo.sch = div_up(sh->S, m->taps_per_pe);
-	tl->nn = tile_choices(sh->N, m->images_per_pass, true, tl->n_opt, TILE_CHOICES);
-	tl->ne = tile_choices(sh->E, m->set_cols, true, tl->e_opt, TILE_CHOICES);
-	tl->nf = tile_choices(sh->F, sh->F, true, tl->f_opt, TILE_CHOICES);
-	tl->nm = tile_choices(sh->Mg, m->filters_per_pe * m->filter_sets, false, tl->m_opt,
+	tl->nn = tile_choices(sh->N, m->images_per_pass, true, full, tl->n_opt, TILE_CHOICES);
+	tl->ne = tile_choices(sh->E, m->set_cols, true, full, tl->e_opt, TILE_CHOICES);
+	tl->nf = tile_choices(sh->F, sh->F, true, false, tl->f_opt, TILE_CHOICES);
+	tl->nm = tile_choices(sh->Mg, m->filters_per_pe * m->filter_sets, false, false,
+			      tl->m_opt, TILE_CHOICES);
+	tl->nc = tile_choices(sh->Cg, q * m->channel_sets, false, full, tl->c_opt,
 			      TILE_CHOICES);
-	tl->nc = tile_choices(sh->Cg, q * m->channel_sets, false, tl->c_opt, TILE_CHOICES);
 	/* RLC ofmaps are written in whole rows, or whole planes. */
 	if (s->out->rlc)
 		tl->nf = 1;
@@ -442,13 +425,9 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	for (unsigned i = 0; i < tl->nc; i++)
 		accel_split_get(sh->Cg, tl->c_opt[i], q * m->channel_sets, q, &tl->dc[i]);
 	for (unsigned a = 0; a < tl->nn; a++) {
-		if (s->fx->full_sets && !whole_or_all(tl->n_opt[a], m->images_per_pass, sh->N))
-			continue;
 		tl->m.tile_n = tl->n_opt[a];
 		tl->lo.dn = tl->dn[a];
 		for (unsigned b = 0; b < tl->ne; b++) {
-			if (s->fx->full_sets && !whole_or_all(tl->e_opt[b], m->set_cols, sh->E))
-				continue;
 			tl->m.tile_e = tl->e_opt[b];
 			tl->lo.rows = tl->rows[b];
 			if (!partial_may_improve(s, tl, false))
@@ -459,9 +438,6 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 				if (!partial_may_improve(s, tl, true))
 					continue;
 				for (unsigned d = 0; d < tl->nc; d++) {
-					if (s->fx->full_sets &&
-					    !whole_or_all(tl->c_opt[d], q * m->channel_sets, sh->Cg))
-						continue;
 					tl->m.tile_c = tl->c_opt[d];
 					tl->lo.dc = tl->dc[d];
 					stage2_buffers(s, tl);

@@ -127,27 +127,12 @@ static bool may_improve(const struct enumeration *en, double energy, double cycl
 	}
 }
 
-/* Lower bounds of energy and cycles over the tilings a layout bounds. */
-static void layout_bound(struct enumeration *en, const struct accel_mapping *m,
-			 const struct accel_layout *lo, double *energy, double *cycles)
-{
-	struct accel_mapping both = *m;
-	struct accel_estimate est;
-	struct accel_bound b;
-
-	both.double_ifmap = both.double_psum = true;
-	accel_layout_estimate(en->hw, en->cv, &both, lo, en->in, en->out, en->hints, &est, &b);
-	*energy = (double)(est.energy - b.filter_energy);
-	/* The estimate truncates cycles to an integer: one less bounds it. */
-	*cycles = b.busy_cycles > 1 ? b.busy_cycles - 1 : 0;
-}
-
 static bool bound_may_improve(struct enumeration *en, const struct accel_mapping *m,
 			      const struct accel_layout *lo)
 {
 	double energy, cycles;
 
-	layout_bound(en, m, lo, &energy, &cycles);
+	accel_layout_bound(en->hw, en->cv, m, lo, en->in, en->out, en->hints, &energy, &cycles);
 	return may_improve(en, energy, cycles);
 }
 
@@ -221,7 +206,7 @@ static void consider(struct enumeration *en, const struct accel_mapping *m,
 	struct accel_estimate est;
 	struct map_enum_result *r = en->res;
 
-	accel_layout_estimate(en->hw, en->cv, m, lo, en->in, en->out, en->hints, &est, NULL);
+	accel_layout_estimate(en->hw, en->cv, m, lo, en->in, en->out, en->hints, &est);
 	r->evaluated++;
 	if (!r->found || map_enum_better(en->obj, est.energy, est.cycles, r->est.energy,
 					 r->est.cycles)) {
@@ -431,7 +416,8 @@ static void bound_array(struct enumeration *en, struct accel_mapping m)
 	lo.rch = div_up(sh->R, m.set_rows);
 	lo.sch = div_up(sh->S, m.taps_per_pe);
 	c.m = m;
-	layout_bound(en, &m, &lo, &c.energy, &c.cycles);
+	accel_layout_bound(en->hw, en->cv, &m, &lo, en->in, en->out, en->hints, &c.energy,
+			   &c.cycles);
 	if (!may_improve(en, c.energy, c.cycles))
 		return;
 	if (en->configs == en->configs_cap) {

@@ -8,7 +8,7 @@
  *     what the extent costs and fits in fewer PEs, so only extents and
  *     below are enumerated;
  *   - lower bounds: the whole-layer tiling of an array configuration bounds
- *     every tiling of it (accel_bound), and so does each partial tiling as
+ *     every tiling of it (accel_layout_bound), and so does each partial tiling as
  *     its dimensions are fixed one by one;
  *   - per-dimension statistics computed once per tile size, so each full
  *     mapping costs a constant-time estimate.

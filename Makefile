@@ -7,6 +7,7 @@
 #   make driver     rowstat.ko for 6.1 and 6.12 (build/kmod/<release>/)
 #   make bench      the AlexNet benchmark (not a test)
 #   make bench-mapper  the mapping search against the exhaustive optimum
+#   make bench-compile  compile time of four networks' conv and FC layers
 #   make deps       install the Debian packages the build needs (root)
 #   V=1             show the commands, not one line per file
 #
@@ -107,6 +108,7 @@ $(eval $(call flavour,san,-O1 $(SAN),$(SAN)))
 
 BENCH_BIN := $(BUILD)/plain/bench/alexnet
 MAPPER_BENCH := $(BUILD)/plain/bench/mapper
+COMPILE_BENCH := $(BUILD)/plain/bench/compile
 QTEST_SRCS := $(wildcard tests/qtest/test_*.c)
 QBENCH_BIN := $(BUILD)/plain/qtest/bench_device
 QTEST_LIB := tests/qtest/qtest_client.c tests/qtest/rowstat_dev.c
@@ -153,8 +155,13 @@ $(MAPPER_BENCH): $(plain_DIR)/tests/bench/mapper.o $(plain_SUPPORT_OBJS) $(plain
 	$(say) LD $@
 	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ -lm
 
+$(COMPILE_BENCH): $(plain_DIR)/tests/bench/compile.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ -lm
+
 .PHONY: all check check-symbols check-plain check-san check-qtest check-vm qemu bench \
-	bench-device bench-mapper deps clean firmware driver check-driver bench-driver
+	bench-device bench-mapper bench-compile deps clean firmware driver check-driver bench-driver
 .DEFAULT_GOAL := all
 # Objects are built through pattern rules; keep them between runs.
 .SECONDARY:
@@ -240,6 +247,10 @@ bench: $(BENCH_BIN)
 # The mapping search against the exhaustive optimum, per layer (figures).
 bench-mapper: $(MAPPER_BENCH)
 	$(MAPPER_BENCH)
+
+# Compile time of every conv and FC layer of four networks (figures).
+bench-compile: $(COMPILE_BENCH)
+	$(COMPILE_BENCH)
 
 # The device's cost against the model in-process (needs the built QEMU).
 bench-device: $(QBENCH_BIN)

@@ -7,6 +7,7 @@
  *   check.c     layer and mapping checks
  *   estimate.c  the closed-form cost of a mapping
  *   search.c    the mapping search
+ *   cache.c     a cache of searches
  *   emit.c      the command stream of a mapped layer
  *   stream.c    single commands
  *   tensor.c    tensors in device memory

@@ -13,25 +13,32 @@
 
 #include "compiler_internal.h"
 
+/* Adds `count` tiles of len values each to d. */
+static void split_add(struct accel_split *d, uint64_t count, unsigned len, unsigned sub,
+		      unsigned per_pe)
+{
+	unsigned full = len / sub, rest = len % sub;
+	unsigned full_sets = div_up(sub, per_pe), rest_sets = div_up(rest, per_pe);
+
+	if (!count || !len)
+		return;
+	d->tiles += count;
+	d->subs += count * (full + (rest != 0));
+	d->sum_min += count * ((uint64_t)full * min_u(sub, per_pe) + min_u(rest, per_pe));
+	d->sum_sets += count * ((uint64_t)full * full_sets + rest_sets);
+	if (full && full_sets > d->max_sets)
+		d->max_sets = full_sets;
+	if (rest_sets > d->max_sets)
+		d->max_sets = rest_sets;
+}
+
+/* In closed form: the full tiles alike, then the remainder. */
 void accel_split_get(unsigned total, unsigned tile, unsigned sub, unsigned per_pe,
 		     struct accel_split *d)
 {
 	memset(d, 0, sizeof(*d));
-	for (unsigned a = 0; a < total; a += tile) {
-		unsigned tb = min_u(a + tile, total);
-
-		d->tiles++;
-		for (unsigned b = a; b < tb; b += sub) {
-			unsigned len = min_u(sub, tb - b);
-			unsigned sets = div_up(len, per_pe);
-
-			d->subs++;
-			d->sum_min += min_u(len, per_pe);
-			d->sum_sets += sets;
-			if (sets > d->max_sets)
-				d->max_sets = sets;
-		}
-	}
+	split_add(d, total / tile, tile, sub, per_pe);
+	split_add(d, 1, total % tile, sub, per_pe);
 }
 
 /* Distinct and in-image positions o*U + k - pad for o in [oa,ob), k in [ka,kb). */

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * The mapping search.  Stage 1 scores array configurations (PE set shape
+ * The mapping search.  Stage 1 bounds array configurations (PE set shape
  * of every height, p, q, t, r, images per pass) as if the GLB held the
- * whole layer, pruned by the RF and array limits; stage 2 fits GLB tilings
- * to the best of them: balanced splits and whole sub multiples of each
- * dimension, with the largest filter tile that fits for each choice of the
- * others.  Both compare accel_layout_estimate's figures by the objective;
- * the statistics of a tile size are computed once per search.
+ * whole layer, pruned by the RF and array limits, and keeps the best
+ * bounds.  Stage 2 fits GLB tilings to them: balanced splits and whole sub
+ * multiples of each dimension, with the largest filter tile that fits for
+ * each choice of the others.  It runs twice: a few tiles per dimension on
+ * every configuration whose bound can still win, which ranks them by what
+ * they really cost (the whole-layer bound cannot see the GLB), then every
+ * tile choice on the best ranked.  All compare accel_layout_estimate's
+ * figures by the objective; the statistics of a tile size are computed
+ * once per configuration.
  */
 #include <errno.h>
 #include <math.h>
@@ -15,8 +19,9 @@
 
 #include "compiler_internal.h"
 
-/* Array configurations stage 2 tries. */
+/* Array configurations stage 2 tries with coarse tilings, then in full. */
 #define ARRAY_KEEP 1024
+#define REFINE_KEEP 16
 
 /*
  * Lower is better, compared first on `primary`, then on `secondary`.  For a
@@ -62,6 +67,8 @@ struct candidate {
 	struct accel_mapping map;
 	struct score score;
 	double energy, cycles;	/* lower bounds */
+	bool tried;		/* a coarse tiling fits */
+	struct score tried_score;	/* the best coarse tiling's */
 };
 
 static int cmp_candidate(const void *a, const void *b)
@@ -69,6 +76,19 @@ static int cmp_candidate(const void *a, const void *b)
 	const struct candidate *x = a, *y = b;
 
 	return better(x->score, y->score) ? -1 : better(y->score, x->score);
+}
+
+/* Coarse tilings found first, best first. */
+static int cmp_tried(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->tried != y->tried)
+		return x->tried ? -1 : 1;
+	if (!x->tried)
+		return 0;
+	return better(x->tried_score, y->tried_score) ? -1 :
+	       better(y->tried_score, x->tried_score);
 }
 
 /* One search: its inputs, the stage-1 shortlist and the best so far. */
@@ -125,6 +145,16 @@ static void keep_best(struct search *s, const struct candidate *c)
 	h[i] = *c;
 }
 
+/*
+ * Is width the least that cuts total into as few pieces of width * unit?
+ * A wider set with the same count runs the same passes on more PEs, so
+ * stage 1 offers only the least width per count.
+ */
+static bool least_width(unsigned total, unsigned unit, unsigned width)
+{
+	return width == div_up(total, unit * div_up(total, unit * width));
+}
+
 /* Images per pass: powers of two up to the batch, and the batch. */
 static unsigned next_images(unsigned n, unsigned N)
 {
@@ -172,7 +202,8 @@ static void stage1_filters(struct search *s, struct accel_layout *lo, struct acc
 			continue;
 		/* More sets than the filters fill cost the same, on more PEs. */
 		for (unsigned t = 1; t <= min_u(tmax, div_up(s->sh.Mg, p)); t++) {
-			if (s->fx->filter_sets && t != s->fx->filter_sets)
+			if (s->fx->filter_sets ? t != s->fx->filter_sets :
+			    !least_width(s->sh.Mg, p, t))
 				continue;
 			m.filters_per_pe = p;
 			m.filter_sets = t;
@@ -203,7 +234,8 @@ static void stage1(struct search *s)
 
 			if (!slots)
 				break;
-			if (s->fx->set_cols && m.set_cols != s->fx->set_cols)
+			if (s->fx->set_cols ? m.set_cols != s->fx->set_cols :
+			    !least_width(sh->E, 1, m.set_cols))
 				continue;
 			accel_rows_get(sh, s->in, sh->E, m.set_cols, m.set_rows, &lo.rows);
 			for (m.channels_per_pe = 1;
@@ -216,8 +248,9 @@ static void stage1(struct search *s)
 				for (m.channel_sets = 1;
 				     m.channel_sets <= min_u(vertical, div_up(sh->Cg, q));
 				     m.channel_sets++) {
-					if (s->fx->channel_sets &&
-					    m.channel_sets != s->fx->channel_sets)
+					if (s->fx->channel_sets ?
+					    m.channel_sets != s->fx->channel_sets :
+					    !least_width(sh->Cg, q, m.channel_sets))
 						continue;
 					stage1_filters(s, &lo, m, (vertical / m.channel_sets) *
 							       (slots / vertical));
@@ -246,7 +279,7 @@ static unsigned tile_choices(unsigned total, unsigned sub, bool dense, bool whol
 {
 	unsigned n = 0, kept = 0;
 
-	for (unsigned k = 1; k <= total && n + 2 <= cap; k += dense ? 1 : (k + 1) / 2) {
+	for (unsigned k = 1; k <= total && n + 4 <= cap; k += dense ? 1 : (k + 1) / 2) {
 		unsigned t = div_up(total, k);
 
 		if (dense && k > 1 && t == div_up(total, k - 1))
@@ -255,6 +288,9 @@ static unsigned tile_choices(unsigned total, unsigned sub, bool dense, bool whol
 		if (t > sub && t % sub)
 			out[n++] = t / sub * sub;
 	}
+	/* The smallest tiles: one sub, and one element. */
+	out[n++] = min_u(sub, total);
+	out[n++] = 1;
 	qsort(out, n, sizeof(*out), cmp_desc);
 	for (unsigned i = 0; i < n; i++)
 		if ((!kept || out[i] != out[kept - 1]) &&
@@ -264,9 +300,13 @@ static unsigned tile_choices(unsigned total, unsigned sub, bool dense, bool whol
 }
 
 #define TILE_CHOICES 64
+#define COARSE_CHOICES 8
 
 /* One array configuration's tilings: the statistics of each tile choice. */
 struct tiling {
+	bool coarse;		/* a few tiles per dimension, largest filter tile */
+	bool found;
+	struct score best_score;
 	struct accel_mapping m;
 	struct accel_layout lo;
 	unsigned nn, ne, nf, nc, nm;
@@ -313,6 +353,10 @@ static void stage2_try(struct search *s, struct tiling *tl, const struct accel_m
 			m->filters_per_pe, &tl->lo.dm);
 	accel_layout_estimate(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
 	sc = score(&est, s->fx->objective);
+	if (!tl->found || better(sc, tl->best_score)) {
+		tl->found = true;
+		tl->best_score = sc;
+	}
 	if (!s->found || better(sc, s->best_score)) {
 		s->found = true;
 		s->best_score = sc;
@@ -341,7 +385,7 @@ static void stage2_buffers(struct search *s, struct tiling *tl)
 			m.tile_m = whole;
 			stage2_try(s, tl, &m);
 		}
-		if (s->fx->full_sets)
+		if (s->fx->full_sets || tl->coarse)
 			continue;
 		any = largest_tile_m(s, tl, &m, false);
 		if (any && any != whole) {
@@ -399,17 +443,19 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	unsigned q = m->channels_per_pe;
 	bool full = s->fx->full_sets;
 
+	unsigned cap = tl->coarse ? COARSE_CHOICES : TILE_CHOICES;
+
+	tl->found = false;
 	tl->m = *m;
 	tl->lo.sh = *sh;
 	tl->lo.rch = div_up(sh->R, m->set_rows);
 	tl->lo.sch = div_up(sh->S, m->taps_per_pe);
 	tl->nn = tile_choices(sh->N, m->images_per_pass, true, full, tl->n_opt, TILE_CHOICES);
-	tl->ne = tile_choices(sh->E, m->set_cols, true, full, tl->e_opt, TILE_CHOICES);
-	tl->nf = tile_choices(sh->F, sh->F, true, false, tl->f_opt, TILE_CHOICES);
+	tl->ne = tile_choices(sh->E, m->set_cols, !tl->coarse, full, tl->e_opt, cap);
+	tl->nf = tile_choices(sh->F, sh->F, !tl->coarse, false, tl->f_opt, cap);
 	tl->nm = tile_choices(sh->Mg, m->filters_per_pe * m->filter_sets, false, false,
 			      tl->m_opt, TILE_CHOICES);
-	tl->nc = tile_choices(sh->Cg, q * m->channel_sets, false, full, tl->c_opt,
-			      TILE_CHOICES);
+	tl->nc = tile_choices(sh->Cg, q * m->channel_sets, false, full, tl->c_opt, cap);
 	/* RLC ofmaps are written in whole rows, or whole planes. */
 	if (s->out->rlc)
 		tl->nf = 1;
@@ -459,6 +505,7 @@ int accel_map_search(const struct rs_hw_params *hw, const struct accel_conv *cv,
 		.fx = opts ? opts : &none, .best = best, .best_est = best_est,
 	};
 	struct tiling *tl;
+	unsigned refine;
 
 	if (accel_conv_check(cv, NULL, 0))
 		return -EINVAL;
@@ -478,8 +525,19 @@ int accel_map_search(const struct rs_hw_params *hw, const struct accel_conv *cv,
 	stage1(&s);
 	/* Best bound first: once a bound cannot win, no later one can. */
 	qsort(s.list, s.count, sizeof(*s.list), cmp_candidate);
-	for (unsigned a = 0; a < s.count && may_improve(&s, &s.list[a]); a++)
+	tl->coarse = true;
+	for (unsigned a = 0; a < s.count && may_improve(&s, &s.list[a]); a++) {
 		stage2(&s, tl, &s.list[a].map);
+		s.list[a].tried = tl->found;
+		s.list[a].tried_score = tl->best_score;
+	}
+	qsort(s.list, s.count, sizeof(*s.list), cmp_tried);
+	/* If no coarse tiling fits, every configuration gets the full choice. */
+	refine = s.found ? min_u(s.count, REFINE_KEEP) : s.count;
+	tl->coarse = false;
+	for (unsigned a = 0; a < refine && (s.list[a].tried || !s.found); a++)
+		if (may_improve(&s, &s.list[a]))
+			stage2(&s, tl, &s.list[a].map);
 	free(tl);
 	free(s.list);
 	/* What no tile decides (the DMA strides) is checked on the result. */

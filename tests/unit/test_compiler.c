@@ -306,6 +306,104 @@ START_TEST(emitter_refuses_bad_mappings_and_huge_streams)
 }
 END_TEST
 
+/* Field by field: struct copies need not carry the padding. */
+static bool same_mapping(const struct accel_mapping *a, const struct accel_mapping *b)
+{
+	return a->set_rows == b->set_rows && a->set_cols == b->set_cols &&
+	       a->filters_per_pe == b->filters_per_pe &&
+	       a->channels_per_pe == b->channels_per_pe && a->filter_sets == b->filter_sets &&
+	       a->channel_sets == b->channel_sets && a->taps_per_pe == b->taps_per_pe &&
+	       a->images_per_pass == b->images_per_pass && a->tile_n == b->tile_n &&
+	       a->tile_e == b->tile_e && a->tile_f == b->tile_f && a->tile_m == b->tile_m &&
+	       a->tile_c == b->tile_c && a->double_ifmap == b->double_ifmap &&
+	       a->double_psum == b->double_psum;
+}
+
+/*
+ * The search cache: a hit gives what the search gives, whatever the VAs,
+ * ReLU or requantization; formats, shapes and options are different keys;
+ * the oldest entry leaves first; -ENOSPC is kept, bad arguments are not.
+ */
+START_TEST(search_cache_returns_what_the_search_would)
+{
+	struct accel_map_cache *cache = accel_map_cache_create(2);
+	struct accel_map_cache_stats st;
+	struct accel_mapping direct, cached;
+	struct accel_estimate direct_est, cached_est;
+	struct accel_tensor placed = { .va = 0x100000 }, rlc = { .rlc = true, .seg_rows = 1 };
+	struct accel_conv other = conv, bad = conv;
+	struct rs_hw_params tiny = hw;
+
+	ck_assert_ptr_nonnull(cache);
+	ck_assert_int_eq(accel_map_search(&hw, &conv, &raw, &raw, NULL, NULL, &direct,
+					  &direct_est), 0);
+	ck_assert_int_eq(accel_map_search_cached(cache, &hw, &conv, &raw, &raw, NULL, NULL,
+						 &cached, &cached_est), 0);
+	ck_assert(same_mapping(&cached, &direct));
+	ck_assert_uint_eq(cached_est.energy, direct_est.energy);
+	ck_assert_uint_eq(cached_est.cycles, direct_est.cycles);
+	ck_assert_uint_eq(cached_est.dram_bytes, direct_est.dram_bytes);
+	other.relu = !conv.relu;
+	other.requant_mult = 77;
+	other.requant_shift = 5;
+	memset(&cached, 0, sizeof(cached));
+	ck_assert_int_eq(accel_map_search_cached(cache, &hw, &other, &placed, &placed, NULL,
+						 NULL, &cached, NULL), 0);
+	ck_assert(same_mapping(&cached, &direct));
+	accel_map_cache_stats(cache, &st);
+	ck_assert_uint_eq(st.misses, 1);
+	ck_assert_uint_eq(st.hits, 1);
+	ck_assert_uint_eq(st.entries, 1);
+	ck_assert_uint_eq(st.capacity, 2);
+
+	/* Another format, then another shape: two more entries, the first out. */
+	ck_assert_int_eq(accel_map_search_cached(cache, &hw, &conv, &rlc, &raw, NULL, NULL,
+						 &cached, NULL), 0);
+	other = conv;
+	other.batch = 3;
+	ck_assert_int_eq(accel_map_search_cached(cache, &hw, &other, &raw, &raw, NULL, NULL,
+						 &cached, NULL), 0);
+	ck_assert_int_eq(accel_map_search_cached(cache, &hw, &conv, &raw, &raw, NULL, NULL,
+						 &cached, &cached_est), 0);
+	ck_assert(same_mapping(&cached, &direct));
+	accel_map_cache_stats(cache, &st);
+	ck_assert_uint_eq(st.misses, 4);
+	ck_assert_uint_eq(st.hits, 1);
+	ck_assert_uint_eq(st.entries, 2);
+
+	/* Nothing fits a GLB of 4 KiB for a 4096-wide RLC-row layer: kept. */
+	tiny.glb_bytes = 4096;
+	other = conv;
+	other.in_width = 4096;
+	other.in_height = 3;
+	ck_assert_int_eq(accel_map_search_cached(cache, &tiny, &other, &rlc, &raw, NULL, NULL,
+						 &cached, NULL), -ENOSPC);
+	ck_assert_int_eq(accel_map_search_cached(cache, &tiny, &other, &rlc, &raw, NULL, NULL,
+						 &cached, NULL), -ENOSPC);
+	bad.groups = 0;
+	ck_assert_int_eq(accel_map_search_cached(cache, &hw, &bad, &raw, &raw, NULL, NULL,
+						 &cached, NULL), -EINVAL);
+	ck_assert_int_eq(accel_map_search_cached(cache, &hw, &bad, &raw, &raw, NULL, NULL,
+						 &cached, NULL), -EINVAL);
+	accel_map_cache_stats(cache, &st);
+	ck_assert_uint_eq(st.hits, 2);
+	ck_assert_uint_eq(st.misses, 7);
+	accel_map_cache_destroy(cache);
+
+	/* No cache: the plain search. */
+	ck_assert_int_eq(accel_map_search_cached(NULL, &hw, &conv, &raw, &raw, NULL, NULL,
+						 &cached, NULL), 0);
+	ck_assert(same_mapping(&cached, &direct));
+	errno = 0;
+	ck_assert_ptr_null(accel_map_cache_create(0));
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(accel_map_cache_create(ACCEL_MAP_CACHE_MAX + 1));
+	ck_assert_int_eq(errno, EINVAL);
+	accel_map_cache_destroy(NULL);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("compiler");
@@ -321,6 +419,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, search_fits_the_glb_and_honours_pins);
 	tcase_add_test(tc, objectives_trade_energy_for_latency);
 	tcase_add_test(tc, emitter_refuses_bad_mappings_and_huge_streams);
+	tcase_add_test(tc, search_cache_returns_what_the_search_would);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -151,6 +151,37 @@ ACCEL_API int accel_map_search(const struct rs_hw_params *hw, const struct accel
 			       const struct accel_map_options *opts,
 			       struct accel_mapping *best, struct accel_estimate *est);
 
+/*
+ * A cache of searches, for compiling networks: a hit returns what
+ * accel_map_search would, without searching.  The key is every input a
+ * search reads (hardware, shape, precisions, bias, tensor formats but not
+ * their VAs, hints, options).  It holds `capacity` results, the oldest
+ * leaving first, and may be shared between threads.
+ */
+struct accel_map_cache;
+
+#define ACCEL_MAP_CACHE_MAX	65536
+
+struct accel_map_cache_stats {
+	uint64_t hits, misses;
+	unsigned entries, capacity;
+};
+
+/* NULL with errno EINVAL (capacity 0 or above the maximum) or ENOMEM. */
+ACCEL_API struct accel_map_cache *accel_map_cache_create(unsigned capacity);
+ACCEL_API void accel_map_cache_destroy(struct accel_map_cache *cache);
+/* accel_map_search through the cache (NULL: no cache). */
+ACCEL_API int accel_map_search_cached(struct accel_map_cache *cache,
+				      const struct rs_hw_params *hw,
+				      const struct accel_conv *cv,
+				      const struct accel_tensor *in,
+				      const struct accel_tensor *out,
+				      const struct accel_map_hints *hints,
+				      const struct accel_map_options *opts,
+				      struct accel_mapping *best, struct accel_estimate *est);
+ACCEL_API void accel_map_cache_stats(struct accel_map_cache *cache,
+				     struct accel_map_cache_stats *stats);
+
 /* ---- command streams ---- */
 
 struct accel_stream {

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+/*
+ * make bench-compile: how long the compiler takes to map every conv and FC
+ * layer of each network (tests/support/networks.c), batch 1 and 4, raw
+ * tensors, the default objective: every layer searched, then through a
+ * fresh accel_map_cache (each shape searched once).  Prints figures;
+ * asserts nothing.
+ *
+ *   compile [-v]   -v: one line per layer as well
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "networks.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Maps every layer (through cache, if any); returns the total time. */
+static double map_network(const struct rs_hw_params *hw, const struct net_layer *layers,
+			  unsigned count, struct accel_map_cache *cache, bool verbose,
+			  unsigned *failed)
+{
+	double total = 0;
+
+	*failed = 0;
+	for (unsigned i = 0; i < count; i++) {
+		struct accel_tensor raw = { 0 };
+		struct accel_mapping map;
+		struct accel_estimate est;
+		double t0 = now_ms(), t;
+		int ret = accel_map_search_cached(cache, hw, &layers[i].cv, &raw, &raw, NULL,
+						  NULL, &map, &est);
+
+		t = now_ms() - t0;
+		total += t;
+		*failed += ret != 0;
+		if (verbose)
+			printf("  %-18s %8.2f ms%s\n", layers[i].name, t, ret ? "  not mapped" : "");
+	}
+	return total;
+}
+
+int main(int argc, char **argv)
+{
+	bool verbose = argc > 1 && !strcmp(argv[1], "-v");
+	static struct net_layer layers[NET_MAX_LAYERS];
+	struct rs_hw_params hw;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rs_hw_params_default(&hw);
+	printf("compile: mapping every conv and FC layer (raw tensors, EDP)\n");
+	for (unsigned id = 0; id < NET_COUNT; id++) {
+		for (unsigned batch = 1; batch <= 4; batch += 3) {
+			unsigned count = net_layers(id, batch, layers, NET_MAX_LAYERS);
+			struct accel_map_cache *cache = accel_map_cache_create(256);
+			struct accel_map_cache_stats st;
+			unsigned failed, failed_cached;
+			double plain, cached;
+
+			if (!cache)
+				return 1;
+			if (verbose)
+				printf("%s batch %u:\n", net_name(id), batch);
+			plain = map_network(&hw, layers, count, NULL, verbose, &failed);
+			cached = map_network(&hw, layers, count, cache, false, &failed_cached);
+			accel_map_cache_stats(cache, &st);
+			printf("%-12s batch %u: %2u layers %9.1f ms, %2llu shapes cached %9.1f ms",
+			       net_name(id), batch, count, plain, (unsigned long long)st.misses,
+			       cached);
+			if (failed)
+				printf("  (%u not mapped)", failed);
+			printf("\n");
+			accel_map_cache_destroy(cache);
+		}
+	}
+	return 0;
+}

@@ -16,7 +16,7 @@
 #include <rowstat_common.h>
 
 #define ROWSTAT_CMD_VERSION_MAJOR	1
-#define ROWSTAT_CMD_VERSION_MINOR	0
+#define ROWSTAT_CMD_VERSION_MINOR	1	/* 1: LAYER.filter_stride */
 
 #define ROWSTAT_STREAM_ALIGN		8
 #define ROWSTAT_STREAM_MAX_BYTES	(16u << 20)
@@ -94,7 +94,8 @@ struct rowstat_cmd_layer {
 	__u8 requant_shift;
 	__u8 reserved0;
 	__le32 requant_mult;	/* signed */
-	__le32 reserved1[2];
+	__le32 filter_stride;	/* bytes from filter m to m + 1; 0: C/G * R * S elements */
+	__le32 reserved1;
 	__le64 filter_va;	/* [M][C/G][R][S], filter_prec elements */
 	__le64 bias_va;		/* [M] int32, with ROWSTAT_LAYER_BIAS */
 };

@@ -33,9 +33,15 @@ static int field_range(char *err, size_t errlen, const char *name, unsigned v,
 	return 0;
 }
 
-/* The device's own rules (rs_hw_layer_check), without its capabilities. */
+/*
+ * The device's own rules (rs_hw_layer_check), without its capabilities,
+ * on the LAYER of each part: more input channels than one LAYER carries
+ * are split (accel_shape_get), up to ACCEL_MAX_IN_CHANNELS.
+ */
 int accel_conv_check(const struct accel_conv *cv, char *err, size_t errlen)
 {
+	struct accel_shape sh;
+	uint64_t filter;
 	struct rs_hw_layer ls = {
 		.ifmap_prec = cv->ifmap_prec, .filter_prec = cv->filter_prec,
 		.ofmap_prec = cv->ofmap_prec,
@@ -49,6 +55,23 @@ int accel_conv_check(const struct accel_conv *cv, char *err, size_t errlen)
 		.requant_shift = cv->requant_shift,
 	};
 
+	if (field_range(err, errlen, "in_channels", cv->in_channels, 1, ACCEL_MAX_IN_CHANNELS))
+		return -EINVAL;
+	if (cv->in_channels > ROWSTAT_MAX_CHANNELS && cv->groups > ROWSTAT_MAX_CHANNELS)
+		return einval(err, errlen,
+			      "groups %u above %u: a layer of more than %u in_channels is split by channel, each part with every group",
+			      cv->groups, ROWSTAT_MAX_CHANNELS, ROWSTAT_MAX_CHANNELS);
+	if (cv->groups && cv->in_channels % cv->groups == 0 &&
+	    cv->in_channels > ROWSTAT_MAX_CHANNELS) {
+		accel_shape_get(cv, &sh);
+		ls.in_channels = sh.G * sh.P;
+		filter = (uint64_t)sh.Cg * cv->kernel_h * cv->kernel_w *
+			 rs_hw_prec_bytes(cv->filter_prec);
+		if (filter > UINT32_MAX)
+			return einval(err, errlen,
+				      "a filter of %" PRIu64 " bytes exceeds LAYER.filter_stride's 32 bits",
+				      filter);
+	}
 	return rs_hw_layer_check(NULL, &ls, "", err, errlen) ? -EINVAL : 0;
 }
 
@@ -73,7 +96,7 @@ static int check_tiles(const struct accel_shape *sh, const struct accel_mapping 
 	    field_range(err, errlen, "tile_e", map->tile_e, 1, sh->E) ||
 	    field_range(err, errlen, "tile_f", map->tile_f, 1, sh->F) ||
 	    field_range(err, errlen, "tile_m", map->tile_m, 1, sh->Mg) ||
-	    field_range(err, errlen, "tile_c", map->tile_c, 1, sh->Cg))
+	    field_range(err, errlen, "tile_c", map->tile_c, 1, sh->P))
 		return -EINVAL;
 	if (in->rlc && in->seg_rows != 1 && in->seg_rows != sh->H)
 		return einval(err, errlen, "ifmap seg_rows %u: 1 or in_height %u",

@@ -53,15 +53,26 @@ static inline unsigned div_up(unsigned a, unsigned b)
 	return (a + b - 1) / b;
 }
 
-/* Derived shape of a layer, per group. */
+/*
+ * Derived shape of a layer, per group.  A layer with more input channels
+ * than one LAYER command carries runs as `parts` LAYERs of P channels per
+ * group (the last may have fewer), accumulating in the GLB.
+ */
 struct accel_shape {
 	unsigned N, C, H, W, M, R, S, G, E, F, Cg, Mg;
+	unsigned P, parts;
 	unsigned Uh, Uw, pt, pl;
 	unsigned ib, wb, ob;	/* element bytes */
 	uint64_t macs;		/* of the whole layer */
 };
 
 void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh);
+
+/* Channels per group of part k. */
+static inline unsigned accel_part_channels(const struct accel_shape *sh, unsigned k)
+{
+	return min_u(sh->P, sh->Cg - k * sh->P);
+}
 
 /* Real input rows read by output rows [ea, eb) over all filter rows. */
 struct span accel_input_rows(const struct accel_shape *sh, unsigned ea, unsigned eb);
@@ -130,6 +141,9 @@ struct accel_layout {
 
 void accel_split_get(unsigned total, unsigned tile, unsigned sub, unsigned per_pe,
 		     struct accel_split *d);
+/* The same when the tiles restart at each part of `part` values. */
+void accel_split_parts(unsigned total, unsigned part, unsigned tile, unsigned sub,
+		       unsigned per_pe, struct accel_split *d);
 void accel_rows_get(const struct accel_shape *sh, const struct accel_tensor *in,
 		    unsigned tile_e, unsigned set_cols, unsigned set_rows,
 		    struct accel_rows *rs);
@@ -160,6 +174,10 @@ void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *
 
 /* Expected bytes of an RLC segment of len values at a nonzero density. */
 double accel_rlc_segment_bytes(unsigned len, double density);
+
+/* A LAYER whose filters start filter_stride bytes apart (0: dense). */
+void accel_stream_layer_strided(struct accel_stream *s, const struct accel_conv *cv,
+				uint64_t filter_va, uint32_t filter_stride, uint64_t bias_va);
 
 /* The MAPPING command's fields of a mapping, for the rules library. */
 void accel_hw_mapping(const struct accel_mapping *map, struct rs_hw_mapping *m);

@@ -9,7 +9,10 @@
  * chunk, channel group, filter group, output-row group, image group, so a
  * filter block stays in the PE spads across its row and image groups.
  * Loads of the next ifmap tile and stores of the previous psum tile overlap
- * the passes when the mapping double-buffers them.
+ * the passes when the mapping double-buffers them.  A layer with more input
+ * channels than a LAYER carries runs its channel tiles part by part, each
+ * part under its own LAYER (filter_stride reaching into the whole layer's
+ * filters), while the psum tile stays in the GLB.
  */
 #include <endian.h>
 #include <errno.h>
@@ -24,6 +27,7 @@ struct step {
 	bool load;		/* this step loads its ifmap tile */
 	unsigned lca, lcb;	/* channels the load brings */
 	unsigned ibuf, pbuf;
+	unsigned part;		/* of the input channels: which LAYER */
 	bool first_c, last_c;
 };
 
@@ -34,7 +38,31 @@ struct emitter {
 	struct accel_shape sh;
 	const struct accel_tensor *in, *out;
 	struct accel_glb_plan plan;
+	uint64_t filter_va, bias_va;
+	unsigned part;		/* the LAYER in force */
 };
+
+/* A channel of the whole layer (group-major), in its part's LAYER. */
+static unsigned part_channel(const struct emitter *em, unsigned part, unsigned c)
+{
+	const struct accel_shape *sh = &em->sh;
+
+	return c / sh->Cg * accel_part_channels(sh, part) + c % sh->Cg - part * sh->P;
+}
+
+/* The LAYER and MAPPING of a part: its channels, its filters' first channel. */
+static void emit_layer(struct emitter *em, unsigned part)
+{
+	const struct accel_shape *sh = &em->sh;
+	struct accel_conv cv = *em->cv;
+	uint64_t filter = (uint64_t)sh->R * sh->S * sh->wb;
+
+	cv.in_channels = sh->G * accel_part_channels(sh, part);
+	accel_stream_layer_strided(em->s, &cv, em->filter_va + part * sh->P * filter,
+				   sh->parts > 1 ? (uint32_t)(sh->Cg * filter) : 0, em->bias_va);
+	accel_stream_mapping(em->s, em->map);
+	em->part = part;
+}
 
 /* The GLB tile an ifmap load fills, in the layout the passes read. */
 static void ifmap_tile(const struct emitter *em, const struct step *st,
@@ -51,7 +79,7 @@ static void ifmap_tile(const struct emitter *em, const struct step *st,
 	t->addr = htole32((uint32_t)em->plan.ifmap_addr[st->ibuf]);
 	t->origin[0] = htole16((uint16_t)cols.lo);
 	t->origin[1] = htole16((uint16_t)rows.lo);
-	t->origin[2] = htole16((uint16_t)st->lca);
+	t->origin[2] = htole16((uint16_t)part_channel(em, st->part, st->lca));
 	t->origin[3] = htole16((uint16_t)st->na);
 	t->extent[0] = htole16((uint16_t)span_len(cols));
 	t->extent[1] = htole16((uint16_t)span_len(rows));
@@ -244,7 +272,7 @@ static void emit_passes(struct emitter *em, const struct step *st)
 
 				p.flags = htole16((first ? ROWSTAT_PASS_INIT : 0) |
 						  (last ? ROWSTAT_PASS_FINAL : 0));
-				p.c0 = htole16((uint16_t)c0);
+				p.c0 = htole16((uint16_t)part_channel(em, st->part, c0));
 				p.c_count = htole16((uint16_t)cc);
 				p.r0 = htole16((uint16_t)r0);
 				p.r_count = htole16((uint16_t)rr);
@@ -290,7 +318,9 @@ static int plan_tile(const struct emitter *em, struct step_list *l, unsigned g,
 	for (unsigned ma = 0; ma < sh->Mg; ma += map->tile_m) {
 		unsigned pbuf = l->tiles++ % (map->double_psum ? 2 : 1);
 
-		for (unsigned ca = 0; ca < sh->Cg; ca += map->tile_c) {
+		for (unsigned ca = 0; ca < sh->Cg;) {
+			unsigned part = ca / sh->P;
+			unsigned cb = min_u(ca + map->tile_c, min_u((part + 1) * sh->P, sh->Cg));
 			struct step st = {
 				.na = na, .nb = min_u(na + map->tile_n, sh->N),
 				.ea = ea, .eb = min_u(ea + map->tile_e, sh->E),
@@ -298,10 +328,11 @@ static int plan_tile(const struct emitter *em, struct step_list *l, unsigned g,
 				.ma = g * sh->Mg + ma,
 				.mb = g * sh->Mg + min_u(ma + map->tile_m, sh->Mg),
 				.ca = g * sh->Cg + ca,
-				.cb = g * sh->Cg + min_u(ca + map->tile_c, sh->Cg),
+				.cb = g * sh->Cg + cb,
 				.first_c = ca == 0,
-				.last_c = ca + map->tile_c >= sh->Cg,
+				.last_c = cb == sh->Cg,
 				.pbuf = pbuf,
+				.part = part,
 				.load = !resident || ma == 0,
 			};
 
@@ -312,6 +343,7 @@ static int plan_tile(const struct emitter *em, struct step_list *l, unsigned g,
 			st.lcb = resident ? (g + 1) * sh->Cg : st.cb;
 			if (push_step(l, &st))
 				return -ENOMEM;
+			ca = cb;
 		}
 	}
 	return 0;
@@ -352,6 +384,9 @@ static void emit_schedule(struct emitter *em, const struct step *steps, size_t c
 		const struct step *st = &steps[i];
 		const struct step *next = i + 1 < count ? &steps[i + 1] : NULL;
 
+		/* Every command before is complete: a barrier ended the phase. */
+		if (st->part != em->part)
+			emit_layer(em, st->part);
 		emit_passes(em, st);
 		if (map->double_ifmap && next && next->load)
 			emit_load(em, next);
@@ -405,6 +440,8 @@ int accel_emit_conv(struct accel_stream *s, const struct rs_hw_params *hw,
 	em.map = map;
 	em.in = in;
 	em.out = out;
+	em.filter_va = filter_va;
+	em.bias_va = bias_va;
 	accel_shape_get(cv, &em.sh);
 	accel_glb_plan(&em.sh, in, map, &em.plan);
 	ret = plan_steps(&em, &steps);
@@ -412,8 +449,7 @@ int accel_emit_conv(struct accel_stream *s, const struct rs_hw_params *hw,
 		free(steps.v);
 		return ret ? ret : -EINVAL;
 	}
-	accel_stream_layer(s, cv, filter_va, bias_va);
-	accel_stream_mapping(s, map);
+	emit_layer(&em, steps.v[0].part);
 	emit_schedule(&em, steps.v, steps.n);
 	free(steps.v);
 	if (s->error == -E2BIG ||

@@ -32,13 +32,29 @@ static void split_add(struct accel_split *d, uint64_t count, unsigned len, unsig
 		d->max_sets = rest_sets;
 }
 
+/* Adds `count` parts of len values each, cut in tiles. */
+static void split_part(struct accel_split *d, uint64_t count, unsigned len, unsigned tile,
+		       unsigned sub, unsigned per_pe)
+{
+	split_add(d, count * (len / tile), tile, sub, per_pe);
+	split_add(d, count, len % tile, sub, per_pe);
+}
+
 /* In closed form: the full tiles alike, then the remainder. */
 void accel_split_get(unsigned total, unsigned tile, unsigned sub, unsigned per_pe,
 		     struct accel_split *d)
 {
 	memset(d, 0, sizeof(*d));
-	split_add(d, total / tile, tile, sub, per_pe);
-	split_add(d, 1, total % tile, sub, per_pe);
+	split_part(d, 1, total, tile, sub, per_pe);
+}
+
+void accel_split_parts(unsigned total, unsigned part, unsigned tile, unsigned sub,
+		       unsigned per_pe, struct accel_split *d)
+{
+	memset(d, 0, sizeof(*d));
+	split_part(d, total / part, part, tile, sub, per_pe);
+	if (total % part)
+		split_part(d, 1, total % part, min_u(tile, total % part), sub, per_pe);
 }
 
 /* Distinct and in-image positions o*U + k - pad for o in [oa,ob), k in [ka,kb). */
@@ -131,7 +147,7 @@ void accel_layout_get(const struct accel_conv *cv, const struct accel_tensor *in
 	accel_split_get(lo->sh.N, map->tile_n, map->images_per_pass, map->images_per_pass,
 			&lo->dn);
 	accel_split_get(lo->sh.Mg, map->tile_m, p * map->filter_sets, p, &lo->dm);
-	accel_split_get(lo->sh.Cg, map->tile_c, q * map->channel_sets, q, &lo->dc);
+	accel_split_parts(lo->sh.Cg, lo->sh.P, map->tile_c, q * map->channel_sets, q, &lo->dc);
 	accel_rows_get(&lo->sh, in, map->tile_e, map->set_cols, map->set_rows, &lo->rows);
 	accel_cols_get(&lo->sh, in, map->tile_f, map->taps_per_pe, &lo->cols);
 	lo->rch = div_up(lo->sh.R, map->set_rows);

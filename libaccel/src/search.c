@@ -168,7 +168,7 @@ static void stage1_score(struct search *s, struct accel_layout *lo, struct accel
 
 	accel_split_get(sh->Mg, sh->Mg, m.filters_per_pe * m.filter_sets, m.filters_per_pe,
 			&lo->dm);
-	accel_split_get(sh->Cg, sh->Cg, m.channels_per_pe * m.channel_sets,
+	accel_split_parts(sh->Cg, sh->P, sh->P, m.channels_per_pe * m.channel_sets,
 			m.channels_per_pe, &lo->dc);
 	for (unsigned n = 1; n <= sh->N; n = next_images(n, sh->N)) {
 		struct candidate c;
@@ -219,7 +219,7 @@ static void stage1(struct search *s)
 	struct accel_layout lo = { .sh = *sh };
 	struct accel_mapping m = {
 		.taps_per_pe = s->taps, .tile_n = sh->N, .tile_e = sh->E, .tile_f = sh->F,
-		.tile_m = sh->Mg, .tile_c = sh->Cg,
+		.tile_m = sh->Mg, .tile_c = sh->P,
 	};
 
 	lo.cols = s->cols_whole;
@@ -239,18 +239,18 @@ static void stage1(struct search *s)
 				continue;
 			accel_rows_get(sh, s->in, sh->E, m.set_cols, m.set_rows, &lo.rows);
 			for (m.channels_per_pe = 1;
-			     m.channels_per_pe <= min_u(sh->Cg, s->hw->rf_ifmap / s->taps);
+			     m.channels_per_pe <= min_u(sh->P, s->hw->rf_ifmap / s->taps);
 			     m.channels_per_pe++) {
 				unsigned q = m.channels_per_pe;
 
 				if (s->fx->channels_per_pe && q != s->fx->channels_per_pe)
 					continue;
 				for (m.channel_sets = 1;
-				     m.channel_sets <= min_u(vertical, div_up(sh->Cg, q));
+				     m.channel_sets <= min_u(vertical, div_up(sh->P, q));
 				     m.channel_sets++) {
 					if (s->fx->channel_sets ?
 					    m.channel_sets != s->fx->channel_sets :
-					    !least_width(sh->Cg, q, m.channel_sets))
+					    !least_width(sh->P, q, m.channel_sets))
 						continue;
 					stage1_filters(s, &lo, m, (vertical / m.channel_sets) *
 							       (slots / vertical));
@@ -424,10 +424,10 @@ static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 	struct candidate c;
 
 	m.tile_m = sh->Mg;
-	m.tile_c = sh->Cg;
+	m.tile_c = sh->P;
 	accel_split_get(sh->Mg, sh->Mg, m.filters_per_pe * m.filter_sets, m.filters_per_pe,
 			&lo.dm);
-	lo.dc = tl->dc[0];	/* tile_c = Cg comes first */
+	lo.dc = tl->dc[0];	/* tile_c = P comes first */
 	if (!cols_chosen) {
 		m.tile_f = sh->F;
 		lo.cols = tl->cols[0];
@@ -455,7 +455,7 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	tl->nf = tile_choices(sh->F, sh->F, !tl->coarse, false, tl->f_opt, cap);
 	tl->nm = tile_choices(sh->Mg, m->filters_per_pe * m->filter_sets, false, false,
 			      tl->m_opt, TILE_CHOICES);
-	tl->nc = tile_choices(sh->Cg, q * m->channel_sets, false, full, tl->c_opt, cap);
+	tl->nc = tile_choices(sh->P, q * m->channel_sets, false, full, tl->c_opt, cap);
 	/* RLC ofmaps are written in whole rows, or whole planes. */
 	if (s->out->rlc)
 		tl->nf = 1;
@@ -469,7 +469,8 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	for (unsigned i = 0; i < tl->nf; i++)
 		accel_cols_get(sh, s->in, tl->f_opt[i], m->taps_per_pe, &tl->cols[i]);
 	for (unsigned i = 0; i < tl->nc; i++)
-		accel_split_get(sh->Cg, tl->c_opt[i], q * m->channel_sets, q, &tl->dc[i]);
+		accel_split_parts(sh->Cg, sh->P, tl->c_opt[i], q * m->channel_sets, q,
+				  &tl->dc[i]);
 	for (unsigned a = 0; a < tl->nn; a++) {
 		tl->m.tile_n = tl->n_opt[a];
 		tl->lo.dn = tl->dn[a];

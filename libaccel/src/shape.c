@@ -48,6 +48,11 @@ void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh)
 	sh->wb = rs_hw_prec_bytes(cv->filter_prec);
 	sh->ob = rs_hw_prec_bytes(cv->ofmap_prec);
 	sh->macs = accel_conv_macs(cv);
+	/* As few parts as the LAYER's channel limit allows, balanced. */
+	sh->parts = 1;
+	if (sh->G && sh->G <= ROWSTAT_MAX_CHANNELS && sh->C > ROWSTAT_MAX_CHANNELS)
+		sh->parts = div_up(sh->Cg, ROWSTAT_MAX_CHANNELS / sh->G);
+	sh->P = sh->parts > 1 ? div_up(sh->Cg, sh->parts) : sh->Cg;
 }
 
 struct span accel_input_rows(const struct accel_shape *sh, unsigned ea, unsigned eb)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rowstat/compiler.h"
+#include "compiler_internal.h"
 
 void accel_stream_init(struct accel_stream *s)
 {
@@ -58,6 +58,12 @@ static struct rowstat_cmd_header header(unsigned opcode, size_t bytes)
 void accel_stream_layer(struct accel_stream *s, const struct accel_conv *cv,
 		     uint64_t filter_va, uint64_t bias_va)
 {
+	accel_stream_layer_strided(s, cv, filter_va, 0, bias_va);
+}
+
+void accel_stream_layer_strided(struct accel_stream *s, const struct accel_conv *cv,
+				uint64_t filter_va, uint32_t filter_stride, uint64_t bias_va)
+{
 	struct rowstat_cmd_layer c;
 
 	memset(&c, 0, sizeof(c));
@@ -85,6 +91,7 @@ void accel_stream_layer(struct accel_stream *s, const struct accel_conv *cv,
 	c.pad_right = (uint8_t)cv->pad_right;
 	c.requant_shift = (uint8_t)cv->requant_shift;
 	c.requant_mult = htole32((uint32_t)cv->requant_mult);
+	c.filter_stride = htole32(filter_stride);
 	c.filter_va = htole64(filter_va);
 	c.bias_va = htole64(cv->bias ? bias_va : 0);
 	accel_stream_raw(s, &c, sizeof(c));

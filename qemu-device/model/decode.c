@@ -134,12 +134,18 @@ static void layer_set(struct layer *L, const struct rowstat_cmd_layer *cmd,
 	L->shift = ls->requant_shift;
 	L->mult = (int32_t)LE32(cmd->requant_mult);
 	L->filter_va = LE64(cmd->filter_va);
+	L->filter_stride = LE32(cmd->filter_stride) / L->wbytes;
+	if (!L->filter_stride)
+		L->filter_stride = (uint64_t)L->Cg * L->R * L->S;
 	L->bias_va = LE64(cmd->bias_va);
 }
 
 /* What the shape rules leave to the command: output size and addresses. */
-static int layer_extents_and_addresses(struct job *j, const struct layer *L)
+static int layer_extents_and_addresses(struct job *j, const struct layer *L,
+				       uint64_t stride)
 {
+	uint64_t dense = (uint64_t)L->Cg * L->R * L->S * L->wbytes;
+
 	unsigned E = rs_hw_out_extent(L->H, L->pt, L->pb, L->R, L->Uh);
 	unsigned F = rs_hw_out_extent(L->W, L->pl, L->pr, L->S, L->Uw);
 
@@ -153,6 +159,10 @@ static int layer_extents_and_addresses(struct job *j, const struct layer *L)
 		return rs_model_fail(j, ROWSTAT_ERR_LAYER_SHAPE,
 				     "LAYER.filter_va 0x%" PRIx64 " not %u-byte aligned",
 				     L->filter_va, L->wbytes);
+	if (stride % L->wbytes || (stride && stride < dense))
+		return rs_model_fail(j, ROWSTAT_ERR_LAYER_SHAPE,
+				     "LAYER.filter_stride %" PRIu64 ": 0 or a multiple of %u from %"
+				     PRIu64, stride, L->wbytes, dense);
 	if (L->bias && L->bias_va % 4)
 		return rs_model_fail(j, ROWSTAT_ERR_LAYER_SHAPE,
 				     "LAYER.bias_va 0x%" PRIx64 " not 4-byte aligned",
@@ -171,7 +181,7 @@ int rs_model_decode_layer(struct job *j, const uint8_t *raw)
 	enum rowstat_status st;
 
 	memcpy(&cmd, raw, sizeof(cmd));
-	if (cmd.reserved0 || cmd.reserved1[0] || cmd.reserved1[1])
+	if (cmd.reserved0 || cmd.reserved1)
 		return rs_model_fail(j, ROWSTAT_ERR_RESERVED, "LAYER reserved field nonzero");
 	if (cmd.flags & ~ROWSTAT_LAYER_FLAGS)
 		return rs_model_fail(j, ROWSTAT_ERR_RESERVED, "LAYER.flags unknown bits 0x%x",
@@ -181,7 +191,7 @@ int rs_model_decode_layer(struct job *j, const uint8_t *raw)
 	if (st)
 		return rs_model_fail(j, st, "%s", why);
 	layer_set(&j->L, &cmd, &ls);
-	if (layer_extents_and_addresses(j, &j->L))
+	if (layer_extents_and_addresses(j, &j->L, LE32(cmd.filter_stride)))
 		return -1;
 	j->have_layer = true;
 	/* A new layer needs its own array configuration and filters. */

@@ -65,6 +65,7 @@ struct layer {
 	unsigned shift;
 	int32_t mult;
 	uint64_t filter_va, bias_va;
+	uint64_t filter_stride;	/* elements from filter m to m + 1 */
 };
 
 struct mapping {

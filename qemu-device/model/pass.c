@@ -100,10 +100,9 @@ static int fetch_filters(struct job *j, const struct pass *p, int16_t *out)
 	const struct layer *L = &j->L;
 	unsigned g = p->m0 / L->Mg;
 	uint64_t cnt[4] = { p->ss, p->rr, p->cc, p->mm };
-	uint64_t stride[4] = { 1, L->S, (uint64_t)L->R * L->S,
-			       (uint64_t)L->Cg * L->R * L->S };
-	uint64_t base = (((uint64_t)p->m0 * L->Cg + (p->c0 - g * L->Cg)) * L->R +
-			 p->r0) * L->S + p->s0;
+	uint64_t stride[4] = { 1, L->S, (uint64_t)L->R * L->S, L->filter_stride };
+	uint64_t base = p->m0 * L->filter_stride +
+			((uint64_t)(p->c0 - g * L->Cg) * L->R + p->r0) * L->S + p->s0;
 	uint64_t run = cnt[0], outer[3] = { 1, 1, 1 };
 	int merged = 1;
 	size_t pos = 0;

@@ -109,7 +109,7 @@ START_TEST(identity_and_capabilities)
 
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_ID), ROWSTAT_ID_MAGIC);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_HW_VERSION), 0x00010000);
-	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CMD_VERSION), 0x00010000);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CMD_VERSION), 0x00010001);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_FW_ABI), 0x00010000);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_ARRAY), 12 | 14 << 8);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_RF_FILTER), 224);
@@ -763,7 +763,7 @@ START_TEST(a_reset_restores_every_register)
 	/* Section 2.1: identity and capabilities, the firmware's changes undone. */
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_ID), ROWSTAT_ID_MAGIC);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_HW_VERSION), 0x00010000);
-	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CMD_VERSION), 0x00010000);
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CMD_VERSION), 0x00010001);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_FW_ABI), 0x00010000);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_ARRAY), 12 | 14 << 8);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_RF_FILTER), 224);

@@ -17,4 +17,11 @@ int random_mapping(struct rng *r, const struct rs_hw_params *hw,
 		   const struct accel_conv *cv, const struct accel_tensor *in,
 		   const struct accel_tensor *out, struct accel_mapping *map);
 
+/*
+ * Layers with more input channels than one LAYER command carries, which
+ * the compiler splits: fills cv with case `index` if it exists; returns how
+ * many cases there are.
+ */
+unsigned split_conv(unsigned index, struct accel_conv *cv);
+
 #endif

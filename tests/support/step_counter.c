@@ -19,6 +19,7 @@ struct sc_layer {
 	unsigned N, C, H, W, M, R, S, G, E, F, Uh, Uw, pt, pl, shift;
 	int32_t mult;
 	uint64_t filter_va, bias_va;
+	uint64_t filter_stride;	/* elements */
 };
 
 struct sc_map {
@@ -218,6 +219,7 @@ static int sc_layer(struct sc *s, const uint8_t *cmd)
 	L->shift = cmd[34];
 	L->mult = (int32_t)rd32(cmd + 36);
 	L->filter_va = rd64(cmd + 48);
+	L->filter_stride = rd32(cmd + 40) / L->wb;
 	L->bias_va = rd64(cmd + 56);
 	s->held = false;
 	return 0;
@@ -408,8 +410,11 @@ static int sc_pass(struct sc *s, const uint8_t *cmd)
 		for (unsigned ch = 0; ch < cc; ch++)
 			for (unsigned r = 0; r < rr; r++)
 				for (unsigned t = 0; t < ss; t++) {
-					uint64_t idx = (((uint64_t)(m0 + m) * Cg + (c0 + ch - g * Cg)) * L->R +
-							r0 + r) * L->S + s0 + t;
+					uint64_t fs = L->filter_stride ? L->filter_stride :
+						      (uint64_t)Cg * L->R * L->S;
+					uint64_t idx = (m0 + m) * fs +
+						       ((uint64_t)(c0 + ch - g * Cg) * L->R + r0 + r) *
+						       L->S + s0 + t;
 					uint8_t v[2];
 
 					if (s->mem->read(s->mem->opaque, L->filter_va + idx * L->wb, v, L->wb))

@@ -97,6 +97,31 @@ START_TEST(layer_checks_name_the_field)
 	c.pad_top = c.pad_bottom = 0;
 	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "kernel 20x3 larger than the padded input 13x15");
+	/* Past one LAYER's channels the compiler splits, up to its own limit. */
+	c = conv;
+	c.in_channels = 25088;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), 0);
+	c.in_channels = ACCEL_MAX_IN_CHANNELS + 1;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "in_channels 1048577 outside 1..1048576");
+	c.in_channels = 0;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "in_channels 0 outside 1..1048576");
+	c.in_channels = c.out_channels = c.groups = 9000;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "groups 9000 above 8192: a layer of more than 8192 in_channels is "
+			 "split by channel, each part with every group");
+	c = conv;
+	c.in_channels = 9000;
+	c.out_channels = 9000;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "out_channels 9000 outside 1..8192");
+	c = conv;
+	c.in_channels = ACCEL_MAX_IN_CHANNELS;
+	c.in_height = c.in_width = c.kernel_h = c.kernel_w = 64;
+	c.pad_top = c.pad_bottom = c.pad_left = c.pad_right = 0;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "a filter of 8589934592 bytes exceeds LAYER.filter_stride's 32 bits");
 }
 END_TEST
 

@@ -276,6 +276,56 @@ START_TEST(estimate_predicts_data_independent_counts)
 }
 END_TEST
 
+/*
+ * A layer split into several LAYERs: the model counts what the step counter
+ * counts, and the estimate predicts it exactly (raw tensors).
+ */
+START_TEST(split_layers_count_honestly)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	struct accel_conv cv;
+	unsigned cases = split_conv(0, &cv), checked = 0;
+
+	for (unsigned i = 0; i < cases; i++) {
+		for (unsigned k = 0; k < 3; k++) {
+			struct layer_case lc;
+			struct rng r = { 9900 + 10 * i + k };
+			struct accel_estimate est;
+			struct rs_model_result res;
+			uint64_t glb = 0, dram = 0;
+			char err[256];
+
+			memset(&lc, 0, sizeof(lc));
+			split_conv(i, &lc.cv);
+			if (k == 0)
+				ck_assert_int_eq(accel_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL,
+								  NULL, &lc.map, NULL), 0);
+			else
+				ck_assert_int_eq(random_mapping(&r, &hw, &lc.cv, &lc.in, &lc.out,
+								&lc.map), 0);
+			ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 0), 0);
+			ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
+			check_case(model, &lc, 9900 + 10 * i + k);
+			accel_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
+			ck_assert_int_eq(layer_execute(model, &lc, &res, NULL), ROWSTAT_OK);
+			for (int t = 0; t < ROWSTAT_DT_COUNT; t++) {
+				glb += res.counts.glb_reads[t] + res.counts.glb_writes[t];
+				dram += res.counts.dram_read_bytes[t] +
+					res.counts.dram_write_bytes[t];
+			}
+			ck_assert_uint_eq(est.passes, res.counts.passes);
+			ck_assert_uint_eq(est.glb_accesses, glb);
+			ck_assert_uint_eq(est.dram_bytes, dram);
+			ck_assert_uint_eq(est.pe_active, res.counts.pe_active_max);
+			layer_free(&lc);
+			checked++;
+		}
+	}
+	ck_assert_uint_eq(checked, cases * 3);
+	rs_model_destroy(model);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("model-counts");
@@ -292,6 +342,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(est, setup, NULL);
 	tcase_set_timeout(est, 300);
 	tcase_add_test(est, estimate_predicts_data_independent_counts);
+	tcase_add_test(est, split_layers_count_honestly);
 	suite_add_tcase(s, est);
 	return s;
 }

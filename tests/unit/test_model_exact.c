@@ -5,6 +5,7 @@
  * depthwise, fully connected, both precisions, RLC tensors) under random
  * valid mappings and under the mapper's own, and AlexNet CONV1-5 at batch 4.
  */
+#include <endian.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -106,6 +107,59 @@ START_TEST(random_layers_match_reference_scalar)
 {
 	random_layers("scalar", test_quick() ? 60 : 250, 1, 2000);
 	random_layers("scalar", test_quick() ? 10 : 40, 3, 60000);
+}
+END_TEST
+
+/*
+ * Layers with more input channels than one LAYER carries run as several
+ * LAYERs accumulating in the GLB: exact under the mapper's choice by every
+ * objective and under random legal mappings.
+ */
+START_TEST(split_layers_match_reference)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	struct accel_conv cv;
+	unsigned cases = split_conv(0, &cv), ran = 0;
+
+	ck_assert_ptr_nonnull(model);
+	for (unsigned i = 0; i < cases; i++) {
+		for (unsigned k = 0; k < 5; k++) {
+			struct layer_case lc;
+			struct rng r = { 4400 + 10 * i + k };
+			struct accel_map_options opts = { .objective = k % 3 };
+			unsigned layers = 0;
+			char err[256];
+
+			memset(&lc, 0, sizeof(lc));
+			split_conv(i, &lc.cv);
+			if (k < 3)
+				ck_assert_int_eq(accel_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL,
+								  &opts, &lc.map, NULL), 0);
+			else
+				ck_assert_int_eq(random_mapping(&r, &hw, &lc.cv, &lc.in, &lc.out,
+								&lc.map), 0);
+			ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3,
+							  lc.cv.ifmap_prec == ROWSTAT_PREC_INT8 ?
+							  6 : 9), 0);
+			ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "case %u: %s",
+				      i, err);
+			/* More than one LAYER in the stream. */
+			for (size_t at = 0; at < lc.stream.len;) {
+				const struct rowstat_cmd_header *h =
+					(const void *)(lc.stream.buf + at);
+
+				layers += h->opcode == ROWSTAT_OP_LAYER;
+				at += 4u * le16toh(h->dwords);
+			}
+			ck_assert_uint_ge(layers, 2);
+			ck_assert_msg(run_and_compare(model, &lc, 4400 + 10 * i + k) == 0,
+				      "case %u mapping %u: outputs differ from the reference", i, k);
+			layer_free(&lc);
+			ran++;
+		}
+	}
+	ck_assert_uint_eq(ran, cases * 5);
+	rs_model_destroy(model);
 }
 END_TEST
 
@@ -264,6 +318,7 @@ static Suite *make_suite(void)
 	tcase_add_test(random, each_model_keeps_its_own_kernels);
 	tcase_add_test(random, mapper_choices_match_reference);
 	tcase_add_test(random, padding_only_rows_and_wide_strides);
+	tcase_add_test(random, split_layers_match_reference);
 	suite_add_tcase(s, random);
 	tcase_add_checked_fixture(alexnet, setup, NULL);
 	tcase_set_timeout(alexnet, 900);

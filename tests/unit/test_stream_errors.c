@@ -165,7 +165,7 @@ START_TEST(reserved_fields_must_be_zero)
 {
 	WITH_CMD(struct rowstat_cmd_layer, ROWSTAT_OP_LAYER, 0, c.hdr.reserved = 1,
 		 ROWSTAT_ERR_RESERVED, "LAYER header reserved byte");
-	WITH_CMD(struct rowstat_cmd_layer, ROWSTAT_OP_LAYER, 0, c.reserved1[1] = 5,
+	WITH_CMD(struct rowstat_cmd_layer, ROWSTAT_OP_LAYER, 0, c.reserved1 = 5,
 		 ROWSTAT_ERR_RESERVED, "LAYER reserved field");
 	WITH_CMD(struct rowstat_cmd_layer, ROWSTAT_OP_LAYER, 0, c.flags |= 0x80,
 		 ROWSTAT_ERR_RESERVED, "LAYER.flags unknown bits 0x80");
@@ -248,6 +248,9 @@ START_TEST(layer_shapes_out_of_range)
 	LAYER_SHAPE(out_width, htole16(9), "LAYER.out_width 9, the shape gives 5");
 	LAYER_SHAPE(filter_va, htole64(lc.filter_va + 1), "LAYER.filter_va");
 	LAYER_SHAPE(bias_va, htole64(lc.bias_va + 2), "LAYER.bias_va");
+	/* Odd for 16-bit filters, then shorter than one filter. */
+	LAYER_SHAPE(filter_stride, htole32(3), "LAYER.filter_stride 3: 0 or a multiple of 2");
+	LAYER_SHAPE(filter_stride, htole32(2), "LAYER.filter_stride 2: 0 or a multiple of 2");
 	/* Two groups with three filters: 3 is not divisible by 2. */
 	WITH_CMD(struct rowstat_cmd_layer, ROWSTAT_OP_LAYER, 0,
 		 (c.groups = htole16(2), c.out_channels = htole16(3)),

@@ -33,6 +33,7 @@ OFFSET(rowstat_cmd_layer, stride_h, 28);
 OFFSET(rowstat_cmd_layer, pad_left, 32);
 OFFSET(rowstat_cmd_layer, requant_shift, 34);
 OFFSET(rowstat_cmd_layer, requant_mult, 36);
+OFFSET(rowstat_cmd_layer, filter_stride, 40);
 OFFSET(rowstat_cmd_layer, filter_va, 48);
 OFFSET(rowstat_cmd_layer, bias_va, 56);
 OFFSET(rowstat_cmd_mapping, set_rows, 4);

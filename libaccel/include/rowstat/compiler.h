@@ -24,7 +24,14 @@ extern "C" {
 
 #define ACCEL_API __attribute__((visibility("default")))
 
-/* A convolution layer; fully connected layers are 1x1 convolutions. */
+/*
+ * A convolution layer; fully connected layers are 1x1 convolutions.  Its
+ * fields have the LAYER command's ranges (docs/hardware.md 7.2), except
+ * in_channels: a layer with more than one LAYER carries is compiled as
+ * several that accumulate on the device, up to ACCEL_MAX_IN_CHANNELS.
+ */
+#define ACCEL_MAX_IN_CHANNELS	(1u << 20)
+
 struct accel_conv {
 	unsigned batch, in_channels, in_height, in_width;
 	unsigned out_channels, kernel_h, kernel_w, groups;

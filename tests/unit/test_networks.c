@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Every conv and FC layer of AlexNet, VGG-16, ResNet-18 and MobileNetV2
+ * (tests/support/networks.c), at batch 1 and 4: the compiler maps it
+ * legally (the FC layers of AlexNet and VGG-16 split into several LAYERs),
+ * and the model's outputs equal the reference convolution's.  Under
+ * RS_TEST_QUICK (the sanitized run) batch 4 runs the first layers only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "layer_run.h"
+#include "networks.h"
+#include "ref_conv.h"
+
+static struct rs_hw_params hw;
+
+static void setup(void)
+{
+	rs_hw_params_default(&hw);
+}
+
+/* Maps, runs and checks one layer; the cache shares repeated shapes. */
+static void run_layer(struct rs_model *model, struct accel_map_cache *cache,
+		      const struct net_layer *nl, uint64_t seed)
+{
+	struct layer_case lc;
+	struct rng r = { seed };
+	struct rs_model_result res;
+	size_t n = layer_ofmap_count(&nl->cv), bad = 0;
+	int32_t *got, *want;
+	char err[256];
+
+	memset(&lc, 0, sizeof(lc));
+	lc.cv = nl->cv;
+	ck_assert_msg(accel_map_search_cached(cache, &hw, &lc.cv, &lc.in, &lc.out, NULL, NULL,
+					      &lc.map, NULL) == 0, "%s: no mapping", nl->name);
+	ck_assert_msg(accel_mapping_check(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, err,
+					  sizeof(err)) == 0, "%s: %s", nl->name, err);
+	/* Small values and biases: outputs that rarely saturate show every sum. */
+	ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.4, 4), 0);
+	for (unsigned m = 0; m < lc.cv.out_channels; m++)
+		lc.bias[m] /= 4096;
+	ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s: %s", nl->name, err);
+	got = malloc(n * sizeof(*got));
+	want = malloc(n * sizeof(*want));
+	ck_assert(got && want);
+	ck_assert_msg(layer_execute(model, &lc, &res, got) == ROWSTAT_OK, "%s: %s", nl->name,
+		      res.detail);
+	ref_conv(&lc.cv, lc.ifmap, lc.filters, lc.bias, want);
+	for (size_t i = 0; i < n; i++)
+		bad += got[i] != want[i];
+	ck_assert_msg(bad == 0, "%s: %zu of %zu outputs differ", nl->name, bad, n);
+	ck_assert_uint_eq(res.counts.macs, accel_conv_macs(&lc.cv));
+	free(got);
+	free(want);
+	layer_free(&lc);
+}
+
+static void run_network(enum net_id id, unsigned batch)
+{
+	static struct net_layer layers[NET_MAX_LAYERS];
+	unsigned count = net_layers(id, batch, layers, NET_MAX_LAYERS), ran = 0;
+	struct rs_model *model = rs_model_create(&hw);
+	struct accel_map_cache *cache = accel_map_cache_create(NET_MAX_LAYERS);
+
+	ck_assert_ptr_nonnull(model);
+	ck_assert_ptr_nonnull(cache);
+	ck_assert_uint_le(count, NET_MAX_LAYERS);
+	/* Sanitized, the large batch-4 layers would take many minutes. */
+	if (test_quick() && batch > 1)
+		count = count < 3 ? count : 3;
+	for (unsigned i = 0; i < count; i++, ran++)
+		run_layer(model, cache, &layers[i], 0x4e7 + 100 * id + 10 * batch + i);
+	ck_assert_uint_eq(ran, count);
+	accel_map_cache_destroy(cache);
+	rs_model_destroy(model);
+}
+
+/* Loop index: network (_i / 2) at batch 1 or 4 (_i % 2). */
+START_TEST(network_layers_run_exactly)
+{
+	run_network((enum net_id)(_i / 2), _i % 2 ? 4 : 1);
+}
+END_TEST
+
+/* The shapes are the papers': layer counts, MACs and the FC inputs. */
+START_TEST(network_shapes_are_the_papers)
+{
+	static struct net_layer layers[NET_MAX_LAYERS];
+	static const struct {
+		enum net_id id;
+		unsigned layers;
+		uint64_t macs;	/* per image, conv and FC */
+	} nets[] = {
+		{ NET_ALEXNET, 8, 724406816 },
+		{ NET_VGG16, 16, 15470264320 },
+		{ NET_RESNET18, 21, 1814073344 },
+		{ NET_MOBILENETV2, 53, 300774272 },
+	};
+
+	for (unsigned k = 0; k < sizeof(nets) / sizeof(nets[0]); k++) {
+		unsigned count = net_layers(nets[k].id, 1, layers, NET_MAX_LAYERS);
+		uint64_t macs = 0;
+
+		ck_assert_uint_eq(count, nets[k].layers);
+		for (unsigned i = 0; i < count; i++) {
+			ck_assert_int_eq(accel_conv_check(&layers[i].cv, NULL, 0), 0);
+			macs += accel_conv_macs(&layers[i].cv);
+		}
+		ck_assert_msg(macs == nets[k].macs, "%s: %llu MACs", net_name(nets[k].id),
+			      (unsigned long long)macs);
+	}
+	/* Past one LAYER's 8192 channels: the compiler splits these. */
+	net_layers(NET_VGG16, 1, layers, NET_MAX_LAYERS);
+	ck_assert_uint_eq(layers[13].cv.in_channels, 25088);
+	net_layers(NET_ALEXNET, 1, layers, NET_MAX_LAYERS);
+	ck_assert_uint_eq(layers[5].cv.in_channels, 9216);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("networks");
+	TCase *tc = tcase_create("networks");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 1800);
+	tcase_add_test(tc, network_shapes_are_the_papers);
+	tcase_add_loop_test(tc, network_layers_run_exactly, 0, 2 * NET_COUNT);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(make_suite)

@@ -160,6 +160,7 @@ struct array_counts {
 	uint64_t psum_wr, psum_rd, glb_ifmap;
 	uint64_t noc_ifmap, noc_filter, noc_psum, drains, fill;
 	uint64_t filter_bytes;		/* over the link: filters and biases */
+	double filter_blocks_per_step;	/* loaded, on average */
 };
 
 static void array_counts(const struct accel_conv *cv, const struct accel_mapping *map,
@@ -177,6 +178,9 @@ static void array_counts(const struct accel_conv *cv, const struct accel_mapping
 	uint64_t loads = one_block ? 1 :
 			 (uint64_t)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
 
+	a->filter_blocks_per_step = one_block ? 0 :
+		(double)lo->rch * lo->sch * lo->dc.subs * lo->dm.subs /
+		((double)lo->dc.tiles * lo->dm.tiles);
 	a->outputs = (uint64_t)sh->N * sh->Mg * sh->E * sh->F;
 	a->passes = blocks * red_steps;
 	a->macs = sh->macs / sh->G;
@@ -242,37 +246,78 @@ static void tensor_traffic(const struct accel_mapping *map, const struct accel_l
 				 accel_rlc_segment_bytes(sh->F, dout);
 }
 
+/* max(0, x) */
+static double excess(double x)
+{
+	return x > 0 ? x : 0;
+}
+
 /*
- * Cycles of one group: the array, stalled by its filter loads, against the
+ * The transfers the phases overlap with their passes, and what of them the
+ * passes cannot hide.  Phase k runs step k's passes with the prefetch of
+ * step k + 1's ifmap tile and the store of the psum tile step k - 1
+ * finished, across the groups too; a transfer takes the link after the
+ * filter loads of the passes before it, so it overlaps only `window` of the
+ * phase's compute.  Steps are alike on average, so the phases fall into
+ * classes by the transfers they carry.  All figures are the layer's.
+ */
+static double exposed_transfers(const struct accel_mapping *map, const struct accel_layout *lo,
+				double load, double store, double compute, double window)
+{
+	bool resident = map->tile_c >= lo->sh.Cg;
+	double spatial = (double)lo->sh.G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
+	double psum_tiles = spatial * lo->dm.tiles;
+	double steps = psum_tiles * lo->dc.tiles;
+	double loads = resident ? spatial : steps;
+	double l = load / loads, s = store / psum_tiles, w = window * compute / steps;
+
+	if (map->double_ifmap && map->double_psum) {
+		if (resident)
+			return (spatial - 1) * excess(l + s - w) +
+			       (steps - spatial) * excess(s - w);
+		return (psum_tiles - 1) * excess(l + s - w) +
+		       (steps - psum_tiles) * excess(l - w);
+	}
+	if (map->double_ifmap)
+		return (loads - 1) * excess(l - w);
+	if (map->double_psum)
+		return (psum_tiles - 1) * excess(s - w);
+	return 0;
+}
+
+/*
+ * The layer's cycles: the array, stalled by its filter loads, against the
  * link.  *busy is the part no tiling or buffering choice can hide.
  */
-static double group_cycles(const struct rs_hw_params *hw, const struct accel_mapping *map,
+static double layer_cycles(const struct rs_hw_params *hw, const struct accel_mapping *map,
 			   const struct accel_layout *lo, const struct array_counts *a,
 			   const struct tensor_traffic *t, double *busy_out)
 {
-	double per_kc = 1000.0 / hw->dram_bw;
+	double G = lo->sh.G, per_kc = 1000.0 / hw->dram_bw;
 	uint64_t glb_array = a->psum_wr + a->psum_rd + a->glb_ifmap;
-	uint64_t compute = (a->mac_cycles > glb_array / hw->glb_bw ? a->mac_cycles :
-			    glb_array / hw->glb_bw) + a->fill;
-	double filter_cycles = a->filter_bytes * per_kc;
-	double load = t->ifmap_bytes * per_kc, store = t->ofmap_bytes * per_kc;
+	double compute = G * ((a->mac_cycles > glb_array / hw->glb_bw ? a->mac_cycles :
+			       glb_array / hw->glb_bw) + a->fill);
+	double filter_cycles = G * a->filter_bytes * per_kc;
+	double load = G * t->ifmap_bytes * per_kc, store = G * t->ofmap_bytes * per_kc;
 	double array_time = compute + filter_cycles;
 	double serial = (map->double_ifmap ? 0 : load) + (map->double_psum ? 0 : store);
-	double overlap = (map->double_ifmap ? load : 0) + (map->double_psum ? store : 0);
-	double first = 0, last = 0, busy;
+	double first = 0, last = 0, window = 1;
 	bool resident = map->tile_c >= lo->sh.Cg;
-	double spatial = (double)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
+	double spatial = G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
 
 	/* With prefetching the first load and the last store stay exposed. */
 	if (map->double_ifmap)
 		first = load / (spatial * (resident ? 1 : lo->dm.tiles * lo->dc.tiles));
 	if (map->double_psum)
 		last = store / (spatial * lo->dm.tiles);
-	busy = array_time > filter_cycles + overlap ? array_time : filter_cycles + overlap;
+	/* Transfers follow the last filter block's load: its passes hide them. */
+	if (a->filter_blocks_per_step > 1)
+		window = 1 / a->filter_blocks_per_step;
 	/* Without double buffers, max(a, f) + l + s >= max(a, f + l + s). */
 	*busy_out = array_time > filter_cycles + load + store ? array_time :
 		    filter_cycles + load + store;
-	return busy + serial + first + last;
+	return array_time + serial + first + last +
+	       exposed_transfers(map, lo, load, store, compute, window);
 }
 
 /*
@@ -304,8 +349,8 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 				    hw->energy) +
 		 rs_hw_level_energy(ROWSTAT_LEVEL_GLB, glb_total, hw->energy) +
 		 rs_hw_level_energy(ROWSTAT_LEVEL_DRAM, dram, hw->energy);
-	cycles = group_cycles(hw, map, lo, &a, &t, &busy);
-	est->cycles = (uint64_t)(G * cycles);
+	cycles = layer_cycles(hw, map, lo, &a, &t, &busy);
+	est->cycles = (uint64_t)cycles;
 	est->passes = G * a.passes;
 	est->dram_bytes = G * dram;
 	est->glb_accesses = G * glb_total;
@@ -313,7 +358,7 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	est->pe_active = (unsigned)(lo->dm.max_sets * lo->dc.max_sets *
 				    min_u(map->set_rows, lo->sh.R) * lo->rows.first_max);
 	est->glb_bytes_used = plan.total;
-	*busy_cycles = G * busy;
+	*busy_cycles = busy;
 	*filter_energy = G * (rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.noc_filter, hw->energy) +
 			      rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_filter, hw->energy));
 }

@@ -99,7 +99,7 @@ struct search {
 	const struct accel_map_hints *hints;
 	const struct accel_map_options *fx;
 	struct accel_shape sh;
-	unsigned taps;
+	unsigned taps, q_lo, q_hi;	/* stage 1's filter columns, for these q */
 	struct accel_cols cols_whole;
 	struct candidate *list;
 	unsigned count;
@@ -212,8 +212,8 @@ static void stage1_filters(struct search *s, struct accel_layout *lo, struct acc
 	}
 }
 
-/* Stage 1: array-level choices, scored as if the GLB held everything. */
-static void stage1(struct search *s)
+/* Stage 1 for s->taps filter columns per PE. */
+static void stage1_taps(struct search *s)
 {
 	const struct accel_shape *sh = &s->sh;
 	struct accel_layout lo = { .sh = *sh };
@@ -238,8 +238,9 @@ static void stage1(struct search *s)
 			    !least_width(sh->E, 1, m.set_cols))
 				continue;
 			accel_rows_get(sh, s->in, sh->E, m.set_cols, m.set_rows, &lo.rows);
-			for (m.channels_per_pe = 1;
-			     m.channels_per_pe <= min_u(sh->P, s->hw->rf_ifmap / s->taps);
+			for (m.channels_per_pe = s->q_lo;
+			     m.channels_per_pe <= min_u(min_u(sh->P, s->q_hi),
+							s->hw->rf_ifmap / s->taps);
 			     m.channels_per_pe++) {
 				unsigned q = m.channels_per_pe;
 
@@ -257,6 +258,35 @@ static void stage1(struct search *s)
 				}
 			}
 		}
+	}
+}
+
+/*
+ * Stage 1: array-level choices, scored as if the GLB held everything.
+ * Channels and filter columns per PE share the ifmap RF (q * taps): each q
+ * is tried with the most columns the RF then holds, and with S split
+ * evenly over as few chunks of at most that.
+ */
+static void stage1(struct search *s)
+{
+	unsigned rf = s->hw->rf_ifmap;
+
+	for (unsigned q = 1; q <= min_u(rf, s->sh.P);) {
+		unsigned most = min_u(s->sh.S, rf / q), even, q_end = q;
+
+		while (q_end < rf && min_u(s->sh.S, rf / (q_end + 1)) == most)
+			q_end++;
+		even = div_up(s->sh.S, div_up(s->sh.S, most));
+		s->q_lo = q;
+		s->q_hi = q_end;
+		for (unsigned k = 0; k < 2; k++) {
+			if (k && most == even)
+				break;
+			s->taps = k ? most : even;
+			accel_cols_get(&s->sh, s->in, s->sh.F, s->taps, &s->cols_whole);
+			stage1_taps(s);
+		}
+		q = q_end + 1;
 	}
 }
 
@@ -385,7 +415,7 @@ static void stage2_buffers(struct search *s, struct tiling *tl)
 			m.tile_m = whole;
 			stage2_try(s, tl, &m);
 		}
-		if (s->fx->full_sets || tl->coarse)
+		if (s->fx->full_sets)
 			continue;
 		any = largest_tile_m(s, tl, &m, false);
 		if (any && any != whole) {
@@ -454,7 +484,7 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	tl->ne = tile_choices(sh->E, m->set_cols, !tl->coarse, full, tl->e_opt, cap);
 	tl->nf = tile_choices(sh->F, sh->F, !tl->coarse, false, tl->f_opt, cap);
 	tl->nm = tile_choices(sh->Mg, m->filters_per_pe * m->filter_sets, false, false,
-			      tl->m_opt, TILE_CHOICES);
+			      tl->m_opt, cap);
 	tl->nc = tile_choices(sh->P, q * m->channel_sets, false, full, tl->c_opt, cap);
 	/* RLC ofmaps are written in whole rows, or whole planes. */
 	if (s->out->rlc)
@@ -514,10 +544,6 @@ int accel_map_search(const struct rs_hw_params *hw, const struct accel_conv *cv,
 	s.list = calloc(ARRAY_KEEP, sizeof(*s.list));
 	if (!s.list)
 		return -ENOMEM;
-	/* Split S evenly over the fewest chunks the RF allows. */
-	s.taps = min_u(s.sh.S, hw->rf_ifmap);
-	s.taps = div_up(s.sh.S, div_up(s.sh.S, s.taps));
-	accel_cols_get(&s.sh, in, s.sh.F, s.taps, &s.cols_whole);
 	tl = malloc(sizeof(*tl));
 	if (!tl) {
 		free(s.list);

@@ -84,6 +84,11 @@ uint64_t rs_model_pass_end(const struct job *j, const struct pass_cost *pc,
 	uint64_t start = rs_model_max64(rs_model_max64(j->tl.sync, j->tl.array_end),
 					j->tl.decoded);
 
+	/* A pass that loads nothing neither waits for the link nor holds it. */
+	if (!pc->link_bytes) {
+		*link_end = j->tl.link_free;
+		return start + pc->compute;
+	}
 	*link_end = rs_model_max64(start, j->tl.link_free) +
 		    rs_model_transfer_cycles(j, pc->link_bytes);
 	return *link_end + pc->compute;

@@ -111,11 +111,20 @@ static void print_row(const char *name, const struct rs_hw_counters *c, double z
 }
 
 /* Runs the five layers; returns 0 or 1 after printing why. */
+/* Whose mappings a run uses. */
+enum mapper {
+	EYERISS,		/* Eyeriss's array mapping, GLB tiling searched */
+	OWN_EDP,		/* rowstat's search, the default objective */
+	OWN_ENERGY,		/* rowstat's search for least energy */
+};
+
 static int run_layers(struct rs_model *model, const struct rs_hw_params *hw,
 		      unsigned batch, unsigned repeat, bool verify,
-		      bool eyeriss_mapping, struct layer_row *rows,
+		      enum mapper mapper, struct layer_row *rows,
 		      struct rs_hw_counters *total, double *total_wall)
 {
+	static const struct accel_map_options energy = { .objective = ACCEL_MAP_ENERGY };
+
 	memset(total, 0, sizeof(*total));
 	*total_wall = 0;
 	printf("%-6s %8s %5s %7s %7s %9s %8s %8s %9s %9s %9s\n", "layer", "MACs(M)",
@@ -129,7 +138,8 @@ static int run_layers(struct rs_model *model, const struct rs_hw_params *hw,
 		double best = 1e30;
 
 		alexnet_layer_get(i, batch, &l);
-		if (alexnet_case(hw, &l, eyeriss_mapping, 0x5eed0000 + i, &lc, NULL,
+		if (alexnet_case(hw, &l, mapper == EYERISS ? &l.eyeriss :
+				 mapper == OWN_ENERGY ? &energy : NULL, 0x5eed0000 + i, &lc, NULL,
 				 err, sizeof(err))) {
 			fprintf(stderr, "alexnet: %s: %s\n", l.name, err);
 			return 1;
@@ -245,6 +255,27 @@ static void print_mappings(const struct layer_row *rows)
 	}
 }
 
+/*
+ * Layer by layer, rowstat's mappings against Eyeriss's: EDP under the
+ * default objective, energy under the energy objective (below 1: better).
+ */
+static void print_per_layer(const struct layer_row *eye, const struct layer_row *own,
+			    const struct layer_row *frugal)
+{
+	printf("\nper layer, rowstat's mapper / Eyeriss's mappings (below 1.000 is better)\n");
+	printf("%-6s %12s %12s %12s\n", "layer", "EDP (EDP)", "latency", "energy (min)");
+	for (unsigned i = 0; i < ALEXNET_LAYERS; i++) {
+		double e_eye = (double)rs_hw_counters_energy_total(&eye[i].c);
+		double e_own = (double)rs_hw_counters_energy_total(&own[i].c);
+		double e_frugal = (double)rs_hw_counters_energy_total(&frugal[i].c);
+		double edp = e_own * own[i].c.cycles / (e_eye * eye[i].c.cycles);
+
+		printf("%-6s %12.3f %12.3f %12.3f%s\n", eye[i].name, edp,
+		       (double)own[i].c.cycles / eye[i].c.cycles, e_frugal / e_eye,
+		       edp > 1 || e_frugal > e_eye ? "  worse" : "");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *tsv = "tests/bench/data/eyeriss-alexnet-jssc2017.tsv";
@@ -253,9 +284,9 @@ int main(int argc, char **argv)
 	struct paper_row paper[8];
 	struct rs_hw_params hw;
 	struct rs_model *model;
-	struct layer_row eye[ALEXNET_LAYERS], own[ALEXNET_LAYERS];
-	struct rs_hw_counters eye_total, own_total;
-	double eye_wall, own_wall;
+	struct layer_row eye[ALEXNET_LAYERS], own[ALEXNET_LAYERS], frugal[ALEXNET_LAYERS];
+	struct rs_hw_counters eye_total, own_total, frugal_total;
+	double eye_wall, own_wall, frugal_wall;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--tsv") && i + 1 < argc)
@@ -299,7 +330,7 @@ int main(int argc, char **argv)
 	       hw.dram_bw * (hw.clock_khz / 1000) / 1000, rs_model_simd(model));
 
 	printf("\n== Eyeriss's array mappings (n, p, q, r, t, e as published), GLB tiling searched\n");
-	if (run_layers(model, &hw, batch, repeat, verify, true, eye, &eye_total, &eye_wall))
+	if (run_layers(model, &hw, batch, repeat, verify, EYERISS, eye, &eye_total, &eye_wall))
 		return 1;
 	print_against_paper(eye, paper, &hw);
 	print_energy(eye, &eye_total);
@@ -308,11 +339,18 @@ int main(int argc, char **argv)
 	print_mappings(eye);
 
 	printf("\n== rowstat's mapper (whole search)\n");
-	if (run_layers(model, &hw, batch, repeat, verify, false, own, &own_total, &own_wall))
+	if (run_layers(model, &hw, batch, repeat, verify, OWN_EDP, own, &own_total, &own_wall))
 		return 1;
 	print_against_paper(own, paper, &hw);
 	printf("\n");
 	print_mappings(own);
+
+	printf("\n== rowstat's mapper, least energy\n");
+	if (run_layers(model, &hw, batch, repeat, verify, OWN_ENERGY, frugal, &frugal_total,
+		       &frugal_wall))
+		return 1;
+	print_mappings(frugal);
+	print_per_layer(eye, own, frugal);
 	printf("\nrowstat's mapper against Eyeriss's mappings: energy %+.1f%%, latency %+.1f%%\n",
 	       pct((double)rs_hw_counters_energy_total(&own_total),
 		   (double)rs_hw_counters_energy_total(&eye_total)),

@@ -49,7 +49,7 @@ START_TEST(device_against_in_process)
 		uint64_t pa;
 
 		alexnet_layer_get(i, ALEXNET_BATCH, &l);
-		ck_assert_int_eq(alexnet_case(&hw, &l, true, 0x5eed0000 + i, &lc, NULL, err,
+		ck_assert_int_eq(alexnet_case(&hw, &l, &l.eyeriss, 0x5eed0000 + i, &lc, NULL, err,
 					      sizeof(err)), 0);
 		for (int k = 0; k < 3; k++) {
 			double t0 = now();

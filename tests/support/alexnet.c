@@ -116,9 +116,10 @@ static void calibrate(struct layer_case *lc, const struct alexnet_layer *l,
 }
 
 int alexnet_case(const struct rs_hw_params *hw, const struct alexnet_layer *l,
-		 bool eyeriss_mapping, uint64_t seed, struct layer_case *lc,
+		 const struct accel_map_options *opts, uint64_t seed, struct layer_case *lc,
 		 struct accel_estimate *est, char *err, size_t errlen)
 {
+	enum accel_map_objective objective = opts ? opts->objective : ACCEL_MAP_EDP;
 	struct rng r = { seed };
 	struct accel_map_hints hints = {
 		.ifmap_density = 1 - l->ifmap_zeros,
@@ -156,10 +157,10 @@ int alexnet_case(const struct rs_hw_params *hw, const struct alexnet_layer *l,
 			if (!in.rlc && in_seg)
 				continue;
 			out.seg_rows = out_seg ? E : 1;
-			if (accel_map_search(hw, &lc->cv, &in, &out, &hints,
-					  eyeriss_mapping ? &l->eyeriss : NULL, &map, &e))
+			if (accel_map_search(hw, &lc->cv, &in, &out, &hints, opts, &map, &e))
 				continue;
-			double score = eyeriss_mapping ? (double)e.energy :
+			double score = objective == ACCEL_MAP_ENERGY ? (double)e.energy :
+				       objective == ACCEL_MAP_LATENCY ? (double)e.cycles :
 				       (double)e.energy * (double)e.cycles;
 
 			if (!found || score < best) {

@@ -27,12 +27,12 @@ void alexnet_layer_get(unsigned index, unsigned batch, struct alexnet_layer *l);
 /*
  * Builds a ready-to-run case: data, bias and requantization calibrated from
  * sampled accumulators, the tensor formats (RLC where Eyeriss compresses)
- * and the best mapping the search finds over the segment layouts; with
- * eyeriss_mapping, the search keeps Eyeriss's array-level parameters and
- * only chooses the GLB tiling.
+ * and the best mapping the search finds over the segment layouts, by
+ * opts (NULL: EDP, nothing pinned); with &l->eyeriss, the search keeps
+ * Eyeriss's array-level parameters and only chooses the GLB tiling.
  */
 int alexnet_case(const struct rs_hw_params *hw, const struct alexnet_layer *l,
-		 bool eyeriss_mapping, uint64_t seed, struct layer_case *lc,
+		 const struct accel_map_options *opts, uint64_t seed, struct layer_case *lc,
 		 struct accel_estimate *est, char *err, size_t errlen);
 
 #endif

@@ -570,8 +570,12 @@ static int sc_pass(struct sc *s, const uint8_t *cmd)
 	c->pe_active_cycles += active * max_pe_macs;
 	if (active > c->pe_active_max)
 		c->pe_active_max = active;
-	s->link = fl + kcycles(s, filter_bytes);
-	s->array_end = s->link + compute;
+	if (filter_bytes) {
+		s->link = fl + kcycles(s, filter_bytes);
+		s->array_end = s->link + compute;
+	} else {
+		s->array_end = start + compute;
+	}
 	free(acc);
 	free(glb_seen);
 	free(pe_seen);

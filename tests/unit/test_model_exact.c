@@ -293,7 +293,7 @@ START_TEST(alexnet_conv_layers_batch4_match_reference)
 			if (test_quick() && eyeriss)
 				continue;
 			alexnet_layer_get(i, ALEXNET_BATCH, &l);
-			ck_assert_msg(alexnet_case(&hw, &l, eyeriss, 0xa1e + i, &lc, NULL,
+			ck_assert_msg(alexnet_case(&hw, &l, eyeriss ? &l.eyeriss : NULL, 0xa1e + i, &lc, NULL,
 						   err, sizeof(err)) == 0, "%s", err);
 			ck_assert_msg(run_and_compare(model, &lc, i) == 0,
 				      "%s (%s mapping): outputs differ", l.name,

@@ -91,6 +91,53 @@ static int cmp_tried(const void *a, const void *b)
 	       better(y->tried_score, x->tried_score);
 }
 
+/* The best mapping of each of the best array configurations priced. */
+struct runners {
+	unsigned count;
+	struct accel_map_candidate v[ACCEL_MAP_RUNNER_UPS + 1];
+	struct score score[ACCEL_MAP_RUNNER_UPS + 1];
+};
+
+static bool same_array(const struct accel_mapping *a, const struct accel_mapping *b)
+{
+	return a->set_rows == b->set_rows && a->set_cols == b->set_cols &&
+	       a->filters_per_pe == b->filters_per_pe &&
+	       a->channels_per_pe == b->channels_per_pe && a->filter_sets == b->filter_sets &&
+	       a->channel_sets == b->channel_sets && a->taps_per_pe == b->taps_per_pe &&
+	       a->images_per_pass == b->images_per_pass;
+}
+
+/* Keeps the configuration's best if it ranks, replacing its older entry. */
+static void runners_offer(struct runners *rn, const struct accel_mapping *map,
+			  const struct accel_estimate *est, struct score sc)
+{
+	unsigned cap = ACCEL_MAP_RUNNER_UPS + 1, at;
+
+	for (at = 0; at < rn->count && !same_array(&rn->v[at].map, map); at++)
+		;
+	if (at < rn->count) {
+		if (!better(sc, rn->score[at]))
+			return;
+		/* Take it out; it goes back in at its new rank. */
+		memmove(&rn->v[at], &rn->v[at + 1], (rn->count - at - 1) * sizeof(rn->v[0]));
+		memmove(&rn->score[at], &rn->score[at + 1],
+			(rn->count - at - 1) * sizeof(rn->score[0]));
+		rn->count--;
+	}
+	for (at = rn->count; at && better(sc, rn->score[at - 1]); at--)
+		;
+	if (at == cap)
+		return;
+	if (rn->count == cap)
+		rn->count--;
+	memmove(&rn->v[at + 1], &rn->v[at], (rn->count - at) * sizeof(rn->v[0]));
+	memmove(&rn->score[at + 1], &rn->score[at], (rn->count - at) * sizeof(rn->score[0]));
+	rn->v[at].map = *map;
+	rn->v[at].est = *est;
+	rn->score[at] = sc;
+	rn->count++;
+}
+
 /* One search: its inputs, the stage-1 shortlist and the best so far. */
 struct search {
 	const struct rs_hw_params *hw;
@@ -107,6 +154,7 @@ struct search {
 	struct score best_score;
 	struct accel_mapping *best;
 	struct accel_estimate *best_est;
+	struct runners *runners;	/* NULL unless explaining */
 };
 
 /*
@@ -337,6 +385,8 @@ struct tiling {
 	bool coarse;		/* a few tiles per dimension, largest filter tile */
 	bool found;
 	struct score best_score;
+	struct accel_mapping best;	/* of this configuration */
+	struct accel_estimate best_est;
 	struct accel_mapping m;
 	struct accel_layout lo;
 	unsigned nn, ne, nf, nc, nm;
@@ -386,6 +436,8 @@ static void stage2_try(struct search *s, struct tiling *tl, const struct accel_m
 	if (!tl->found || better(sc, tl->best_score)) {
 		tl->found = true;
 		tl->best_score = sc;
+		tl->best = *m;
+		tl->best_est = est;
 	}
 	if (!s->found || better(sc, s->best_score)) {
 		s->found = true;
@@ -524,6 +576,50 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	}
 }
 
+/* Runs a set-up search; 0, -ENOSPC or -ENOMEM. */
+static int search_run(struct search *s)
+{
+	struct tiling *tl;
+	unsigned refine;
+
+	accel_shape_get(s->cv, &s->sh);
+	s->list = calloc(ARRAY_KEEP, sizeof(*s->list));
+	tl = malloc(sizeof(*tl));
+	if (!s->list || !tl) {
+		free(s->list);
+		free(tl);
+		return -ENOMEM;
+	}
+	stage1(s);
+	/* Best bound first: once a bound cannot win, no later one can. */
+	qsort(s->list, s->count, sizeof(*s->list), cmp_candidate);
+	tl->coarse = true;
+	for (unsigned a = 0; a < s->count && may_improve(s, &s->list[a]); a++) {
+		stage2(s, tl, &s->list[a].map);
+		s->list[a].tried = tl->found;
+		s->list[a].tried_score = tl->best_score;
+		if (s->runners && tl->found)
+			runners_offer(s->runners, &tl->best, &tl->best_est, tl->best_score);
+	}
+	qsort(s->list, s->count, sizeof(*s->list), cmp_tried);
+	/* If no coarse tiling fits, every configuration gets the full choice. */
+	refine = s->found ? min_u(s->count, REFINE_KEEP) : s->count;
+	tl->coarse = false;
+	for (unsigned a = 0; a < refine && (s->list[a].tried || !s->found); a++) {
+		if (!may_improve(s, &s->list[a]))
+			continue;
+		stage2(s, tl, &s->list[a].map);
+		if (s->runners && tl->found)
+			runners_offer(s->runners, &tl->best, &tl->best_est, tl->best_score);
+	}
+	free(tl);
+	free(s->list);
+	/* What no tile decides (the DMA strides) is checked on the result. */
+	if (s->found && accel_mapping_check(s->hw, s->cv, s->best, s->in, s->out, NULL, 0))
+		s->found = false;
+	return s->found ? 0 : -ENOSPC;
+}
+
 int accel_map_search(const struct rs_hw_params *hw, const struct accel_conv *cv,
 		     const struct accel_tensor *in, const struct accel_tensor *out,
 		     const struct accel_map_hints *hints,
@@ -535,40 +631,98 @@ int accel_map_search(const struct rs_hw_params *hw, const struct accel_conv *cv,
 		.hw = hw, .cv = cv, .in = in, .out = out, .hints = hints,
 		.fx = opts ? opts : &none, .best = best, .best_est = best_est,
 	};
-	struct tiling *tl;
-	unsigned refine;
 
 	if (accel_conv_check(cv, NULL, 0))
 		return -EINVAL;
-	accel_shape_get(cv, &s.sh);
-	s.list = calloc(ARRAY_KEEP, sizeof(*s.list));
-	if (!s.list)
-		return -ENOMEM;
-	tl = malloc(sizeof(*tl));
-	if (!tl) {
-		free(s.list);
-		return -ENOMEM;
+	return search_run(&s);
+}
+
+/* The objective's value of an estimate, lower is better. */
+static double objective_value(const struct accel_estimate *e, enum accel_map_objective obj)
+{
+	double energy = (double)e->energy / ROWSTAT_ENERGY_ONE, cycles = (double)e->cycles;
+
+	return obj == ACCEL_MAP_ENERGY ? energy : obj == ACCEL_MAP_LATENCY ? cycles :
+	       energy * cycles;
+}
+
+/* The hardware with one limit doubled, within what the rules accept. */
+static void relax(struct rs_hw_params *hw, enum accel_map_limit limit)
+{
+	switch (limit) {
+	case ACCEL_LIMIT_RF:
+		hw->rf_filter = min_u(2 * hw->rf_filter, RS_HW_MAX_RF);
+		hw->rf_ifmap = min_u(2 * hw->rf_ifmap, RS_HW_MAX_RF);
+		hw->rf_psum = min_u(2 * hw->rf_psum, RS_HW_MAX_RF);
+		break;
+	case ACCEL_LIMIT_ARRAY:
+		hw->array_rows = min_u(2 * hw->array_rows, RS_HW_MAX_ARRAY);
+		hw->array_cols = min_u(2 * hw->array_cols, RS_HW_MAX_ARRAY);
+		break;
+	case ACCEL_LIMIT_GLB:
+		hw->glb_bytes = min_u(2 * hw->glb_bytes, RS_HW_MAX_GLB);
+		break;
+	default:
+		break;
 	}
-	stage1(&s);
-	/* Best bound first: once a bound cannot win, no later one can. */
-	qsort(s.list, s.count, sizeof(*s.list), cmp_candidate);
-	tl->coarse = true;
-	for (unsigned a = 0; a < s.count && may_improve(&s, &s.list[a]); a++) {
-		stage2(&s, tl, &s.list[a].map);
-		s.list[a].tried = tl->found;
-		s.list[a].tried_score = tl->best_score;
+}
+
+int accel_map_explain(const struct rs_hw_params *hw, const struct accel_conv *cv,
+		      const struct accel_tensor *in, const struct accel_tensor *out,
+		      const struct accel_map_hints *hints,
+		      const struct accel_map_options *opts, struct accel_map_explanation *ex)
+{
+	static const struct accel_map_options none;
+	const struct accel_map_options *fx = opts ? opts : &none;
+	struct runners runners = { 0 };
+	struct search s = {
+		.hw = hw, .cv = cv, .in = in, .out = out, .hints = hints, .fx = fx,
+		.runners = &runners,
+	};
+	double chosen, gain = 0;
+	int ret;
+
+	if (!ex || accel_conv_check(cv, NULL, 0))
+		return -EINVAL;
+	memset(ex, 0, sizeof(*ex));
+	s.best = &ex->chosen.map;
+	s.best_est = &ex->chosen.est;
+	ret = search_run(&s);
+	if (ret)
+		return ret;
+	ex->chosen.value = chosen = objective_value(&ex->chosen.est, fx->objective);
+	/* The chosen configuration heads the list; the others follow it. */
+	for (unsigned i = 0; i < runners.count; i++) {
+		struct accel_map_candidate *c = &runners.v[i];
+
+		if (same_array(&c->map, &ex->chosen.map) || ex->runner_ups == ACCEL_MAP_RUNNER_UPS)
+			continue;
+		c->value = objective_value(&c->est, fx->objective);
+		ex->runner_up[ex->runner_ups++] = *c;
 	}
-	qsort(s.list, s.count, sizeof(*s.list), cmp_tried);
-	/* If no coarse tiling fits, every configuration gets the full choice. */
-	refine = s.found ? min_u(s.count, REFINE_KEEP) : s.count;
-	tl->coarse = false;
-	for (unsigned a = 0; a < refine && (s.list[a].tried || !s.found); a++)
-		if (may_improve(&s, &s.list[a]))
-			stage2(&s, tl, &s.list[a].map);
-	free(tl);
-	free(s.list);
-	/* What no tile decides (the DMA strides) is checked on the result. */
-	if (s.found && accel_mapping_check(hw, cv, best, in, out, NULL, 0))
-		s.found = false;
-	return s.found ? 0 : -ENOSPC;
+	for (unsigned k = ACCEL_LIMIT_RF; k < ACCEL_LIMIT_COUNT; k++) {
+		struct rs_hw_params more = *hw;
+		struct accel_mapping map;
+		struct accel_estimate est;
+
+		relax(&more, k);
+		if (accel_map_search(&more, cv, in, out, hints, opts, &map, &est) ||
+		    !memcmp(&more, hw, sizeof(more))) {
+			ex->relaxed[k] = 1;
+			continue;
+		}
+		/*
+		 * The chosen mapping stays legal, at the same cost, on larger
+		 * hardware: a search that lands worse there is the heuristic's.
+		 */
+		ex->relaxed[k] = objective_value(&est, fx->objective) / chosen;
+		if (ex->relaxed[k] > 1)
+			ex->relaxed[k] = 1;
+		/* Less than 0.1% is no gain: the objective's own tolerance. */
+		if (ex->relaxed[k] < 0.999 && 1 - ex->relaxed[k] > gain) {
+			gain = 1 - ex->relaxed[k];
+			ex->limit = k;
+		}
+	}
+	return 0;
 }

@@ -429,6 +429,75 @@ START_TEST(search_cache_returns_what_the_search_would)
 }
 END_TEST
 
+/*
+ * accel_map_explain: the chosen mapping is the search's; the runner-ups are
+ * legal, of other array configurations, no better and in order; the limit
+ * named is the one whose doubling gains most.
+ */
+START_TEST(explain_gives_runner_ups_and_the_binding_limit)
+{
+	struct accel_map_explanation ex;
+	struct accel_mapping direct;
+	struct accel_conv big = conv, dw = conv, bad = conv;
+	struct rs_hw_params tiny_glb = hw, tiny_array = hw;
+	struct accel_tensor rlc = { .rlc = true, .seg_rows = 1 };
+	char err[160];
+
+	ck_assert_int_eq(accel_map_search(&hw, &conv, &raw, &raw, NULL, NULL, &direct, NULL), 0);
+	ck_assert_int_eq(accel_map_explain(&hw, &conv, &raw, &raw, NULL, NULL, &ex), 0);
+	ck_assert(same_mapping(&ex.chosen.map, &direct));
+	ck_assert_double_eq(ex.chosen.value, (double)ex.chosen.est.energy / ROWSTAT_ENERGY_ONE *
+						     (double)ex.chosen.est.cycles);
+	ck_assert_uint_ge(ex.runner_ups, 4);
+	for (unsigned i = 0; i < ex.runner_ups; i++) {
+		const struct accel_map_candidate *c = &ex.runner_up[i];
+
+		ck_assert_msg(accel_mapping_check(&hw, &conv, &c->map, &raw, &raw, err,
+						  sizeof(err)) == 0, "runner-up %u: %s", i, err);
+		ck_assert(c->value >= ex.chosen.value);
+		ck_assert(!i || c->value >= ex.runner_up[i - 1].value);
+		ck_assert(c->map.set_cols != ex.chosen.map.set_cols ||
+			  c->map.set_rows != ex.chosen.map.set_rows ||
+			  c->map.filters_per_pe != ex.chosen.map.filters_per_pe ||
+			  c->map.channels_per_pe != ex.chosen.map.channels_per_pe ||
+			  c->map.filter_sets != ex.chosen.map.filter_sets ||
+			  c->map.channel_sets != ex.chosen.map.channel_sets ||
+			  c->map.taps_per_pe != ex.chosen.map.taps_per_pe ||
+			  c->map.images_per_pass != ex.chosen.map.images_per_pass);
+	}
+	for (unsigned k = ACCEL_LIMIT_RF; k < ACCEL_LIMIT_COUNT; k++) {
+		ck_assert(ex.relaxed[k] > 0 && ex.relaxed[k] <= 1);
+		if (ex.limit != ACCEL_LIMIT_NONE)
+			ck_assert(ex.relaxed[ex.limit] <= ex.relaxed[k]);
+		else
+			ck_assert(ex.relaxed[k] >= 0.999);
+	}
+
+	/* 64 channels at 56x56 in a 4 KiB GLB: the GLB binds. */
+	big.batch = 1;
+	big.in_channels = big.out_channels = 64;
+	big.in_height = big.in_width = 56;
+	tiny_glb.glb_bytes = 4096;
+	ck_assert_int_eq(accel_map_explain(&tiny_glb, &big, &raw, &raw, NULL, NULL, &ex), 0);
+	ck_assert_int_eq(ex.limit, ACCEL_LIMIT_GLB);
+	ck_assert(ex.relaxed[ACCEL_LIMIT_GLB] < 0.9);
+	/* A depthwise layer on 2x2 PEs: the array binds. */
+	dw.in_channels = dw.out_channels = dw.groups = 32;
+	dw.in_height = dw.in_width = 28;
+	tiny_array.array_rows = tiny_array.array_cols = 2;
+	ck_assert_int_eq(accel_map_explain(&tiny_array, &dw, &raw, &raw, NULL, NULL, &ex), 0);
+	ck_assert_int_eq(ex.limit, ACCEL_LIMIT_ARRAY);
+	ck_assert(ex.relaxed[ACCEL_LIMIT_ARRAY] < 0.5);
+
+	ck_assert_int_eq(accel_map_explain(&hw, &conv, &raw, &raw, NULL, NULL, NULL), -EINVAL);
+	bad.groups = 0;
+	ck_assert_int_eq(accel_map_explain(&hw, &bad, &raw, &raw, NULL, NULL, &ex), -EINVAL);
+	big.in_width = 4096;
+	big.in_height = 3;
+	ck_assert_int_eq(accel_map_explain(&tiny_glb, &big, &rlc, &raw, NULL, NULL, &ex), -ENOSPC);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("compiler");
@@ -445,6 +514,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, objectives_trade_energy_for_latency);
 	tcase_add_test(tc, emitter_refuses_bad_mappings_and_huge_streams);
 	tcase_add_test(tc, search_cache_returns_what_the_search_would);
+	tcase_add_test(tc, explain_gives_runner_ups_and_the_binding_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -158,6 +158,55 @@ ACCEL_API int accel_map_search(const struct rs_hw_params *hw, const struct accel
 			       const struct accel_map_options *opts,
 			       struct accel_mapping *best, struct accel_estimate *est);
 
+/* A mapping with what the estimate expects of it. */
+struct accel_map_candidate {
+	struct accel_mapping map;
+	struct accel_estimate est;
+	/*
+	 * By the search's objective, lower is better: energy in MAC units,
+	 * cycles, or their product (EDP).
+	 */
+	double value;
+};
+
+/* The hardware limits a search works within. */
+enum accel_map_limit {
+	ACCEL_LIMIT_NONE = 0,
+	ACCEL_LIMIT_RF = 1,	/* the PEs' register files */
+	ACCEL_LIMIT_ARRAY = 2,	/* the PE array's rows and columns */
+	ACCEL_LIMIT_GLB = 3,	/* the global buffer */
+	ACCEL_LIMIT_COUNT = 4,
+};
+
+#define ACCEL_MAP_RUNNER_UPS	8
+
+/* Why a search chose its mapping (accel_map_explain). */
+struct accel_map_explanation {
+	struct accel_map_candidate chosen;
+	/* The best mappings of other array configurations, best first. */
+	unsigned runner_ups;
+	struct accel_map_candidate runner_up[ACCEL_MAP_RUNNER_UPS];
+	/*
+	 * relaxed[k]: the objective's value with limit k doubled, over the
+	 * chosen's (below 1: that limit costs that much); index 0 unused.
+	 */
+	double relaxed[ACCEL_LIMIT_COUNT];
+	/* The limit whose doubling gains most (over 0.1%), or NONE. */
+	enum accel_map_limit limit;
+};
+
+/*
+ * accel_map_search, explained: the chosen mapping (the same), runner-ups
+ * priced by the same estimate, and which limit binds, found by searching
+ * again with each doubled (so it costs four searches).  0, -EINVAL (bad
+ * layer or ex NULL), -ENOSPC or -ENOMEM.
+ */
+ACCEL_API int accel_map_explain(const struct rs_hw_params *hw, const struct accel_conv *cv,
+				const struct accel_tensor *in, const struct accel_tensor *out,
+				const struct accel_map_hints *hints,
+				const struct accel_map_options *opts,
+				struct accel_map_explanation *ex);
+
 /*
  * A cache of searches, for compiling networks: a hit returns what
  * accel_map_search would, without searching.  The key is every input a

@@ -61,6 +61,7 @@ static inline unsigned div_up(unsigned a, unsigned b)
 struct accel_shape {
 	unsigned N, C, H, W, M, R, S, G, E, F, Cg, Mg;
 	unsigned P, parts;
+	uint64_t real_macs;	/* of macs, those whose input is in the image */
 	unsigned Uh, Uw, pt, pl;
 	unsigned ib, wb, ob;	/* element bytes */
 	uint64_t macs;		/* of the whole layer */

@@ -321,6 +321,19 @@ static double layer_cycles(const struct rs_hw_params *hw, const struct accel_map
 }
 
 /*
+ * The MACs expected not to be gated: a MAC reading padding always is, one
+ * reading the image when its value is zero (density: the hint's, or 1).
+ * Gated MACs spend no MAC energy and no filter or psum RF accesses.
+ */
+static uint64_t ungated_macs(const struct accel_shape *sh, const struct accel_map_hints *hints)
+{
+	double density = hints && hints->ifmap_density > 0 && hints->ifmap_density < 1 ?
+			 hints->ifmap_density : 1;
+
+	return (uint64_t)((double)sh->real_macs * density + 0.5);
+}
+
+/*
  * The estimate, and what a bound needs besides: the cycles no buffering
  * hides, and the energy of the filters' RF and NoC accesses.
  */
@@ -333,7 +346,7 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	struct array_counts a;
 	struct tensor_traffic t;
 	struct accel_glb_plan plan;
-	uint64_t G = lo->sh.G, glb_total, dram, energy;
+	uint64_t G = lo->sh.G, glb_total, dram, energy, ungated;
 	double busy, cycles;
 
 	memset(est, 0, sizeof(*est));
@@ -342,8 +355,9 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	accel_glb_plan_held(&lo->sh, map, lo->rows.held_max, lo->cols.held_max, &plan);
 	glb_total = a.psum_wr + a.psum_rd + a.glb_ifmap + t.ifmap_elems + a.outputs;
 	dram = (uint64_t)(t.ifmap_bytes + t.ofmap_bytes) + a.filter_bytes;
-	energy = rs_hw_level_energy(ROWSTAT_LEVEL_MAC, a.macs, hw->energy) +
-		 rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.macs * 4 + a.drains + a.noc_ifmap +
+	ungated = ungated_macs(&lo->sh, hints) / lo->sh.G;
+	energy = rs_hw_level_energy(ROWSTAT_LEVEL_MAC, ungated, hw->energy) +
+		 rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.macs + 3 * ungated + a.drains + a.noc_ifmap +
 				    a.noc_filter, hw->energy) +
 		 rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_ifmap + a.noc_filter + a.noc_psum,
 				    hw->energy) +

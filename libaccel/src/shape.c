@@ -3,6 +3,8 @@
  * Layer shape for the compiler: output size (the rules library's), the
  * input rows and columns a tile needs, and the GLB plan of a mapping.
  */
+#include <math.h>
+
 #include "compiler_internal.h"
 
 unsigned accel_conv_out_height(const struct accel_conv *cv)
@@ -24,6 +26,21 @@ uint64_t accel_conv_macs(const struct accel_conv *cv)
 	return (uint64_t)cv->batch * cv->out_channels * accel_conv_out_height(cv) *
 	       accel_conv_out_width(cv) * (cv->in_channels / cv->groups) *
 	       cv->kernel_h * cv->kernel_w;
+}
+
+/* Output positions times kernel taps, along one axis, that read the image. */
+static uint64_t in_image_taps(unsigned outputs, unsigned taps, unsigned step, unsigned pad,
+			      unsigned limit)
+{
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < taps; k++)
+		for (unsigned o = 0; o < outputs; o++) {
+			uint64_t at = (uint64_t)o * step + k;
+
+			n += at >= pad && at - pad < limit;
+		}
+	return n;
 }
 
 void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh)
@@ -48,6 +65,9 @@ void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh)
 	sh->wb = rs_hw_prec_bytes(cv->filter_prec);
 	sh->ob = rs_hw_prec_bytes(cv->ofmap_prec);
 	sh->macs = accel_conv_macs(cv);
+	sh->real_macs = sh->macs ? (uint64_t)sh->N * sh->M * sh->Cg *
+			in_image_taps(sh->E, sh->R, sh->Uh, sh->pt, sh->H) *
+			in_image_taps(sh->F, sh->S, sh->Uw, sh->pl, sh->W) : 0;
 	/* As few parts as the LAYER's channel limit allows, balanced. */
 	sh->parts = 1;
 	if (sh->G && sh->G <= ROWSTAT_MAX_CHANNELS && sh->C > ROWSTAT_MAX_CHANNELS)
@@ -122,13 +142,27 @@ void accel_glb_plan(const struct accel_shape *sh, const struct accel_tensor *in,
 	accel_glb_plan_held(sh, map, rows, cols, plan);
 }
 
+/*
+ * Expected pairs of a segment with zeros at random: one per nonzero, one
+ * per 32 zeros in a row (a run holds at most 31, then a zero level), and
+ * a closing pair when the segment ends in zeros.  Words round up, by a
+ * third on average when the pairs vary, exactly when they cannot.
+ */
 double accel_rlc_segment_bytes(unsigned len, double density)
 {
-	/* Nonzeros, one pair per 32 zeros of long runs, and the tail pair. */
-	double pairs = len * density + len * (1 - density) / 32.0 + 1;
-	double words = (pairs + 2) / 3.0;
+	double z = 1 - density, z32 = pow(z, 32), most = (len + 2) / 3;
+	double pairs, long_runs, words;
 
-	if (pairs > len)
-		words = (len + 2) / 3;
-	return 8.0 * (unsigned)words;
+	if (density >= 1)
+		return 8.0 * most;
+	long_runs = z32 < 1 ? (len * density + 1) * z32 / (1 - z32) : len;
+	/* Runs end with the segment: no more than len / 32 long ones. */
+	if (long_runs > len / 32.0)
+		long_runs = len / 32.0;
+	pairs = len * density + long_runs + z;
+	words = (pairs + 1) / 3;
+	if (words > most)
+		words = most;
+	/* A segment takes a word at least: all of it when it holds 3 values. */
+	return 8.0 * (words > 1 ? words : 1);
 }

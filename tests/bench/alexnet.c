@@ -76,6 +76,7 @@ static double energy_units(uint64_t e)
 
 struct layer_row {
 	struct rs_hw_counters c;
+	struct accel_estimate est;	/* the compiler's, with the sparsity hints */
 	struct accel_mapping map;
 	struct accel_tensor in, out;
 	double zeros, wall;
@@ -139,7 +140,7 @@ static int run_layers(struct rs_model *model, const struct rs_hw_params *hw,
 
 		alexnet_layer_get(i, batch, &l);
 		if (alexnet_case(hw, &l, mapper == EYERISS ? &l.eyeriss :
-				 mapper == OWN_ENERGY ? &energy : NULL, 0x5eed0000 + i, &lc, NULL,
+				 mapper == OWN_ENERGY ? &energy : NULL, 0x5eed0000 + i, &lc, &rows[i].est,
 				 err, sizeof(err))) {
 			fprintf(stderr, "alexnet: %s: %s\n", l.name, err);
 			return 1;
@@ -255,6 +256,23 @@ static void print_mappings(const struct layer_row *rows)
 	}
 }
 
+/* The compiler's estimate against the model's counts, per layer. */
+static void print_estimate_error(const struct layer_row *rows)
+{
+	printf("\nthe compiler's estimate against the count (sparsity given as hints)\n");
+	printf("%-6s %10s %10s %10s\n", "layer", "cycles", "energy", "DRAM");
+	for (unsigned i = 0; i < ALEXNET_LAYERS; i++) {
+		double glb, dram;
+
+		sum_traffic(&rows[i].c, &glb, &dram);
+		printf("%-6s %+9.1f%% %+9.1f%% %+9.1f%%\n", rows[i].name,
+		       pct((double)rows[i].est.cycles, (double)rows[i].c.cycles),
+		       pct((double)rows[i].est.energy,
+			   (double)rs_hw_counters_energy_total(&rows[i].c)),
+		       pct((double)rows[i].est.dram_bytes, dram));
+	}
+}
+
 /*
  * Layer by layer, rowstat's mappings against Eyeriss's: EDP under the
  * default objective, energy under the energy objective (below 1: better).
@@ -344,6 +362,7 @@ int main(int argc, char **argv)
 	print_against_paper(own, paper, &hw);
 	printf("\n");
 	print_mappings(own);
+	print_estimate_error(own);
 
 	printf("\n== rowstat's mapper, least energy\n");
 	if (run_layers(model, &hw, batch, repeat, verify, OWN_ENERGY, frugal, &frugal_total,

@@ -296,6 +296,104 @@ START_TEST(estimate_predicts_data_independent_counts)
 }
 END_TEST
 
+/* The fraction of nonzero values: of an ifmap, of an ofmap. */
+static double ifmap_density(const int16_t *v, size_t n)
+{
+	size_t nonzero = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nonzero += v[i] != 0;
+	return n ? (double)nonzero / n : 1;
+}
+
+static double ofmap_density(const int32_t *v, size_t n)
+{
+	size_t nonzero = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nonzero += v[i] != 0;
+	return n ? (double)nonzero / n : 1;
+}
+
+/*
+ * The estimate's energy sees zero gating: exact on dense raw tensors
+ * (padding is gated too), within 1% given the ifmap's true density, and
+ * RLC tensors' DRAM bytes within 5% given both densities.
+ */
+START_TEST(estimate_follows_gating_and_compression)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	unsigned count = test_quick() ? 40 : 120, dense = 0, sparse = 0, compressed = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		struct layer_case lc;
+		struct rng r = { 9500 + i };
+		struct accel_estimate est;
+		struct rs_model_result res;
+		struct accel_map_hints hints = { 0 };
+		size_t in, out;
+		int32_t *ofmap;
+		uint64_t energy, dram = 0;
+		double zeros = i % 3 ? 0.6 : 0;
+		char err[256];
+
+		memset(&lc, 0, sizeof(lc));
+		random_conv(&r, 1, &lc.cv, &lc.in, &lc.out);
+		if (i % 3 != 2) {
+			lc.in.rlc = lc.out.rlc = false;
+			lc.in.seg_rows = lc.out.seg_rows = 0;
+		}
+		if (random_mapping(&r, &hw, &lc.cv, &lc.in, &lc.out, &lc.map))
+			continue;
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, zeros, 0), 0);
+		in = (size_t)lc.cv.batch * lc.cv.in_channels * lc.cv.in_height * lc.cv.in_width;
+		for (size_t k = 0; k < in && !zeros; k++)
+			lc.ifmap[k] = lc.ifmap[k] ? lc.ifmap[k] : 1;
+		if (layer_place(&lc, &hw, err, sizeof(err))) {
+			layer_free(&lc);
+			continue;
+		}
+		out = layer_ofmap_count(&lc.cv);
+		ofmap = malloc(out * sizeof(*ofmap));
+		ck_assert_ptr_nonnull(ofmap);
+		ck_assert_int_eq(layer_execute(model, &lc, &res, ofmap), ROWSTAT_OK);
+		energy = rs_hw_counters_energy_total(&res.counts);
+		for (int t = 0; t < ROWSTAT_DT_COUNT; t++)
+			dram += res.counts.dram_read_bytes[t] + res.counts.dram_write_bytes[t];
+		if (!zeros) {
+			accel_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
+			ck_assert_msg(est.energy == energy, "seed %u: energy %llu vs %llu", 9500 + i,
+				      (unsigned long long)est.energy, (unsigned long long)energy);
+			dense++;
+		} else if (!lc.in.rlc && !lc.out.rlc) {
+			hints.ifmap_density = ifmap_density(lc.ifmap, in);
+			accel_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, &hints, &est);
+			ck_assert_msg(fabs((double)est.energy / energy - 1) < 0.01,
+				      "seed %u: energy %llu vs %llu", 9500 + i,
+				      (unsigned long long)est.energy, (unsigned long long)energy);
+			/* Without the hint the gating is not seen. */
+			accel_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
+			ck_assert_uint_gt(est.energy, energy);
+			sparse++;
+		} else {
+			hints.ifmap_density = ifmap_density(lc.ifmap, in);
+			hints.ofmap_density = ofmap_density(ofmap, out);
+			accel_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, &hints, &est);
+			ck_assert_msg(fabs((double)est.dram_bytes / dram - 1) < 0.05,
+				      "seed %u: DRAM %llu vs %llu", 9500 + i,
+				      (unsigned long long)est.dram_bytes, (unsigned long long)dram);
+			compressed++;
+		}
+		free(ofmap);
+		layer_free(&lc);
+	}
+	ck_assert_uint_ge(dense, count / 4);
+	ck_assert_uint_ge(sparse, count / 6);
+	ck_assert_uint_ge(compressed, count / 6);
+	rs_model_destroy(model);
+}
+END_TEST
+
 /*
  * A layer split into several LAYERs: the model counts what the step counter
  * counts, and the estimate predicts it exactly (raw tensors).
@@ -363,6 +461,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(est, 300);
 	tcase_add_test(est, estimate_predicts_data_independent_counts);
 	tcase_add_test(est, split_layers_count_honestly);
+	tcase_add_test(est, estimate_follows_gating_and_compression);
 	suite_add_tcase(s, est);
 	return s;
 }

@@ -230,6 +230,61 @@ START_TEST(search_is_near_the_optimum)
 }
 END_TEST
 
+/*
+ * 3-channel stems, which random_conv does not draw: 7x7/2, 11x11/4 and
+ * 3x3/2 over an RGB image, raw and with an RLC output, by every objective.
+ */
+START_TEST(search_is_near_the_optimum_on_stems)
+{
+	static const struct {
+		unsigned H, M, R, U, pad;
+	} stems[] = {
+		{ 40, 16, 7, 2, 3 },
+		{ 63, 12, 11, 4, 0 },
+		{ 48, 8, 3, 2, 1 },
+	};
+	struct rs_hw_params def;
+	double worst = 1;
+	unsigned checked = 0;
+
+	rs_hw_params_default(&def);
+	for (unsigned i = 0; i < sizeof(stems) / sizeof(stems[0]); i++) {
+		struct accel_conv cv = {
+			.batch = 2, .in_channels = 3, .in_height = stems[i].H,
+			.in_width = stems[i].H, .out_channels = stems[i].M,
+			.kernel_h = stems[i].R, .kernel_w = stems[i].R, .groups = 1,
+			.stride_h = stems[i].U, .stride_w = stems[i].U,
+			.pad_top = stems[i].pad, .pad_bottom = stems[i].pad,
+			.pad_left = stems[i].pad, .pad_right = stems[i].pad,
+			.ifmap_prec = ROWSTAT_PREC_Q16, .filter_prec = ROWSTAT_PREC_Q16,
+			.ofmap_prec = ROWSTAT_PREC_Q16, .requant_mult = 1, .bias = true,
+		};
+		struct accel_tensor raw = { 0 }, rows = { .rlc = true, .seg_rows = 1 };
+
+		for (unsigned obj = 0; obj < 3; obj++) {
+			struct accel_map_options opts = { .objective = obj };
+			const struct accel_tensor *out = obj == 1 ? &rows : &raw;
+			struct accel_mapping m;
+			struct accel_estimate est;
+			struct map_enum_result opt;
+			double ratio;
+
+			ck_assert_int_eq(accel_map_search(&def, &cv, &raw, out, NULL, &opts, &m, &est),
+					 0);
+			ck_assert_int_eq(map_enum_optimum(&def, &cv, &raw, out, NULL, obj, &m, &opt), 0);
+			ck_assert(opt.found);
+			ratio = map_enum_value(obj, &est) / map_enum_value(obj, &opt.est);
+			ck_assert_msg(ratio <= SEARCH_RATIO_LIMIT, "stem %u objective %u: %.4fx", i, obj,
+				      ratio);
+			worst = ratio > worst ? ratio : worst;
+			checked++;
+		}
+	}
+	ck_assert_uint_eq(checked, 9);
+	printf("search: stems within %.4fx of the optimum\n", worst);
+}
+END_TEST
+
 /* accel_split_get's closed form against a walk over every tile and sub. */
 START_TEST(split_statistics_match_a_walk)
 {
@@ -290,6 +345,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, enumerator_refuses_bad_layers);
 	tcase_add_test(tc, split_statistics_match_a_walk);
 	tcase_add_loop_test(tc, search_is_near_the_optimum, 0, 2);
+	tcase_add_test(tc, search_is_near_the_optimum_on_stems);
 	suite_add_tcase(s, tc);
 	return s;
 }

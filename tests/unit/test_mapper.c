@@ -285,6 +285,79 @@ START_TEST(search_is_near_the_optimum_on_stems)
 }
 END_TEST
 
+/*
+ * Whether any legal mapping exists: the one with every array parameter and
+ * tile at its least (whole rows or planes where an RLC ofmap needs them)
+ * uses the least GLB, and no other choice decides legality.
+ */
+static bool some_mapping_fits(const struct rs_hw_params *h, const struct accel_conv *cv,
+			      const struct accel_tensor *in, const struct accel_tensor *out)
+{
+	unsigned E = accel_conv_out_height(cv), F = accel_conv_out_width(cv);
+	struct accel_mapping m = {
+		.set_rows = 1, .set_cols = 1, .filters_per_pe = 1, .channels_per_pe = 1,
+		.filter_sets = 1, .channel_sets = 1, .taps_per_pe = 1, .images_per_pass = 1,
+		.tile_n = 1, .tile_m = 1, .tile_c = 1,
+		.tile_e = out->rlc && out->seg_rows == E ? E : 1,
+		.tile_f = out->rlc ? F : 1,
+	};
+
+	return accel_mapping_check(h, cv, &m, in, out, NULL, 0) == 0;
+}
+
+/*
+ * No false -ENOSPC: on random layers, in every combination of tensor
+ * formats (raw, RLC rows, RLC planes on each side), on the default GLB and
+ * a 4 KiB one, the search finds a mapping exactly when one exists.
+ */
+START_TEST(search_finds_a_mapping_whenever_one_exists)
+{
+	struct rs_hw_params def, small;
+	struct rng r = { 77 };
+	unsigned layers = test_quick() ? 20 : 80, found = 0, none = 0;
+
+	rs_hw_params_default(&def);
+	small = def;
+	small.glb_bytes = 4096;
+	for (unsigned i = 0; i < layers; i++) {
+		struct accel_conv cv;
+		struct accel_tensor in, out;
+
+		random_conv(&r, 2, &cv, &in, &out);
+		/* Wide rows, on the small GLB, where whole compressed rows do not fit. */
+		if (i % 2) {
+			cv.in_width = cv.in_width * 97 > 4096 ? 4096 : cv.in_width * 97;
+			ck_assert_int_eq(accel_conv_check(&cv, NULL, 0), 0);
+		}
+		for (unsigned f = 0; f < 9; f++) {
+			const struct rs_hw_params *h = i % 2 ? &small : &def;
+			unsigned E = accel_conv_out_height(&cv);
+			struct accel_tensor fin = {
+				.rlc = f % 3 != 0, .seg_rows = f % 3 == 2 ? cv.in_height : f % 3,
+			};
+			struct accel_tensor fout = {
+				.rlc = f / 3 != 0, .seg_rows = f / 3 == 2 ? E : f / 3,
+			};
+			struct accel_mapping m;
+			int ret = accel_map_search(h, &cv, &fin, &fout, NULL, NULL, &m, NULL);
+			bool exists = some_mapping_fits(h, &cv, &fin, &fout);
+
+			ck_assert_msg((ret == 0) == exists,
+				      "layer %u (%ux%ux%u, %u filters %ux%u/%u, groups %u, batch %u), "
+				      "formats %u, GLB %u: search %d, a mapping %s", i, cv.in_channels,
+				      cv.in_height, cv.in_width, cv.out_channels, cv.kernel_h,
+				      cv.kernel_w, cv.stride_h, cv.groups, cv.batch, f, h->glb_bytes,
+				      ret, exists ? "exists" : "does not exist");
+			found += exists;
+			none += !exists;
+		}
+	}
+	/* Both answers must have been put to the test. */
+	ck_assert_uint_ge(found, layers);
+	ck_assert_uint_ge(none, layers / 4);
+}
+END_TEST
+
 /* accel_split_get's closed form against a walk over every tile and sub. */
 START_TEST(split_statistics_match_a_walk)
 {
@@ -346,6 +419,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, split_statistics_match_a_walk);
 	tcase_add_loop_test(tc, search_is_near_the_optimum, 0, 2);
 	tcase_add_test(tc, search_is_near_the_optimum_on_stems);
+	tcase_add_test(tc, search_finds_a_mapping_whenever_one_exists);
 	suite_add_tcase(s, tc);
 	return s;
 }

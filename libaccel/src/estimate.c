@@ -252,17 +252,23 @@ static double excess(double x)
 	return x > 0 ? x : 0;
 }
 
+/* What of the double-buffered transfers the passes cannot hide. */
+struct buffered {
+	double first, last;	/* the first load and the last store */
+	double exposed;		/* the rest, past the compute beside them */
+};
+
 /*
- * The transfers the phases overlap with their passes, and what of them the
- * passes cannot hide.  Phase k runs step k's passes with the prefetch of
- * step k + 1's ifmap tile and the store of the psum tile step k - 1
- * finished, across the groups too; a transfer takes the link after the
- * filter loads of the passes before it, so it overlaps only `window` of the
- * phase's compute.  Steps are alike on average, so the phases fall into
- * classes by the transfers they carry.  All figures are the layer's.
+ * Phase k runs step k's passes with the prefetch of step k + 1's ifmap
+ * tile and the store of the psum tile step k - 1 finished, across the
+ * groups too; a transfer takes the link after the filter loads of the
+ * passes before it, so it overlaps only `window` of the phase's compute.
+ * Steps are alike on average, so the phases fall into classes by the
+ * transfers they carry.  All figures are the layer's.
  */
-static double exposed_transfers(const struct accel_mapping *map, const struct accel_layout *lo,
-				double load, double store, double compute, double window)
+static void buffered_transfers(const struct accel_mapping *map, const struct accel_layout *lo,
+			       double load, double store, double compute, double window,
+			       struct buffered *b)
 {
 	bool resident = map->tile_c >= lo->sh.Cg;
 	double spatial = (double)lo->sh.G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
@@ -271,18 +277,18 @@ static double exposed_transfers(const struct accel_mapping *map, const struct ac
 	double loads = resident ? spatial : steps;
 	double l = load / loads, s = store / psum_tiles, w = window * compute / steps;
 
-	if (map->double_ifmap && map->double_psum) {
-		if (resident)
-			return (spatial - 1) * excess(l + s - w) +
-			       (steps - spatial) * excess(s - w);
-		return (psum_tiles - 1) * excess(l + s - w) +
-		       (steps - psum_tiles) * excess(l - w);
-	}
-	if (map->double_ifmap)
-		return (loads - 1) * excess(l - w);
-	if (map->double_psum)
-		return (psum_tiles - 1) * excess(s - w);
-	return 0;
+	b->first = map->double_ifmap ? l : 0;
+	b->last = map->double_psum ? s : 0;
+	if (map->double_ifmap && map->double_psum)
+		b->exposed = resident ?
+			(spatial - 1) * excess(l + s - w) + (steps - spatial) * excess(s - w) :
+			(psum_tiles - 1) * excess(l + s - w) + (steps - psum_tiles) * excess(l - w);
+	else if (map->double_ifmap)
+		b->exposed = (loads - 1) * excess(l - w);
+	else if (map->double_psum)
+		b->exposed = (psum_tiles - 1) * excess(s - w);
+	else
+		b->exposed = 0;
 }
 
 /*
@@ -301,23 +307,17 @@ static double layer_cycles(const struct rs_hw_params *hw, const struct accel_map
 	double load = G * t->ifmap_bytes * per_kc, store = G * t->ofmap_bytes * per_kc;
 	double array_time = compute + filter_cycles;
 	double serial = (map->double_ifmap ? 0 : load) + (map->double_psum ? 0 : store);
-	double first = 0, last = 0, window = 1;
-	bool resident = map->tile_c >= lo->sh.Cg;
-	double spatial = G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
+	double window = 1;
+	struct buffered b;
 
-	/* With prefetching the first load and the last store stay exposed. */
-	if (map->double_ifmap)
-		first = load / (spatial * (resident ? 1 : lo->dm.tiles * lo->dc.tiles));
-	if (map->double_psum)
-		last = store / (spatial * lo->dm.tiles);
 	/* Transfers follow the last filter block's load: its passes hide them. */
 	if (a->filter_blocks_per_step > 1)
 		window = 1 / a->filter_blocks_per_step;
+	buffered_transfers(map, lo, load, store, compute, window, &b);
 	/* Without double buffers, max(a, f) + l + s >= max(a, f + l + s). */
 	*busy_out = array_time > filter_cycles + load + store ? array_time :
 		    filter_cycles + load + store;
-	return array_time + serial + first + last +
-	       exposed_transfers(map, lo, load, store, compute, window);
+	return array_time + serial + b.first + b.last + b.exposed;
 }
 
 /*

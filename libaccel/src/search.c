@@ -382,7 +382,7 @@ static unsigned tile_choices(unsigned total, unsigned sub, bool dense, bool whol
 
 /* One array configuration's tilings: the statistics of each tile choice. */
 struct tiling {
-	bool coarse;		/* a few tiles per dimension, largest filter tile */
+	bool coarse;		/* at most COARSE_CHOICES tiles per dimension */
 	bool found;
 	struct score best_score;
 	struct accel_mapping best;	/* of this configuration */
@@ -423,7 +423,7 @@ static unsigned largest_tile_m(const struct search *s, const struct tiling *tl,
 	return (unsigned)(whole ? fit / pt * pt : fit);
 }
 
-/* Both buffering choices and both filter tiles for one tiling. */
+/* Prices one complete mapping; keeps it as the configuration's and the search's best. */
 static void stage2_try(struct search *s, struct tiling *tl, const struct accel_mapping *m)
 {
 	struct accel_estimate est;
@@ -524,7 +524,6 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	const struct accel_shape *sh = &s->sh;
 	unsigned q = m->channels_per_pe;
 	bool full = s->fx->full_sets;
-
 	unsigned cap = tl->coarse ? COARSE_CHOICES : TILE_CHOICES;
 
 	tl->found = false;
@@ -706,8 +705,9 @@ int accel_map_explain(const struct rs_hw_params *hw, const struct accel_conv *cv
 		struct accel_estimate est;
 
 		relax(&more, k);
-		if (accel_map_search(&more, cv, in, out, hints, opts, &map, &est) ||
-		    !memcmp(&more, hw, sizeof(more))) {
+		/* A limit already at the rules' maximum cannot be relaxed. */
+		if (!memcmp(&more, hw, sizeof(more)) ||
+		    accel_map_search(&more, cv, in, out, hints, opts, &map, &est)) {
 			ex->relaxed[k] = 1;
 			continue;
 		}

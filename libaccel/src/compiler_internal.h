@@ -65,6 +65,7 @@ struct accel_shape {
 	unsigned Uh, Uw, pt, pl;
 	unsigned ib, wb, ob;	/* element bytes */
 	uint64_t macs;		/* of the whole layer */
+	unsigned rows_read, cols_read;	/* image rows, columns some output reads */
 };
 
 void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh);
@@ -157,6 +158,11 @@ void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_con
 			   const struct accel_mapping *map, const struct accel_layout *lo,
 			   const struct accel_tensor *in, const struct accel_tensor *out,
 			   const struct accel_map_hints *hints, struct accel_estimate *est);
+/* The same without glb_bytes_used (0), which costs a GLB plan. */
+void accel_layout_price(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			const struct accel_mapping *map, const struct accel_layout *lo,
+			const struct accel_tensor *in, const struct accel_tensor *out,
+			const struct accel_map_hints *hints, struct accel_estimate *est);
 
 /*
  * Lower bounds of the energy and cycles of every tiling a layout bounds.
@@ -172,6 +178,22 @@ void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *
 			const struct accel_mapping *map, const struct accel_layout *lo,
 			const struct accel_tensor *in, const struct accel_tensor *out,
 			const struct accel_map_hints *hints, double *energy, double *cycles);
+
+/*
+ * Lowers the ifmap rows (columns) a whole-dimension layout holds to the
+ * fewest any tiling holds.  One tile holds the span between its first and
+ * last row read, and with a stride above the kernel smaller tiles skip
+ * the rows between windows; every row read is held by some tile.  Either
+ * may be NULL.
+ */
+void accel_layout_least_held(const struct accel_shape *sh, const struct accel_tensor *in,
+			     struct accel_rows *rows, struct accel_cols *cols);
+
+/* What no tiling of map's array configuration (its tiles aside) can beat. */
+void accel_config_bound(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			const struct accel_mapping *map, const struct accel_tensor *in,
+			const struct accel_tensor *out, const struct accel_map_hints *hints,
+			double *energy, double *cycles);
 
 /* Expected bytes of an RLC segment of len values at a nonzero density. */
 double accel_rlc_segment_bytes(unsigned len, double density);

@@ -333,15 +333,22 @@ static uint64_t ungated_macs(const struct accel_shape *sh, const struct accel_ma
 	return (uint64_t)((double)sh->real_macs * density + 0.5);
 }
 
+/* What a bound needs besides the estimate. */
+struct bound_terms {
+	double busy_cycles;	/* no buffering hides them */
+	uint64_t filter_energy;	/* the filters' RF and NoC accesses */
+};
+
 /*
- * The estimate, and what a bound needs besides: the cycles no buffering
- * hides, and the energy of the filters' RF and NoC accesses.
+ * The estimate, with the GLB bytes if glb; with bt, the bound's terms too.
+ * The search prices most mappings only to compare them, and a GLB plan
+ * costs as much as the rest.
  */
 static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			const struct accel_mapping *map, const struct accel_layout *lo,
 			const struct accel_tensor *in, const struct accel_tensor *out,
-			const struct accel_map_hints *hints, struct accel_estimate *est,
-			double *busy_cycles, uint64_t *filter_energy)
+			const struct accel_map_hints *hints, bool glb, struct accel_estimate *est,
+			struct bound_terms *bt)
 {
 	struct array_counts a;
 	struct tensor_traffic t;
@@ -352,7 +359,6 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	memset(est, 0, sizeof(*est));
 	array_counts(cv, map, lo, &a);
 	tensor_traffic(map, lo, in, out, hints, &t);
-	accel_glb_plan_held(&lo->sh, map, lo->rows.held_max, lo->cols.held_max, &plan);
 	glb_total = a.psum_wr + a.psum_rd + a.glb_ifmap + t.ifmap_elems + a.outputs;
 	dram = (uint64_t)(t.ifmap_bytes + t.ofmap_bytes) + a.filter_bytes;
 	ungated = ungated_macs(&lo->sh, hints) / lo->sh.G;
@@ -371,10 +377,15 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	est->energy = G * energy;
 	est->pe_active = (unsigned)(lo->dm.max_sets * lo->dc.max_sets *
 				    min_u(map->set_rows, lo->sh.R) * lo->rows.first_max);
-	est->glb_bytes_used = plan.total;
-	*busy_cycles = busy;
-	*filter_energy = G * (rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.noc_filter, hw->energy) +
-			      rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_filter, hw->energy));
+	if (glb) {
+		accel_glb_plan_held(&lo->sh, map, lo->rows.held_max, lo->cols.held_max, &plan);
+		est->glb_bytes_used = plan.total;
+	}
+	if (!bt)
+		return;
+	bt->busy_cycles = busy;
+	bt->filter_energy = G * (rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.noc_filter, hw->energy) +
+				 rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_filter, hw->energy));
 }
 
 void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
@@ -382,10 +393,15 @@ void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_con
 			   const struct accel_tensor *in, const struct accel_tensor *out,
 			   const struct accel_map_hints *hints, struct accel_estimate *est)
 {
-	double busy;
-	uint64_t filter_energy;
+	layout_cost(hw, cv, map, lo, in, out, hints, true, est, NULL);
+}
 
-	layout_cost(hw, cv, map, lo, in, out, hints, est, &busy, &filter_energy);
+void accel_layout_price(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			const struct accel_mapping *map, const struct accel_layout *lo,
+			const struct accel_tensor *in, const struct accel_tensor *out,
+			const struct accel_map_hints *hints, struct accel_estimate *est)
+{
+	layout_cost(hw, cv, map, lo, in, out, hints, false, est, NULL);
 }
 
 void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *cv,
@@ -395,14 +411,46 @@ void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *
 {
 	struct accel_mapping both = *map;
 	struct accel_estimate est;
-	double busy;
-	uint64_t filter_energy;
+	struct bound_terms bt;
 
 	both.double_ifmap = both.double_psum = true;
-	layout_cost(hw, cv, &both, lo, in, out, hints, &est, &busy, &filter_energy);
-	*energy = (double)(est.energy - filter_energy);
+	layout_cost(hw, cv, &both, lo, in, out, hints, false, &est, &bt);
+	*energy = (double)(est.energy - bt.filter_energy);
 	/* The estimate truncates cycles to an integer: one less bounds it. */
-	*cycles = busy > 1 ? busy - 1 : 0;
+	*cycles = bt.busy_cycles > 1 ? bt.busy_cycles - 1 : 0;
+}
+
+void accel_layout_least_held(const struct accel_shape *sh, const struct accel_tensor *in,
+			     struct accel_rows *rows, struct accel_cols *cols)
+{
+	/* RLC ifmaps load whole rows, or whole planes. */
+	unsigned least_rows = in->rlc && in->seg_rows == sh->H ? sh->H : sh->rows_read;
+	unsigned least_cols = in->rlc ? sh->W : sh->cols_read;
+
+	if (rows && rows->held_sum > least_rows)
+		rows->held_sum = least_rows;
+	if (cols && cols->held_sum > least_cols)
+		cols->held_sum = least_cols;
+}
+
+void accel_config_bound(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			const struct accel_mapping *map, const struct accel_tensor *in,
+			const struct accel_tensor *out, const struct accel_map_hints *hints,
+			double *energy, double *cycles)
+{
+	struct accel_mapping whole = *map;
+	struct accel_layout lo;
+	struct accel_shape sh;
+
+	accel_shape_get(cv, &sh);
+	whole.tile_n = sh.N;
+	whole.tile_m = sh.Mg;
+	whole.tile_c = sh.P;
+	whole.tile_e = sh.E;
+	whole.tile_f = sh.F;
+	accel_layout_get(cv, in, &whole, &lo);
+	accel_layout_least_held(&sh, in, &lo.rows, &lo.cols);
+	accel_layout_bound(hw, cv, &whole, &lo, in, out, hints, energy, cycles);
 }
 
 void accel_mapping_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,

@@ -8,7 +8,7 @@
  * each choice of the others.  It runs twice: a few tiles per dimension on
  * every configuration whose bound can still win, which ranks them by what
  * they really cost (the whole-layer bound cannot see the GLB), then every
- * tile choice on the best ranked.  All compare accel_layout_estimate's
+ * tile choice on the best ranked.  All compare accel_layout_price's
  * figures by the objective; the statistics of a tile size are computed
  * once per configuration.
  */
@@ -138,6 +138,31 @@ static void runners_offer(struct runners *rn, const struct accel_mapping *map,
 	rn->count++;
 }
 
+/*
+ * The filter sets stage 1 offers for each p, ascending, with the split of
+ * the filters each gives and the least of each split statistic up to it:
+ * a configuration's limits only cut a prefix of each p's list.
+ */
+struct filter_choices {
+	unsigned pmax;
+	unsigned *first;		/* [p]: index of p's first choice; [pmax + 1]: end */
+	unsigned *t;
+	struct accel_split *dm, *least;
+};
+
+/*
+ * Stage 1's configurations short of p, t and images per pass, with what
+ * their bound needs and the bound of all their choices.
+ */
+struct group {
+	struct accel_mapping m;
+	unsigned pmax, tmax;
+	struct accel_rows rows;
+	struct accel_cols cols;
+	struct accel_split dc;
+	struct score score;
+};
+
 /* One search: its inputs, the stage-1 shortlist and the best so far. */
 struct search {
 	const struct rs_hw_params *hw;
@@ -155,6 +180,10 @@ struct search {
 	struct accel_mapping *best;
 	struct accel_estimate *best_est;
 	struct runners *runners;	/* NULL unless explaining */
+	struct filter_choices *fc;
+	struct group *groups;
+	unsigned groups_count, groups_cap;
+	bool nomem;
 };
 
 /*
@@ -209,15 +238,14 @@ static unsigned next_images(unsigned n, unsigned N)
 	return n < N && 2 * n > N ? N : 2 * n;
 }
 
-/* Scores one array configuration with every tile as large as the layer. */
+/*
+ * Scores one array configuration with every tile as large as the layer;
+ * lo->dm and lo->dc are its filters' and channels'.
+ */
 static void stage1_score(struct search *s, struct accel_layout *lo, struct accel_mapping m)
 {
 	const struct accel_shape *sh = &s->sh;
 
-	accel_split_get(sh->Mg, sh->Mg, m.filters_per_pe * m.filter_sets, m.filters_per_pe,
-			&lo->dm);
-	accel_split_parts(sh->Cg, sh->P, sh->P, m.channels_per_pe * m.channel_sets,
-			m.channels_per_pe, &lo->dc);
 	for (unsigned n = 1; n <= sh->N; n = next_images(n, sh->N)) {
 		struct candidate c;
 		struct accel_estimate est = { 0 };
@@ -238,26 +266,178 @@ static void stage1_score(struct search *s, struct accel_layout *lo, struct accel
 	}
 }
 
-/* Filters per PE p and filter sets t, for a set shape, q and r. */
-static void stage1_filters(struct search *s, struct accel_layout *lo, struct accel_mapping m,
-			   unsigned tmax)
+/* Does stage 1 offer p filters per PE in t filter sets? */
+static bool stage1_offers(const struct search *s, unsigned p, unsigned t)
 {
-	unsigned pmax = min_u(min_u(s->hw->rf_psum, s->sh.Mg),
-			      s->hw->rf_filter / (m.channels_per_pe * s->taps));
+	/* More sets than the filters fill cost the same, on more PEs. */
+	if (t > div_up(s->sh.Mg, p) || (s->fx->filters_per_pe && p != s->fx->filters_per_pe))
+		return false;
+	return s->fx->filter_sets ? t == s->fx->filter_sets : least_width(s->sh.Mg, p, t);
+}
 
-	for (unsigned p = 1; p <= pmax; p++) {
-		if (s->fx->filters_per_pe && p != s->fx->filters_per_pe)
-			continue;
-		/* More sets than the filters fill cost the same, on more PEs. */
-		for (unsigned t = 1; t <= min_u(tmax, div_up(s->sh.Mg, p)); t++) {
-			if (s->fx->filter_sets ? t != s->fx->filter_sets :
-			    !least_width(s->sh.Mg, p, t))
+static void filter_choices_free(struct filter_choices *fc)
+{
+	if (!fc)
+		return;
+	free(fc->first);
+	free(fc->t);
+	free(fc->dm);
+	free(fc->least);
+	free(fc);
+}
+
+/* Every (p, t) stage 1 may offer on this hardware; NULL without memory. */
+static struct filter_choices *filter_choices_get(const struct search *s)
+{
+	unsigned vertical, tall = rs_hw_array_slots(s->hw, 1, 1, &vertical);
+	struct filter_choices *fc = calloc(1, sizeof(*fc));
+	unsigned count = 0, i = 0;
+
+	if (!fc)
+		return NULL;
+	fc->pmax = min_u(s->hw->rf_psum, s->sh.Mg);
+	for (unsigned p = 1; p <= fc->pmax; p++)
+		for (unsigned t = 1; t <= min_u(tall, div_up(s->sh.Mg, p)); t++)
+			count += stage1_offers(s, p, t);
+	fc->first = calloc(fc->pmax + 2, sizeof(*fc->first));
+	fc->t = calloc(count + 1, sizeof(*fc->t));
+	fc->dm = calloc(count + 1, sizeof(*fc->dm));
+	fc->least = calloc(count + 1, sizeof(*fc->least));
+	if (!fc->first || !fc->t || !fc->dm || !fc->least) {
+		filter_choices_free(fc);
+		return NULL;
+	}
+	for (unsigned p = 1; p <= fc->pmax; p++) {
+		fc->first[p] = i;
+		for (unsigned t = 1; t <= min_u(tall, div_up(s->sh.Mg, p)); t++) {
+			struct accel_split *d = &fc->dm[i], *least = &fc->least[i];
+
+			if (!stage1_offers(s, p, t))
 				continue;
-			m.filters_per_pe = p;
-			m.filter_sets = t;
-			stage1_score(s, lo, m);
+			fc->t[i] = t;
+			accel_split_get(s->sh.Mg, s->sh.Mg, p * t, p, d);
+			*least = *d;
+			if (i > fc->first[p]) {
+				least->subs = min_u(least->subs, least[-1].subs);
+				if (least[-1].sum_min < least->sum_min)
+					least->sum_min = least[-1].sum_min;
+				if (least[-1].sum_sets < least->sum_sets)
+					least->sum_sets = least[-1].sum_sets;
+			}
+			i++;
 		}
 	}
+	fc->first[fc->pmax + 1] = i;
+	return fc;
+}
+
+/* How many of p's choices have at most tmax filter sets. */
+static unsigned filter_choices_upto(const struct filter_choices *fc, unsigned p, unsigned tmax)
+{
+	unsigned lo = fc->first[p], hi = fc->first[p + 1];
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (fc->t[mid] <= tmax)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - fc->first[p];
+}
+
+/*
+ * The bound of every p, t and images per pass of a group: the bound never
+ * falls as the split statistics grow, so the least of each over the
+ * choices bounds them all.  False if the group offers no choice.
+ */
+static bool group_bound(const struct search *s, struct accel_layout *lo, struct group *g)
+{
+	const struct filter_choices *fc = s->fc;
+	struct accel_split least = { .tiles = 1, .subs = UINT32_MAX, .sum_min = UINT64_MAX,
+				     .sum_sets = UINT64_MAX };
+	struct accel_estimate est = { 0 };
+	struct accel_mapping m = g->m;
+	double energy, cycles;
+	unsigned n = s->fx->images_per_pass ? s->fx->images_per_pass : s->sh.N;
+
+	for (unsigned p = 1; p <= g->pmax; p++) {
+		unsigned upto = filter_choices_upto(fc, p, g->tmax);
+		const struct accel_split *d;
+
+		if (!upto)
+			continue;
+		d = &fc->least[fc->first[p] + upto - 1];
+		least.subs = min_u(least.subs, d->subs);
+		least.sum_min = d->sum_min < least.sum_min ? d->sum_min : least.sum_min;
+		least.sum_sets = d->sum_sets < least.sum_sets ? d->sum_sets : least.sum_sets;
+	}
+	if (least.subs == UINT32_MAX)
+		return false;
+	lo->dm = least;
+	accel_split_get(s->sh.N, s->sh.N, n, n, &lo->dn);
+	m.images_per_pass = n;
+	accel_layout_bound(s->hw, s->cv, &m, lo, s->in, s->out, s->hints, &energy, &cycles);
+	est.energy = (uint64_t)energy;
+	est.cycles = (uint64_t)cycles;
+	g->score = score(&est, s->fx->objective);
+	return true;
+}
+
+/* Records a group of configurations for a set shape, q and r. */
+static void stage1_group(struct search *s, struct accel_layout *lo, struct accel_mapping m,
+			 unsigned tmax)
+{
+	struct group *g;
+
+	if (s->groups_count == s->groups_cap) {
+		unsigned cap = s->groups_cap ? 2 * s->groups_cap : 256;
+		struct group *more = realloc(s->groups, cap * sizeof(*more));
+
+		if (!more) {
+			s->nomem = true;
+			return;
+		}
+		s->groups = more;
+		s->groups_cap = cap;
+	}
+	g = &s->groups[s->groups_count];
+	m.filters_per_pe = m.filter_sets = 1;
+	g->m = m;
+	g->pmax = min_u(s->fc->pmax, s->hw->rf_filter / (m.channels_per_pe * m.taps_per_pe));
+	g->tmax = tmax;
+	accel_split_parts(s->sh.Cg, s->sh.P, s->sh.P, m.channels_per_pe * m.channel_sets,
+			  m.channels_per_pe, &lo->dc);
+	g->rows = lo->rows;
+	g->cols = lo->cols;
+	g->dc = lo->dc;
+	s->groups_count += group_bound(s, lo, g);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	return better(x->score, y->score) ? -1 : better(y->score, x->score);
+}
+
+/* Scores every p and t of a group. */
+static void stage1_expand(struct search *s, const struct group *g)
+{
+	const struct filter_choices *fc = s->fc;
+	struct accel_layout lo = { .sh = s->sh, .rows = g->rows, .cols = g->cols, .dc = g->dc };
+	struct accel_mapping m = g->m;
+
+	lo.rch = div_up(s->sh.R, m.set_rows);
+	lo.sch = div_up(s->sh.S, m.taps_per_pe);
+	for (unsigned p = 1; p <= g->pmax; p++)
+		for (unsigned i = fc->first[p]; i < fc->first[p + 1] && fc->t[i] <= g->tmax; i++) {
+			m.filters_per_pe = p;
+			m.filter_sets = fc->t[i];
+			lo.dm = fc->dm[i];
+			stage1_score(s, &lo, m);
+		}
 }
 
 /* Stage 1 for s->taps filter columns per PE. */
@@ -286,6 +466,7 @@ static void stage1_taps(struct search *s)
 			    !least_width(sh->E, 1, m.set_cols))
 				continue;
 			accel_rows_get(sh, s->in, sh->E, m.set_cols, m.set_rows, &lo.rows);
+			accel_layout_least_held(sh, s->in, &lo.rows, NULL);
 			for (m.channels_per_pe = s->q_lo;
 			     m.channels_per_pe <= min_u(min_u(sh->P, s->q_hi),
 							s->hw->rf_ifmap / s->taps);
@@ -301,8 +482,8 @@ static void stage1_taps(struct search *s)
 					    m.channel_sets != s->fx->channel_sets :
 					    !least_width(sh->P, q, m.channel_sets))
 						continue;
-					stage1_filters(s, &lo, m, (vertical / m.channel_sets) *
-							       (slots / vertical));
+					stage1_group(s, &lo, m, (vertical / m.channel_sets) *
+							     (slots / vertical));
 				}
 			}
 		}
@@ -313,7 +494,8 @@ static void stage1_taps(struct search *s)
  * Stage 1: array-level choices, scored as if the GLB held everything.
  * Channels and filter columns per PE share the ifmap RF (q * taps): each q
  * is tried with the most columns the RF then holds, and with S split
- * evenly over as few chunks of at most that.
+ * evenly over as few chunks of at most that.  The groups are bounded
+ * first and opened best first, until none can rank among those kept.
  */
 static void stage1(struct search *s)
 {
@@ -332,9 +514,16 @@ static void stage1(struct search *s)
 				break;
 			s->taps = k ? most : even;
 			accel_cols_get(&s->sh, s->in, s->sh.F, s->taps, &s->cols_whole);
+			accel_layout_least_held(&s->sh, s->in, NULL, &s->cols_whole);
 			stage1_taps(s);
 		}
 		q = q_end + 1;
+	}
+	qsort(s->groups, s->groups_count, sizeof(*s->groups), cmp_group);
+	for (unsigned i = 0; i < s->groups_count; i++) {
+		if (s->count == ARRAY_KEEP && !better(s->groups[i].score, s->list[0].score))
+			break;
+		stage1_expand(s, &s->groups[i]);
 	}
 }
 
@@ -431,9 +620,11 @@ static void stage2_try(struct search *s, struct tiling *tl, const struct accel_m
 
 	accel_split_get(s->sh.Mg, m->tile_m, m->filters_per_pe * m->filter_sets,
 			m->filters_per_pe, &tl->lo.dm);
-	accel_layout_estimate(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
+	accel_layout_price(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
 	sc = score(&est, s->fx->objective);
 	if (!tl->found || better(sc, tl->best_score)) {
+		/* A mapping kept is returned whole. */
+		accel_layout_estimate(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
 		tl->found = true;
 		tl->best_score = sc;
 		tl->best = *m;
@@ -492,13 +683,20 @@ static bool may_improve(const struct search *s, const struct candidate *c)
 	return !s->found || better(score(&lb, s->fx->objective), s->best_score);
 }
 
+/* How far stage 2 has chosen a tiling's tiles, in its loop order. */
+enum chosen {
+	CHOSEN_ROWS,		/* tile_n and tile_e */
+	CHOSEN_COLS,		/* and tile_f */
+	CHOSEN_CHANNELS,	/* and tile_c */
+};
+
 /*
  * May a tiling that keeps tl's tiles of the dimensions already chosen beat
  * the best?  The others are taken whole: their statistics are then least,
  * and the bound (accel_layout_bound) holds for every choice of them.
  */
 static bool partial_may_improve(const struct search *s, const struct tiling *tl,
-				bool cols_chosen)
+				enum chosen chosen)
 {
 	const struct accel_shape *sh = &s->sh;
 	struct accel_mapping m = tl->m;
@@ -506,13 +704,16 @@ static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 	struct candidate c;
 
 	m.tile_m = sh->Mg;
-	m.tile_c = sh->P;
 	accel_split_get(sh->Mg, sh->Mg, m.filters_per_pe * m.filter_sets, m.filters_per_pe,
 			&lo.dm);
-	lo.dc = tl->dc[0];	/* tile_c = P comes first */
-	if (!cols_chosen) {
+	if (chosen < CHOSEN_CHANNELS) {
+		m.tile_c = sh->P;
+		lo.dc = tl->dc[0];	/* tile_c = P comes first */
+	}
+	if (chosen < CHOSEN_COLS) {
 		m.tile_f = sh->F;
 		lo.cols = tl->cols[0];
+		accel_layout_least_held(sh, s->in, NULL, &lo.cols);
 	}
 	accel_layout_bound(s->hw, s->cv, &m, &lo, s->in, s->out, s->hints, &c.energy, &c.cycles);
 	return may_improve(s, &c);
@@ -558,16 +759,18 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 		for (unsigned b = 0; b < tl->ne; b++) {
 			tl->m.tile_e = tl->e_opt[b];
 			tl->lo.rows = tl->rows[b];
-			if (!partial_may_improve(s, tl, false))
+			if (!partial_may_improve(s, tl, CHOSEN_ROWS))
 				continue;
 			for (unsigned c = 0; c < tl->nf; c++) {
 				tl->m.tile_f = tl->f_opt[c];
 				tl->lo.cols = tl->cols[c];
-				if (!partial_may_improve(s, tl, true))
+				if (!partial_may_improve(s, tl, CHOSEN_COLS))
 					continue;
 				for (unsigned d = 0; d < tl->nc; d++) {
 					tl->m.tile_c = tl->c_opt[d];
 					tl->lo.dc = tl->dc[d];
+					if (d && !partial_may_improve(s, tl, CHOSEN_CHANNELS))
+						continue;
 					stage2_buffers(s, tl);
 				}
 			}
@@ -584,12 +787,21 @@ static int search_run(struct search *s)
 	accel_shape_get(s->cv, &s->sh);
 	s->list = calloc(ARRAY_KEEP, sizeof(*s->list));
 	tl = malloc(sizeof(*tl));
-	if (!s->list || !tl) {
+	s->fc = filter_choices_get(s);
+	if (!s->list || !tl || !s->fc) {
+		free(s->list);
+		free(tl);
+		filter_choices_free(s->fc);
+		return -ENOMEM;
+	}
+	stage1(s);
+	filter_choices_free(s->fc);
+	free(s->groups);
+	if (s->nomem) {
 		free(s->list);
 		free(tl);
 		return -ENOMEM;
 	}
-	stage1(s);
 	/* Best bound first: once a bound cannot win, no later one can. */
 	qsort(s->list, s->count, sizeof(*s->list), cmp_candidate);
 	tl->coarse = true;

@@ -43,6 +43,28 @@ static uint64_t in_image_taps(unsigned outputs, unsigned taps, unsigned step, un
 	return n;
 }
 
+/* Positions in [0, limit) that some output's window of taps reads. */
+static unsigned positions_read(unsigned outputs, unsigned taps, unsigned step, unsigned pad,
+			       unsigned limit)
+{
+	long reach = 0, n = 0;
+
+	/* The windows start in order: count each past the reach of those before. */
+	for (unsigned o = 0; o < outputs; o++) {
+		long start = (long)o * step - pad, end = start + taps;
+
+		if (end > (long)limit)
+			end = limit;
+		if (start < reach)
+			start = reach;
+		if (end > start) {
+			n += end - start;
+			reach = end;
+		}
+	}
+	return (unsigned)n;
+}
+
 void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh)
 {
 	sh->N = cv->batch;
@@ -68,6 +90,8 @@ void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh)
 	sh->real_macs = sh->macs ? (uint64_t)sh->N * sh->M * sh->Cg *
 			in_image_taps(sh->E, sh->R, sh->Uh, sh->pt, sh->H) *
 			in_image_taps(sh->F, sh->S, sh->Uw, sh->pl, sh->W) : 0;
+	sh->rows_read = positions_read(sh->E, sh->R, sh->Uh, sh->pt, sh->H);
+	sh->cols_read = positions_read(sh->F, sh->S, sh->Uw, sh->pl, sh->W);
 	/* As few parts as the LAYER's channel limit allows, balanced. */
 	sh->parts = 1;
 	if (sh->G && sh->G <= ROWSTAT_MAX_CHANNELS && sh->C > ROWSTAT_MAX_CHANNELS)

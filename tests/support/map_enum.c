@@ -411,8 +411,9 @@ static void bound_array(struct enumeration *en, struct accel_mapping m)
 			&lo.dm);
 	accel_split_get(sh->Cg, sh->Cg, m.channels_per_pe * m.channel_sets,
 			m.channels_per_pe, &lo.dc);
-	lo.rows = rt->at[sh->E - 1];
-	lo.cols = ct->at[sh->F - 1];
+	/* The least statistics of any tile size bound every tiling. */
+	lo.rows = rt->min[sh->E - 1];
+	lo.cols = ct->min[sh->F - 1];
 	lo.rch = div_up(sh->R, m.set_rows);
 	lo.sch = div_up(sh->S, m.taps_per_pe);
 	c.m = m;

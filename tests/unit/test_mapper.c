@@ -393,6 +393,62 @@ START_TEST(split_statistics_match_a_walk)
 }
 END_TEST
 
+/*
+ * The configuration bound, which prunes the search and the enumerator,
+ * never exceeds the estimate of any tiling of that configuration: random
+ * layers and mappings, and strides above the kernel (a ResNet shortcut's
+ * 1x1 stride 2), where smaller tiles skip the rows between windows.
+ */
+START_TEST(config_bound_holds_for_every_tiling)
+{
+	static const unsigned strided[][4] = {	/* kernel, stride, pad, size */
+		{ 1, 2, 0, 14 }, { 1, 3, 0, 17 }, { 2, 3, 1, 20 }, { 3, 4, 1, 23 }, { 1, 2, 1, 9 },
+	};
+	const unsigned kinds = sizeof(strided) / sizeof(strided[0]);
+	struct rs_hw_params def;
+	struct rng r = { 99 };
+	unsigned checked = 0;
+
+	rs_hw_params_default(&def);
+	for (unsigned i = 0; i < 60; i++) {
+		struct accel_conv cv;
+		struct accel_tensor in, out;
+
+		random_conv(&r, 2, &cv, &in, &out);
+		if (i < 5 * kinds) {
+			const unsigned *k = strided[i % kinds];
+
+			cv.kernel_h = cv.kernel_w = k[0];
+			cv.stride_h = cv.stride_w = k[1];
+			cv.pad_top = cv.pad_bottom = cv.pad_left = cv.pad_right = k[2];
+			cv.in_height = cv.in_width = k[3];
+			/* Raw ifmaps: an RLC one is loaded whole anyway. */
+			memset(&in, 0, sizeof(in));
+			if (i >= 2 * kinds)
+				memset(&out, 0, sizeof(out));
+		}
+		for (unsigned j = 0; j < 40; j++) {
+			struct accel_mapping m;
+			struct accel_estimate est;
+			double energy, cycles;
+
+			if (random_mapping(&r, &def, &cv, &in, &out, &m))
+				continue;
+			accel_mapping_estimate(&def, &cv, &m, &in, &out, NULL, &est);
+			accel_config_bound(&def, &cv, &m, &in, &out, NULL, &energy, &cycles);
+			ck_assert_msg(energy <= (double)est.energy && cycles <= (double)est.cycles,
+				      "layer %u (%ux%u stride %u, pad %u, %ux%u) mapping %u: bound "
+				      "energy %.0f cycles %.0f above the estimate's %llu, %llu", i,
+				      cv.kernel_h, cv.kernel_w, cv.stride_h, cv.pad_top, cv.in_height,
+				      cv.in_width, j, energy, cycles,
+				      (unsigned long long)est.energy, (unsigned long long)est.cycles);
+			checked++;
+		}
+	}
+	ck_assert_uint_gt(checked, 1000);
+}
+END_TEST
+
 START_TEST(enumerator_refuses_bad_layers)
 {
 	struct accel_conv cv = small_conv(1, 2, 8, 2, 3, 1, 0, 1);
@@ -417,6 +473,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, enumerator_matches_brute_force_rlc);
 	tcase_add_test(tc, enumerator_refuses_bad_layers);
 	tcase_add_test(tc, split_statistics_match_a_walk);
+	tcase_add_test(tc, config_bound_holds_for_every_tiling);
 	tcase_add_loop_test(tc, search_is_near_the_optimum, 0, 2);
 	tcase_add_test(tc, search_is_near_the_optimum_on_stems);
 	tcase_add_test(tc, search_finds_a_mapping_whenever_one_exists);

@@ -9,6 +9,7 @@
  * For raw tensors the passes, GLB accesses, DRAM bytes and peak active PEs
  * equal what the model counts (tests/unit/test_counts.c).
  */
+#include <math.h>
 #include <string.h>
 
 #include "compiler_internal.h"
@@ -160,7 +161,13 @@ struct array_counts {
 	uint64_t psum_wr, psum_rd, glb_ifmap;
 	uint64_t noc_ifmap, noc_filter, noc_psum, drains, fill;
 	uint64_t filter_bytes;		/* over the link: filters and biases */
-	double filter_blocks_per_step;	/* loaded, on average */
+	uint64_t loads;			/* of every filter block */
+	bool one_block;			/* one block, kept in the spads */
+	/*
+	 * Of a step's compute, the part after its last filter load: one
+	 * over the filter blocks a step loads, on average, if more than one.
+	 */
+	double window;
 };
 
 static void array_counts(const struct accel_conv *cv, const struct accel_mapping *map,
@@ -177,10 +184,24 @@ static void array_counts(const struct accel_conv *cv, const struct accel_mapping
 	bool one_block = lo->rch == 1 && lo->sch == 1 && lo->dm.subs == 1 && lo->dc.subs == 1;
 	uint64_t loads = one_block ? 1 :
 			 (uint64_t)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
+	double loads_per_step = (double)lo->rch * lo->sch * lo->dc.subs * lo->dm.subs /
+				((double)lo->dc.tiles * lo->dm.tiles);
+	double passes_per_step = (double)blocks /
+				 ((double)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles * lo->dm.tiles);
+	double first_steps = 1.0 / lo->dc.tiles;
 
-	a->filter_blocks_per_step = one_block ? 0 :
-		(double)lo->rch * lo->sch * lo->dc.subs * lo->dm.subs /
-		((double)lo->dc.tiles * lo->dm.tiles);
+	a->window = one_block || loads_per_step <= 1 ? 1 : 1 / loads_per_step;
+	/*
+	 * The passes that start a psum tile load its biases over the link
+	 * too.  They are a step's first reduction step, so the last of them
+	 * is the last pass when a step has one (in the steps of the first
+	 * channel tile).
+	 */
+	if (cv->bias && lo->rch == 1 && lo->sch == 1 && lo->dc.subs == lo->dc.tiles &&
+	    passes_per_step > 1)
+		a->window = first_steps / passes_per_step + (1 - first_steps) * a->window;
+	a->loads = loads;
+	a->one_block = one_block;
 	a->outputs = (uint64_t)sh->N * sh->Mg * sh->E * sh->F;
 	a->passes = blocks * red_steps;
 	a->macs = sh->macs / sh->G;
@@ -207,6 +228,7 @@ static void array_counts(const struct accel_conv *cv, const struct accel_mapping
 struct tensor_traffic {
 	double ifmap_bytes, ofmap_bytes;
 	uint64_t ifmap_elems;		/* GLB writes of the loads */
+	unsigned reloads;		/* of the ifmap, once per filter tile */
 };
 
 /*
@@ -234,6 +256,7 @@ static void tensor_traffic(const struct accel_mapping *map, const struct accel_l
 	else
 		planes = (double)lo->rows.held_sum * lo->cols.tiles *
 			 accel_rlc_segment_bytes(sh->W, din);
+	t->reloads = reloads;
 	t->ifmap_bytes = planes * images;
 	t->ifmap_elems = lo->rows.held_sum * lo->cols.held_sum * images;
 	if (!out->rlc)
@@ -275,8 +298,15 @@ static void buffered_transfers(const struct accel_mapping *map, const struct acc
 	double psum_tiles = spatial * lo->dm.tiles;
 	double steps = psum_tiles * lo->dc.tiles;
 	double loads = resident ? spatial : steps;
-	double l = load / loads, s = store / psum_tiles, w = window * compute / steps;
+	double l, s, w;
 
+	if (!map->double_ifmap && !map->double_psum) {
+		memset(b, 0, sizeof(*b));
+		return;
+	}
+	l = load / loads;
+	s = store / psum_tiles;
+	w = window * compute / steps;
 	b->first = map->double_ifmap ? l : 0;
 	b->last = map->double_psum ? s : 0;
 	if (map->double_ifmap && map->double_psum)
@@ -291,32 +321,37 @@ static void buffered_transfers(const struct accel_mapping *map, const struct acc
 		b->exposed = 0;
 }
 
+/* The cycles no buffering choice hides: the array's and the link's. */
+struct busy {
+	double array;		/* compute, stalled by the filter loads */
+	double link;		/* every transfer */
+};
+
 /*
  * The layer's cycles: the array, stalled by its filter loads, against the
- * link.  *busy is the part no tiling or buffering choice can hide.
+ * link.
  */
 static double layer_cycles(const struct rs_hw_params *hw, const struct accel_mapping *map,
 			   const struct accel_layout *lo, const struct array_counts *a,
-			   const struct tensor_traffic *t, double *busy_out)
+			   const struct tensor_traffic *t, struct busy *busy)
 {
 	double G = lo->sh.G, per_kc = 1000.0 / hw->dram_bw;
 	uint64_t glb_array = a->psum_wr + a->psum_rd + a->glb_ifmap;
-	double compute = G * ((a->mac_cycles > glb_array / hw->glb_bw ? a->mac_cycles :
-			       glb_array / hw->glb_bw) + a->fill);
+	/* floor(glb_array / glb_bw), exact in doubles below 2^53 */
+	uint64_t glb_cycles = (uint64_t)((double)glb_array / hw->glb_bw);
+	double compute = G * ((a->mac_cycles > glb_cycles ? a->mac_cycles : glb_cycles) +
+			      a->fill);
 	double filter_cycles = G * a->filter_bytes * per_kc;
 	double load = G * t->ifmap_bytes * per_kc, store = G * t->ofmap_bytes * per_kc;
 	double array_time = compute + filter_cycles;
 	double serial = (map->double_ifmap ? 0 : load) + (map->double_psum ? 0 : store);
-	double window = 1;
 	struct buffered b;
 
 	/* Transfers follow the last filter block's load: its passes hide them. */
-	if (a->filter_blocks_per_step > 1)
-		window = 1 / a->filter_blocks_per_step;
-	buffered_transfers(map, lo, load, store, compute, window, &b);
+	buffered_transfers(map, lo, load, store, compute, a->window, &b);
 	/* Without double buffers, max(a, f) + l + s >= max(a, f + l + s). */
-	*busy_out = array_time > filter_cycles + load + store ? array_time :
-		    filter_cycles + load + store;
+	busy->array = array_time;
+	busy->link = filter_cycles + load + store;
 	return array_time + serial + b.first + b.last + b.exposed;
 }
 
@@ -331,6 +366,62 @@ static uint64_t ungated_macs(const struct accel_shape *sh, const struct accel_ma
 			 hints->ifmap_density : 1;
 
 	return (uint64_t)((double)sh->real_macs * density + 0.5);
+}
+
+/* What the GLB adds to a bound's link traffic, per group. */
+struct glb_floor {
+	double bytes;		/* filters and ifmaps */
+	double filter_bytes;	/* filters alone, at their least */
+};
+
+/*
+ * A tiling that fits the GLB has S spatial tiles and T filter tiles whose
+ * S * T psum tiles, each within the GLB, hold every output: S * T >= K.
+ * Filters load once per spatial tile (unless one block stays in the
+ * spads); the ifmap once per filter tile, or once if each tile holds every
+ * channel, and then the S tiles hold all the image read: S >= I.  The
+ * least of S * Fb + T * Ib over the reals, with S and T no smaller than
+ * lo's (its tiles of the dimensions already chosen) and T <= Mg, bounds
+ * every tiling, as does the least of S * Fb alone.  Biases are left out.
+ */
+static void glb_floor_get(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			  const struct accel_layout *lo, const struct array_counts *a,
+			  const struct tensor_traffic *t, struct glb_floor *fl)
+{
+	const struct accel_shape *sh = &lo->sh;
+	double glb = hw->glb_bytes, mg = sh->Mg;
+	double fb = (double)sh->Mg * sh->Cg * sh->R * sh->S * sh->wb;
+	double ib = t->ifmap_bytes / t->reloads;
+	double s0 = (double)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles, t0 = lo->dm.tiles;
+	double k = (double)sh->N * sh->Mg * sh->E * sh->F * 4 / glb;
+	double image = (double)sh->N * sh->Cg * sh->ib * lo->rows.held_sum * lo->cols.held_sum /
+		       glb;
+	bool resident = map->tile_c >= sh->Cg;
+	double base = s0 * fb + (resident ? 1 : t0) * ib;
+	double sa, sb, best, least_filters;
+
+	memset(fl, 0, sizeof(*fl));
+	if (a->one_block)
+		return;
+	/* Any channel tile: T = K / S, the convex sum least at sqrt(K Ib / Fb). */
+	sa = s0 > k / mg ? s0 : k / mg;
+	if (s0 * t0 >= k) {
+		best = s0 * fb + t0 * ib;
+	} else {
+		sb = sqrt(k * ib / fb);
+		sb = sb < sa ? sa : sb > k / t0 ? k / t0 : sb;
+		best = sb * fb + k / sb * ib;
+	}
+	least_filters = sa * fb;
+	/* Every channel in each tile (not where the channel tile is chosen smaller). */
+	if (resident) {
+		double sr = sa > image ? sa : image;
+
+		if (sr * fb + ib < best)
+			best = sr * fb + ib;
+	}
+	fl->bytes = best > base ? best - base : 0;
+	fl->filter_bytes = least_filters - s0 * fb;
 }
 
 /* What a bound needs besides the estimate. */
@@ -353,15 +444,23 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	struct array_counts a;
 	struct tensor_traffic t;
 	struct accel_glb_plan plan;
+	struct glb_floor fl = { 0 };
 	uint64_t G = lo->sh.G, glb_total, dram, energy, ungated;
-	double busy, cycles;
+	double cycles, link_kc;
+	struct busy busy;
 
 	memset(est, 0, sizeof(*est));
 	array_counts(cv, map, lo, &a);
 	tensor_traffic(map, lo, in, out, hints, &t);
 	glb_total = a.psum_wr + a.psum_rd + a.glb_ifmap + t.ifmap_elems + a.outputs;
 	dram = (uint64_t)(t.ifmap_bytes + t.ofmap_bytes) + a.filter_bytes;
-	ungated = ungated_macs(&lo->sh, hints) / lo->sh.G;
+	if (bt) {
+		glb_floor_get(hw, map, lo, &a, &t, &fl);
+		dram += (uint64_t)fl.bytes;
+	}
+	ungated = ungated_macs(&lo->sh, hints);
+	if (G > 1)
+		ungated /= G;
 	energy = rs_hw_level_energy(ROWSTAT_LEVEL_MAC, ungated, hw->energy) +
 		 rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.macs + 3 * ungated + a.drains + a.noc_ifmap +
 				    a.noc_filter, hw->energy) +
@@ -383,7 +482,10 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	}
 	if (!bt)
 		return;
-	bt->busy_cycles = busy;
+	link_kc = G * 1000.0 / hw->dram_bw;
+	busy.array += fl.filter_bytes * link_kc;
+	busy.link += fl.bytes * link_kc;
+	bt->busy_cycles = busy.array > busy.link ? busy.array : busy.link;
 	bt->filter_energy = G * (rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.noc_filter, hw->energy) +
 				 rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_filter, hw->energy));
 }

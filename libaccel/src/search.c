@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * The mapping search.  Stage 1 bounds array configurations (PE set shape
- * of every height, p, q, t, r, images per pass) as if the GLB held the
- * whole layer, pruned by the RF and array limits, and keeps the best
- * bounds.  Stage 2 fits GLB tilings to them: balanced splits and whole sub
+ * of every height, p, q, t, r, images per pass) with every tile as large
+ * as the layer, pruned by the RF and array limits, and keeps the best
+ * bounds; it bounds groups of them first and opens the best groups.  Stage 2 fits GLB tilings to them: balanced splits and whole sub
  * multiples of each dimension, with the largest filter tile that fits for
- * each choice of the others.  It runs twice: a few tiles per dimension on
- * every configuration whose bound can still win, which ranks them by what
- * they really cost (the whole-layer bound cannot see the GLB), then every
- * tile choice on the best ranked.  All compare accel_layout_price's
- * figures by the objective; the statistics of a tile size are computed
- * once per configuration.
+ * each choice of the others.  It runs in passes (stage2_passes): a few
+ * tiles per dimension on every configuration whose bound can still win,
+ * which ranks them by what they really cost (the whole-layer bound sees
+ * the GLB only as a floor on the traffic), more tiles on the best ranked,
+ * and every tile choice on the best of those.  All compare
+ * accel_layout_price's figures by the objective; the statistics of a tile
+ * size are computed once per configuration.
  */
 #include <errno.h>
 #include <math.h>
@@ -19,9 +20,8 @@
 
 #include "compiler_internal.h"
 
-/* Array configurations stage 2 tries with coarse tilings, then in full. */
+/* Array configurations stage 1 keeps for stage 2. */
 #define ARRAY_KEEP 1024
-#define REFINE_KEEP 16
 
 /*
  * Lower is better, compared first on `primary`, then on `secondary`.  For a
@@ -67,8 +67,9 @@ struct candidate {
 	struct accel_mapping map;
 	struct score score;
 	double energy, cycles;	/* lower bounds */
-	bool tried;		/* a coarse tiling fits */
-	struct score tried_score;	/* the best coarse tiling's */
+	unsigned passes;	/* of stage 2's, those it went through */
+	bool tried;		/* a tiling of the last of them fits */
+	struct score tried_score;	/* the best such tiling's */
 };
 
 static int cmp_candidate(const void *a, const void *b)
@@ -78,11 +79,13 @@ static int cmp_candidate(const void *a, const void *b)
 	return better(x->score, y->score) ? -1 : better(y->score, x->score);
 }
 
-/* Coarse tilings found first, best first. */
+/* Those through the most passes first, then those a tiling fits, best first. */
 static int cmp_tried(const void *a, const void *b)
 {
 	const struct candidate *x = a, *y = b;
 
+	if (x->passes != y->passes)
+		return x->passes > y->passes ? -1 : 1;
 	if (x->tried != y->tried)
 		return x->tried ? -1 : 1;
 	if (!x->tried)
@@ -567,11 +570,27 @@ static unsigned tile_choices(unsigned total, unsigned sub, bool dense, bool whol
 }
 
 #define TILE_CHOICES 64
-#define COARSE_CHOICES 8
+
+/*
+ * Stage 2's passes: at most how many tiles per dimension each tries (with
+ * TILE_CHOICES, every balanced split of the spatial ones), and how many of
+ * the configurations it takes, ranked by the pass before (the first: by
+ * their bound).  A pass ranks by what the configurations really cost,
+ * which the whole-layer bound cannot see (the GLB), for the next.
+ */
+static const struct stage2_pass {
+	unsigned choices, keep;
+} stage2_passes[] = {
+	{ 4, ARRAY_KEEP },
+	{ 8, 64 },
+	{ TILE_CHOICES, 4 },
+};
+
+#define STAGE2_PASSES (sizeof(stage2_passes) / sizeof(stage2_passes[0]))
 
 /* One array configuration's tilings: the statistics of each tile choice. */
 struct tiling {
-	bool coarse;		/* at most COARSE_CHOICES tiles per dimension */
+	unsigned choices;	/* at most this many tiles per dimension */
 	bool found;
 	struct score best_score;
 	struct accel_mapping best;	/* of this configuration */
@@ -725,7 +744,8 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	const struct accel_shape *sh = &s->sh;
 	unsigned q = m->channels_per_pe;
 	bool full = s->fx->full_sets;
-	unsigned cap = tl->coarse ? COARSE_CHOICES : TILE_CHOICES;
+	unsigned cap = tl->choices;
+	bool dense = cap == TILE_CHOICES;
 
 	tl->found = false;
 	tl->m = *m;
@@ -733,8 +753,8 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	tl->lo.rch = div_up(sh->R, m->set_rows);
 	tl->lo.sch = div_up(sh->S, m->taps_per_pe);
 	tl->nn = tile_choices(sh->N, m->images_per_pass, true, full, tl->n_opt, TILE_CHOICES);
-	tl->ne = tile_choices(sh->E, m->set_cols, !tl->coarse, full, tl->e_opt, cap);
-	tl->nf = tile_choices(sh->F, sh->F, !tl->coarse, false, tl->f_opt, cap);
+	tl->ne = tile_choices(sh->E, m->set_cols, dense, full, tl->e_opt, cap);
+	tl->nf = tile_choices(sh->F, sh->F, dense, false, tl->f_opt, cap);
 	tl->nm = tile_choices(sh->Mg, m->filters_per_pe * m->filter_sets, false, false,
 			      tl->m_opt, cap);
 	tl->nc = tile_choices(sh->P, q * m->channel_sets, false, full, tl->c_opt, cap);
@@ -782,7 +802,6 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 static int search_run(struct search *s)
 {
 	struct tiling *tl;
-	unsigned refine;
 
 	accel_shape_get(s->cv, &s->sh);
 	s->list = calloc(ARRAY_KEEP, sizeof(*s->list));
@@ -804,24 +823,30 @@ static int search_run(struct search *s)
 	}
 	/* Best bound first: once a bound cannot win, no later one can. */
 	qsort(s->list, s->count, sizeof(*s->list), cmp_candidate);
-	tl->coarse = true;
-	for (unsigned a = 0; a < s->count && may_improve(s, &s->list[a]); a++) {
-		stage2(s, tl, &s->list[a].map);
-		s->list[a].tried = tl->found;
-		s->list[a].tried_score = tl->best_score;
-		if (s->runners && tl->found)
-			runners_offer(s->runners, &tl->best, &tl->best_est, tl->best_score);
-	}
-	qsort(s->list, s->count, sizeof(*s->list), cmp_tried);
-	/* If no coarse tiling fits, every configuration gets the full choice. */
-	refine = s->found ? min_u(s->count, REFINE_KEEP) : s->count;
-	tl->coarse = false;
-	for (unsigned a = 0; a < refine && (s->list[a].tried || !s->found); a++) {
-		if (!may_improve(s, &s->list[a]))
-			continue;
-		stage2(s, tl, &s->list[a].map);
-		if (s->runners && tl->found)
-			runners_offer(s->runners, &tl->best, &tl->best_est, tl->best_score);
+	for (unsigned k = 0; k < STAGE2_PASSES; k++) {
+		/* Until a tiling fits, every configuration gets each pass. */
+		unsigned take = s->found ? min_u(s->count, stage2_passes[k].keep) : s->count;
+
+		tl->choices = stage2_passes[k].choices;
+		for (unsigned a = 0; a < take; a++) {
+			struct candidate *c = &s->list[a];
+
+			if (c->passes < k || (s->found && k && !c->tried))
+				break;
+			if (!may_improve(s, c)) {
+				if (!k)
+					break;
+				continue;
+			}
+			stage2(s, tl, &c->map);
+			c->passes = k + 1;
+			c->tried = tl->found;
+			c->tried_score = tl->best_score;
+			if (s->runners && tl->found)
+				runners_offer(s->runners, &tl->best, &tl->best_est,
+					      tl->best_score);
+		}
+		qsort(s->list, s->count, sizeof(*s->list), cmp_tried);
 	}
 	free(tl);
 	free(s->list);

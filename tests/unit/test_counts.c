@@ -243,8 +243,8 @@ END_TEST
 START_TEST(estimate_predicts_data_independent_counts)
 {
 	struct rs_model *model = rs_model_create(&hw);
-	unsigned count = test_quick() ? 40 : 150, checked = 0;
-	double error_sum = 0;
+	unsigned count = test_quick() ? 40 : 150, checked = 0, within5 = 0;
+	double error_sum = 0, worst = 0;
 
 	for (unsigned i = 0; i < count; i++) {
 		struct layer_case lc;
@@ -285,13 +285,65 @@ START_TEST(estimate_predicts_data_independent_counts)
 			      (unsigned long long)est.cycles,
 			      (unsigned long long)res.counts.cycles);
 		error_sum += error;
+		worst = error > worst ? error : worst;
+		within5 += error <= 0.05;
 		layer_free(&lc);
 		checked++;
 	}
 	ck_assert_uint_ge(checked, count * 9 / 10);
-	printf("estimate: cycles off by %.1f%% on average over %u random mappings\n",
-	       100 * error_sum / checked, checked);
+	printf("estimate: cycles off by %.1f%% on average over %u random mappings, %.1f%% at "
+	       "most; %u within 5%%\n", 100 * error_sum / checked, checked, 100 * worst, within5);
 	ck_assert(error_sum / checked <= CYCLE_MEAN_LIMIT);
+	rs_model_destroy(model);
+}
+END_TEST
+
+/*
+ * A step's passes that start its psum tile load biases over the link, and
+ * the prefetch of the next ifmap tile, emitted after them, waits for the
+ * last: with filters held in the spads (a 3-channel stem) the prefetch
+ * overlaps only that pass.  The estimate once let it overlap the whole
+ * step and came out 10% short on MobileNetV2's first layer.
+ */
+START_TEST(estimate_sees_bias_loads_delay_the_prefetch)
+{
+	struct rs_model *model = rs_model_create(&hw);
+
+	for (unsigned bias = 0; bias < 2; bias++) {
+		struct layer_case lc;
+		struct rng r = { 77 };
+		struct accel_estimate est;
+		struct rs_model_result res;
+		double error;
+		char err[256];
+
+		memset(&lc, 0, sizeof(lc));
+		lc.cv = (struct accel_conv){
+			.batch = 2, .in_channels = 3, .in_height = 64, .in_width = 64,
+			.out_channels = 32, .kernel_h = 3, .kernel_w = 3, .groups = 1,
+			.stride_h = 2, .stride_w = 2, .pad_top = 1, .pad_bottom = 1,
+			.pad_left = 1, .pad_right = 1, .ifmap_prec = ROWSTAT_PREC_Q16,
+			.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+			.requant_mult = 1, .bias = bias,
+		};
+		lc.map = (struct accel_mapping){
+			.set_rows = 3, .set_cols = 8, .filters_per_pe = 11, .channels_per_pe = 3,
+			.filter_sets = 3, .channel_sets = 1, .taps_per_pe = 3,
+			.images_per_pass = 2, .tile_n = 1, .tile_e = 16, .tile_f = 16,
+			.tile_m = 32, .tile_c = 3, .double_ifmap = true,
+		};
+		ck_assert_int_eq(accel_mapping_check(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, err,
+						     sizeof(err)), 0);
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 0), 0);
+		ck_assert_int_eq(layer_place(&lc, &hw, err, sizeof(err)), 0);
+		accel_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
+		ck_assert_int_eq(layer_execute(model, &lc, &res, NULL), ROWSTAT_OK);
+		error = (double)est.cycles / (double)res.counts.cycles - 1;
+		ck_assert_msg(fabs(error) <= 0.05, "bias %u: cycles %llu estimated, %llu counted",
+			      bias, (unsigned long long)est.cycles,
+			      (unsigned long long)res.counts.cycles);
+		layer_free(&lc);
+	}
 	rs_model_destroy(model);
 }
 END_TEST
@@ -460,6 +512,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(est, setup, NULL);
 	tcase_set_timeout(est, 300);
 	tcase_add_test(est, estimate_predicts_data_independent_counts);
+	tcase_add_test(est, estimate_sees_bias_loads_delay_the_prefetch);
 	tcase_add_test(est, split_layers_count_honestly);
 	tcase_add_test(est, estimate_follows_gating_and_compression);
 	suite_add_tcase(s, est);

@@ -61,11 +61,35 @@ void accel_stream_layer(struct accel_stream *s, const struct accel_conv *cv,
 	accel_stream_layer_strided(s, cv, filter_va, 0, bias_va);
 }
 
+/* Do all values fit a command field of `bits`?  If not, the stream fails. */
+static bool fields_fit(struct accel_stream *s, const uint64_t *v, size_t n, unsigned bits)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] >> bits) {
+			if (!s->error)
+				s->error = -EINVAL;
+			return false;
+		}
+	return true;
+}
+
 void accel_stream_layer_strided(struct accel_stream *s, const struct accel_conv *cv,
 				uint64_t filter_va, uint32_t filter_stride, uint64_t bias_va)
 {
+	const uint64_t wide[] = {
+		cv->batch, cv->in_channels, cv->in_height, cv->in_width, cv->out_channels,
+		cv->kernel_h, cv->kernel_w, cv->groups, accel_conv_out_height(cv),
+		accel_conv_out_width(cv),
+	};
+	const uint64_t narrow[] = {
+		cv->ifmap_prec, cv->filter_prec, cv->ofmap_prec, cv->stride_h, cv->stride_w,
+		cv->pad_top, cv->pad_bottom, cv->pad_left, cv->pad_right, cv->requant_shift,
+	};
 	struct rowstat_cmd_layer c;
 
+	if (!fields_fit(s, wide, sizeof(wide) / sizeof(wide[0]), 16) ||
+	    !fields_fit(s, narrow, sizeof(narrow) / sizeof(narrow[0]), 8))
+		return;
 	memset(&c, 0, sizeof(c));
 	c.hdr = header(ROWSTAT_OP_LAYER, sizeof(c));
 	c.ifmap_prec = (uint8_t)cv->ifmap_prec;
@@ -99,8 +123,14 @@ void accel_stream_layer_strided(struct accel_stream *s, const struct accel_conv 
 
 void accel_stream_mapping(struct accel_stream *s, const struct accel_mapping *map)
 {
+	const uint64_t v[] = {
+		map->set_rows, map->set_cols, map->filters_per_pe, map->channels_per_pe,
+		map->filter_sets, map->channel_sets, map->taps_per_pe, map->images_per_pass,
+	};
 	struct rowstat_cmd_mapping c;
 
+	if (!fields_fit(s, v, sizeof(v) / sizeof(v[0]), 16))
+		return;
 	memset(&c, 0, sizeof(c));
 	c.hdr = header(ROWSTAT_OP_MAPPING, sizeof(c));
 	c.set_rows = htole16((uint16_t)map->set_rows);

@@ -426,6 +426,57 @@ START_TEST(search_cache_returns_what_the_search_would)
 	ck_assert_ptr_null(accel_map_cache_create(ACCEL_MAP_CACHE_MAX + 1));
 	ck_assert_int_eq(errno, EINVAL);
 	accel_map_cache_destroy(NULL);
+	/* No cache: zero statistics, and searches go straight through. */
+	memset(&st, 0xff, sizeof(st));
+	accel_map_cache_stats(NULL, &st);
+	ck_assert_uint_eq(st.hits + st.misses + st.entries + st.capacity, 0);
+}
+END_TEST
+
+/*
+ * The stream builder refuses, with a sticky -EINVAL, a LAYER or MAPPING
+ * value wider than its command field, instead of truncating it.
+ */
+START_TEST(stream_builder_refuses_values_wider_than_their_fields)
+{
+	struct accel_mapping m = {
+		.set_rows = 3, .set_cols = 1, .filters_per_pe = 1,
+		.channels_per_pe = 1, .filter_sets = 1, .channel_sets = 1,
+		.taps_per_pe = 1, .images_per_pass = 1,
+	};
+	struct accel_conv wide = conv;
+	struct accel_stream s;
+
+	accel_stream_init(&s);
+	accel_stream_layer(&s, &conv, 0x1000, 0);
+	accel_stream_mapping(&s, &m);
+	ck_assert_int_eq(s.error, 0);
+	ck_assert_uint_eq(s.len, sizeof(struct rowstat_cmd_layer) +
+				 sizeof(struct rowstat_cmd_mapping));
+	accel_stream_free(&s);
+	for (unsigned field = 0; field < 4; field++) {
+		wide = conv;
+		m.images_per_pass = 1;
+		accel_stream_init(&s);
+		if (field == 0)
+			wide.in_channels = 65536 * wide.groups;
+		else if (field == 1)
+			wide.stride_h = 256;
+		else if (field == 2)
+			wide.pad_left = 300;
+		if (field == 3) {
+			m.images_per_pass = 65536;
+			accel_stream_mapping(&s, &m);
+		} else {
+			accel_stream_layer(&s, &wide, 0x1000, 0);
+		}
+		ck_assert_msg(s.error == -EINVAL, "field %u: error %d", field, s.error);
+		ck_assert_uint_eq(s.len, 0);
+		/* Sticky: nothing more is appended. */
+		accel_stream_barrier(&s);
+		ck_assert_uint_eq(s.len, 0);
+		accel_stream_free(&s);
+	}
 }
 END_TEST
 
@@ -513,6 +564,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, search_fits_the_glb_and_honours_pins);
 	tcase_add_test(tc, objectives_trade_energy_for_latency);
 	tcase_add_test(tc, emitter_refuses_bad_mappings_and_huge_streams);
+	tcase_add_test(tc, stream_builder_refuses_values_wider_than_their_fields);
 	tcase_add_test(tc, search_cache_returns_what_the_search_would);
 	tcase_add_test(tc, explain_gives_runner_ups_and_the_binding_limit);
 	suite_add_tcase(s, tc);

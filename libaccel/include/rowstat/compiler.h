@@ -243,7 +243,10 @@ ACCEL_API void accel_map_cache_stats(struct accel_map_cache *cache,
 struct accel_stream {
 	uint8_t *buf;
 	size_t len, cap;
-	/* Sticky: -ENOMEM, or -E2BIG past ROWSTAT_STREAM_MAX_BYTES. */
+	/*
+	 * Sticky: -ENOMEM, -E2BIG past ROWSTAT_STREAM_MAX_BYTES, or -EINVAL
+	 * for a LAYER or MAPPING value wider than its command field.
+	 */
 	int error;
 };
 

@@ -184,6 +184,7 @@ struct search {
 	struct accel_estimate *best_est;
 	struct runners *runners;	/* NULL unless explaining */
 	struct filter_choices *fc;
+	unsigned images_most;	/* stage 1's most images per pass */
 	struct group *groups;
 	unsigned groups_count, groups_cap;
 	bool nomem;
@@ -241,32 +242,41 @@ static unsigned next_images(unsigned n, unsigned N)
 	return n < N && 2 * n > N ? N : 2 * n;
 }
 
-/*
- * Scores one array configuration with every tile as large as the layer;
- * lo->dm and lo->dc are its filters' and channels'.
- */
-static void stage1_score(struct search *s, struct accel_layout *lo, struct accel_mapping m)
+/* Images per pass: powers of two up to the batch, and the batch (or the pin). */
+static bool images_offered(const struct search *s, unsigned n)
 {
-	const struct accel_shape *sh = &s->sh;
+	return !s->fx->images_per_pass || n == s->fx->images_per_pass;
+}
 
-	for (unsigned n = 1; n <= sh->N; n = next_images(n, sh->N)) {
-		struct candidate c;
-		struct accel_estimate est = { 0 };
+/* The most images per pass stage 1 offers; 0 if none. */
+static unsigned images_most(const struct search *s)
+{
+	unsigned most = 0;
 
-		if (s->fx->images_per_pass && n != s->fx->images_per_pass)
-			continue;
-		m.images_per_pass = n;
-		accel_split_get(sh->N, sh->N, n, n, &lo->dn);
-		memset(&c, 0, sizeof(c));
-		c.map = m;
-		/* What no tiling of this configuration can beat. */
-		accel_layout_bound(s->hw, s->cv, &m, lo, s->in, s->out, s->hints, &c.energy,
-				   &c.cycles);
-		est.energy = (uint64_t)c.energy;
-		est.cycles = (uint64_t)c.cycles;
-		c.score = score(&est, s->fx->objective);
-		keep_best(s, &c);
-	}
+	for (unsigned n = 1; n <= s->sh.N; n = next_images(n, s->sh.N))
+		if (images_offered(s, n))
+			most = n;
+	return most;
+}
+
+/*
+ * One array configuration with n images per pass, scored by the bound of
+ * every tiling; lo->dm and lo->dc are its filters' and channels'.
+ */
+static void stage1_bound(const struct search *s, struct accel_layout *lo,
+			 struct accel_mapping m, unsigned n, struct candidate *c)
+{
+	struct accel_estimate est = { 0 };
+
+	m.images_per_pass = n;
+	accel_split_get(s->sh.N, s->sh.N, n, n, &lo->dn);
+	memset(c, 0, sizeof(*c));
+	c->map = m;
+	accel_layout_bound(s->hw, s->cv, &m, lo, s->in, s->out, s->hints, &c->energy,
+			   &c->cycles);
+	est.energy = (uint64_t)c->energy;
+	est.cycles = (uint64_t)c->cycles;
+	c->score = score(&est, s->fx->objective);
 }
 
 /* Does stage 1 offer p filters per PE in t filter sets? */
@@ -363,7 +373,7 @@ static bool group_bound(const struct search *s, struct accel_layout *lo, struct 
 	struct accel_estimate est = { 0 };
 	struct accel_mapping m = g->m;
 	double energy, cycles;
-	unsigned n = s->fx->images_per_pass ? s->fx->images_per_pass : s->sh.N;
+	unsigned n = s->images_most;
 
 	for (unsigned p = 1; p <= g->pmax; p++) {
 		unsigned upto = filter_choices_upto(fc, p, g->tmax);
@@ -376,7 +386,7 @@ static bool group_bound(const struct search *s, struct accel_layout *lo, struct 
 		least.sum_min = d->sum_min < least.sum_min ? d->sum_min : least.sum_min;
 		least.sum_sets = d->sum_sets < least.sum_sets ? d->sum_sets : least.sum_sets;
 	}
-	if (least.subs == UINT32_MAX)
+	if (least.subs == UINT32_MAX || !n)
 		return false;
 	lo->dm = least;
 	accel_split_get(s->sh.N, s->sh.N, n, n, &lo->dn);
@@ -418,29 +428,149 @@ static void stage1_group(struct search *s, struct accel_layout *lo, struct accel
 	s->groups_count += group_bound(s, lo, g);
 }
 
-static int cmp_group(const void *a, const void *b)
-{
-	const struct group *x = a, *y = b;
+/*
+ * Stage 1 opens its groups lazily, best bound first.  An unopened group
+ * stands for all its configurations; an open one, for each p, for its
+ * filter-set choices from the most sets down (their bounds grow as the
+ * sets shrink), the next of which is priced with the most images per
+ * pass (the least bound of its images).
+ */
+struct pending {
+	struct candidate c;	/* of a cursor: the next configuration */
+	unsigned group;
+	unsigned p, at;		/* p == 0: the group unopened; at: in s->fc */
+};
 
-	return better(x->score, y->score) ? -1 : better(y->score, x->score);
+struct pending_heap {
+	struct pending *v;
+	unsigned count, cap;
+};
+
+static bool pending_push(struct pending_heap *h, const struct pending *x)
+{
+	unsigned i;
+
+	if (h->count == h->cap) {
+		unsigned cap = h->cap ? 2 * h->cap : 256;
+		struct pending *more = realloc(h->v, cap * sizeof(*more));
+
+		if (!more)
+			return false;
+		h->v = more;
+		h->cap = cap;
+	}
+	for (i = h->count++; i && better(x->c.score, h->v[(i - 1) / 2].c.score); i = (i - 1) / 2)
+		h->v[i] = h->v[(i - 1) / 2];
+	h->v[i] = *x;
+	return true;
 }
 
-/* Scores every p and t of a group. */
-static void stage1_expand(struct search *s, const struct group *g)
+static struct pending pending_pop(struct pending_heap *h)
 {
-	const struct filter_choices *fc = s->fc;
-	struct accel_layout lo = { .sh = s->sh, .rows = g->rows, .cols = g->cols, .dc = g->dc };
+	struct pending top = h->v[0], last = h->v[--h->count];
+	unsigned i = 0;
+
+	for (;;) {
+		unsigned l = 2 * i + 1, r = l + 1, best = l;
+
+		if (l >= h->count)
+			break;
+		if (r < h->count && better(h->v[r].c.score, h->v[l].c.score))
+			best = r;
+		if (!better(h->v[best].c.score, last.c.score))
+			break;
+		h->v[i] = h->v[best];
+		i = best;
+	}
+	if (h->count)
+		h->v[i] = last;
+	return top;
+}
+
+/* A group's layout, short of the filters and images. */
+static void group_layout(const struct search *s, const struct group *g, struct accel_layout *lo)
+{
+	memset(lo, 0, sizeof(*lo));
+	lo->sh = s->sh;
+	lo->rows = g->rows;
+	lo->cols = g->cols;
+	lo->dc = g->dc;
+	lo->rch = div_up(s->sh.R, g->m.set_rows);
+	lo->sch = div_up(s->sh.S, g->m.taps_per_pe);
+}
+
+/* Pushes a cursor at choice `at` of p, priced; false without memory. */
+static bool cursor_push(struct search *s, struct pending_heap *h, unsigned group, unsigned p,
+			unsigned at)
+{
+	const struct group *g = &s->groups[group];
+	struct pending x = { .group = group, .p = p, .at = at };
+	struct accel_layout lo;
 	struct accel_mapping m = g->m;
 
-	lo.rch = div_up(s->sh.R, m.set_rows);
-	lo.sch = div_up(s->sh.S, m.taps_per_pe);
-	for (unsigned p = 1; p <= g->pmax; p++)
-		for (unsigned i = fc->first[p]; i < fc->first[p + 1] && fc->t[i] <= g->tmax; i++) {
-			m.filters_per_pe = p;
-			m.filter_sets = fc->t[i];
-			lo.dm = fc->dm[i];
-			stage1_score(s, &lo, m);
-		}
+	group_layout(s, g, &lo);
+	lo.dm = s->fc->dm[at];
+	m.filters_per_pe = p;
+	m.filter_sets = s->fc->t[at];
+	stage1_bound(s, &lo, m, s->images_most, &x.c);
+	return pending_push(h, &x);
+}
+
+/* Takes a cursor's configuration with every images per pass; moves it on. */
+static bool cursor_take(struct search *s, struct pending_heap *h, const struct pending *x)
+{
+	const struct group *g = &s->groups[x->group];
+	struct accel_layout lo;
+
+	keep_best(s, &x->c);
+	group_layout(s, g, &lo);
+	lo.dm = s->fc->dm[x->at];
+	for (unsigned n = 1; n < s->images_most; n = next_images(n, s->sh.N)) {
+		struct candidate c;
+
+		if (!images_offered(s, n))
+			continue;
+		stage1_bound(s, &lo, x->c.map, n, &c);
+		keep_best(s, &c);
+	}
+	return x->at == s->fc->first[x->p] || cursor_push(s, h, x->group, x->p, x->at - 1);
+}
+
+/* Opens a group: a cursor per p at its most filter sets. */
+static bool group_open(struct search *s, struct pending_heap *h, unsigned group)
+{
+	const struct group *g = &s->groups[group];
+
+	for (unsigned p = 1; p <= g->pmax; p++) {
+		unsigned upto = filter_choices_upto(s->fc, p, g->tmax);
+
+		if (upto && !cursor_push(s, h, group, p, s->fc->first[p] + upto - 1))
+			return false;
+	}
+	return true;
+}
+
+/* Keeps the best configurations by bound, opening groups and cursors best first. */
+static void stage1_rank(struct search *s)
+{
+	struct pending_heap h = { 0 };
+	bool ok = true;
+
+	for (unsigned i = 0; i < s->groups_count && ok; i++) {
+		struct pending x = { .c.score = s->groups[i].score, .group = i };
+
+		ok = pending_push(&h, &x);
+	}
+	while (ok && h.count) {
+		struct pending x = pending_pop(&h);
+
+		if (s->count == ARRAY_KEEP && !better(x.c.score, s->list[0].score))
+			break;
+		ok = x.p ? cursor_take(s, &h, &x) : group_open(s, &h, x.group);
+	}
+	if (!ok)
+		s->nomem = true;
+	free(h.v);
 }
 
 /* Stage 1 for s->taps filter columns per PE. */
@@ -522,12 +652,7 @@ static void stage1(struct search *s)
 		}
 		q = q_end + 1;
 	}
-	qsort(s->groups, s->groups_count, sizeof(*s->groups), cmp_group);
-	for (unsigned i = 0; i < s->groups_count; i++) {
-		if (s->count == ARRAY_KEEP && !better(s->groups[i].score, s->list[0].score))
-			break;
-		stage1_expand(s, &s->groups[i]);
-	}
+	stage1_rank(s);
 }
 
 static int cmp_desc(const void *a, const void *b)
@@ -804,6 +929,7 @@ static int search_run(struct search *s)
 	struct tiling *tl;
 
 	accel_shape_get(s->cv, &s->sh);
+	s->images_most = images_most(s);
 	s->list = calloc(ARRAY_KEEP, sizeof(*s->list));
 	tl = malloc(sizeof(*tl));
 	s->fc = filter_choices_get(s);

@@ -356,6 +356,33 @@ static double layer_cycles(const struct rs_hw_params *hw, const struct accel_map
 }
 
 /*
+ * The firmware's decode cycles (docs/hardware.md section 8): the command
+ * processor decodes the stream in order and never waits, and no command
+ * starts before its decode ends.  So the execution starts after the first
+ * LAYER, MAPPING and load are decoded (*head), and the layer ends no
+ * sooner than the whole stream's decode (the return value), counting the
+ * commands accel_emit_conv writes and the caller's END.
+ */
+static double decode_cycles(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			    const struct accel_layout *lo, uint64_t passes, double *head)
+{
+	const uint32_t *d = hw->decode_cycles;
+	const struct accel_shape *sh = &lo->sh;
+	double spatial = (double)sh->G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
+	double stores = spatial * lo->dm.tiles, steps = stores * lo->dc.tiles;
+	double loads = map->tile_c >= sh->Cg ? spatial : steps;
+	/* A split layer changes part at every channel part of every psum tile. */
+	double layers = sh->parts > 1 ? stores * sh->parts : 1;
+	double barriers = 1 + steps + (map->double_psum ? 1 : stores) +
+			  (map->double_ifmap ? 0 : loads - 1);
+
+	*head = (double)d[ROWSTAT_OP_LAYER] + d[ROWSTAT_OP_MAPPING] + d[ROWSTAT_OP_DMA];
+	return layers * (d[ROWSTAT_OP_LAYER] + d[ROWSTAT_OP_MAPPING]) +
+	       (loads + stores) * d[ROWSTAT_OP_DMA] + (double)passes * d[ROWSTAT_OP_PASS] +
+	       barriers * d[ROWSTAT_OP_BARRIER] + d[ROWSTAT_OP_END];
+}
+
+/*
  * The MACs expected not to be gated: a MAC reading padding always is, one
  * reading the image when its value is zero (density: the hint's, or 1).
  * Gated MACs spend no MAC energy and no filter or psum RF accesses.
@@ -446,7 +473,7 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	struct accel_glb_plan plan;
 	struct glb_floor fl = { 0 };
 	uint64_t G = lo->sh.G, glb_total, dram, energy, ungated;
-	double cycles, link_kc;
+	double cycles, link_kc, decode, head;
 	struct busy busy;
 
 	memset(est, 0, sizeof(*est));
@@ -469,6 +496,18 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 		 rs_hw_level_energy(ROWSTAT_LEVEL_GLB, glb_total, hw->energy) +
 		 rs_hw_level_energy(ROWSTAT_LEVEL_DRAM, dram, hw->energy);
 	cycles = layer_cycles(hw, map, lo, &a, &t, &busy);
+	decode = decode_cycles(hw, map, lo, G * a.passes, &head);
+	if (decode) {
+		/* Decoding outruns the execution, or paces it to the last store. */
+		double last_store = G * t.ofmap_bytes * 1000.0 / hw->dram_bw /
+				    ((double)G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles *
+				     lo->dm.tiles);
+
+		cycles = cycles + head > decode + last_store ? cycles + head :
+			 decode + last_store;
+		if (busy.link < decode)
+			busy.link = decode;
+	}
 	est->cycles = (uint64_t)cycles;
 	est->passes = G * a.passes;
 	est->dram_bytes = G * dram;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "fwconf.h"
 #include "random_case.h"
 #include "step_counter.h"
 
@@ -230,21 +231,42 @@ START_TEST(rlc_traffic_and_gating_follow_the_data)
 }
 END_TEST
 
+/* The hardware as the repository's firmware sets it up (decode costs, energies). */
+static void firmware_params(struct rs_hw_params *h)
+{
+	struct rs_hw_firmware fw;
+	char err[160];
+	FILE *conf = fopen("firmware/rowstat-fw.conf", "r");
+
+	ck_assert_msg(conf, "firmware/rowstat-fw.conf: run from the repository root");
+	ck_assert_msg(rsfw_conf_parse(conf, "rowstat-fw.conf", &fw, err, sizeof(err)) == 0,
+		      "%s", err);
+	fclose(conf);
+	rs_hw_fw_apply(&fw, h);
+}
+
 /*
  * For raw tensors the compiler's closed form predicts the model's passes,
  * GLB accesses, DRAM bytes and peak PEs exactly, and its cycles closely.
  * Random mappings are uneven (partial last tiles) and often tiny, where
  * fixed costs per pass weigh: the cycles are held to a mean error, and a
- * looser bound per mapping.  Issue 8 asks for 5% on every mapping.
+ * looser bound per mapping.  Issue 8 asks for 5% on every mapping.  Run
+ * twice: on the bare hardware, and with the repository firmware's decode
+ * cycles, which tiny passes and transfers make the pace.
  */
 #define CYCLE_MEAN_LIMIT 0.05
 #define CYCLE_WORST_LIMIT 0.20
 
 START_TEST(estimate_predicts_data_independent_counts)
 {
-	struct rs_model *model = rs_model_create(&hw);
+	struct rs_hw_params h = hw;
+	struct rs_model *model;
 	unsigned count = test_quick() ? 40 : 150, checked = 0, within5 = 0;
 	double error_sum = 0, worst = 0;
+
+	if (_i)
+		firmware_params(&h);
+	model = rs_model_create(&h);
 
 	for (unsigned i = 0; i < count; i++) {
 		struct layer_case lc;
@@ -259,14 +281,14 @@ START_TEST(estimate_predicts_data_independent_counts)
 		random_conv(&r, 1, &lc.cv, &lc.in, &lc.out);
 		lc.in.rlc = lc.out.rlc = false;
 		lc.in.seg_rows = lc.out.seg_rows = 0;
-		if (random_mapping(&r, &hw, &lc.cv, &lc.in, &lc.out, &lc.map))
+		if (random_mapping(&r, &h, &lc.cv, &lc.in, &lc.out, &lc.map))
 			continue;
 		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 0), 0);
-		if (layer_place(&lc, &hw, err, sizeof(err)) == -E2BIG) {
+		if (layer_place(&lc, &h, err, sizeof(err)) == -E2BIG) {
 			layer_free(&lc);
 			continue;
 		}
-		accel_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
+		accel_mapping_estimate(&h, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
 		ck_assert_int_eq(layer_execute(model, &lc, &res, NULL), ROWSTAT_OK);
 		for (int t = 0; t < ROWSTAT_DT_COUNT; t++) {
 			glb += res.counts.glb_reads[t] + res.counts.glb_writes[t];
@@ -291,8 +313,9 @@ START_TEST(estimate_predicts_data_independent_counts)
 		checked++;
 	}
 	ck_assert_uint_ge(checked, count * 9 / 10);
-	printf("estimate: cycles off by %.1f%% on average over %u random mappings, %.1f%% at "
-	       "most; %u within 5%%\n", 100 * error_sum / checked, checked, 100 * worst, within5);
+	printf("estimate%s: cycles off by %.1f%% on average over %u random mappings, %.1f%% "
+	       "at most; %u within 5%%\n", _i ? " (firmware decode)" : "", 100 * error_sum / checked,
+	       checked, 100 * worst, within5);
 	ck_assert(error_sum / checked <= CYCLE_MEAN_LIMIT);
 	rs_model_destroy(model);
 }
@@ -511,7 +534,7 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(est, setup, NULL);
 	tcase_set_timeout(est, 300);
-	tcase_add_test(est, estimate_predicts_data_independent_counts);
+	tcase_add_loop_test(est, estimate_predicts_data_independent_counts, 0, 2);
 	tcase_add_test(est, estimate_sees_bias_loads_delay_the_prefetch);
 	tcase_add_test(est, split_layers_count_honestly);
 	tcase_add_test(est, estimate_follows_gating_and_compression);

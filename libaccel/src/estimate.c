@@ -162,6 +162,7 @@ struct array_counts {
 	uint64_t noc_ifmap, noc_filter, noc_psum, drains, fill;
 	uint64_t filter_bytes;		/* over the link: filters and biases */
 	uint64_t loads;			/* of every filter block */
+	double filter_transfers;	/* passes that load filters */
 	bool one_block;			/* one block, kept in the spads */
 	/*
 	 * Of a step's compute, the part after its last filter load: one
@@ -169,6 +170,34 @@ struct array_counts {
 	 */
 	double window;
 };
+
+/* Of the work of `len` values in subs of `sub`, by min(sub, per_pe): the last sub's share. */
+static double last_sub_share(unsigned len, unsigned sub, unsigned per_pe)
+{
+	unsigned full = len / sub, rest = len % sub;
+	double whole = (double)full * min_u(sub, per_pe) + min_u(rest, per_pe);
+
+	return whole > 0 ? min_u(rest ? rest : sub, per_pe) / whole : 1;
+}
+
+/*
+ * A step's share of compute after its last filter block's load: the last
+ * filter-row chunk, filter-column chunk (its taps), channel sub and filter
+ * sub, which are the remainders, not the average (the step's tiles taken
+ * whole).  Filter rows run in parallel; taps, channels and filters in turn.
+ */
+static double last_block_share(const struct accel_mapping *map, const struct accel_layout *lo)
+{
+	const struct accel_shape *sh = &lo->sh;
+	unsigned taps = map->taps_per_pe, last_taps = sh->S - (lo->sch - 1) * taps;
+	unsigned tile_c = min_u(map->tile_c, sh->P), tile_m = min_u(map->tile_m, sh->Mg);
+
+	return 1.0 / lo->rch * last_taps / sh->S *
+	       last_sub_share(tile_c, map->channels_per_pe * map->channel_sets,
+			      map->channels_per_pe) *
+	       last_sub_share(tile_m, map->filters_per_pe * map->filter_sets,
+			      map->filters_per_pe);
+}
 
 static void array_counts(const struct accel_conv *cv, const struct accel_mapping *map,
 			 const struct accel_layout *lo, struct array_counts *a)
@@ -190,7 +219,7 @@ static void array_counts(const struct accel_conv *cv, const struct accel_mapping
 				 ((double)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles * lo->dm.tiles);
 	double first_steps = 1.0 / lo->dc.tiles;
 
-	a->window = one_block || loads_per_step <= 1 ? 1 : 1 / loads_per_step;
+	a->window = one_block || loads_per_step <= 1 ? 1 : last_block_share(map, lo);
 	/*
 	 * The passes that start a psum tile load its biases over the link
 	 * too.  They are a step's first reduction step, so the last of them
@@ -201,6 +230,8 @@ static void array_counts(const struct accel_conv *cv, const struct accel_mapping
 	    passes_per_step > 1)
 		a->window = first_steps / passes_per_step + (1 - first_steps) * a->window;
 	a->loads = loads;
+	a->filter_transfers = one_block ? 1 :
+		(double)loads * lo->rch * lo->sch * lo->dc.subs * lo->dm.subs;
 	a->one_block = one_block;
 	a->outputs = (uint64_t)sh->N * sh->Mg * sh->E * sh->F;
 	a->passes = blocks * red_steps;
@@ -341,8 +372,13 @@ static double layer_cycles(const struct rs_hw_params *hw, const struct accel_map
 	uint64_t glb_cycles = (uint64_t)((double)glb_array / hw->glb_bw);
 	double compute = G * ((a->mac_cycles > glb_cycles ? a->mac_cycles : glb_cycles) +
 			      a->fill);
-	double filter_cycles = G * a->filter_bytes * per_kc;
-	double load = G * t->ifmap_bytes * per_kc, store = G * t->ofmap_bytes * per_kc;
+	/* Every transfer takes whole cycles: half a cycle more each, on average. */
+	double spatial = G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
+	double psum_tiles = spatial * lo->dm.tiles;
+	double loads = map->tile_c >= lo->sh.Cg ? spatial : psum_tiles * lo->dc.tiles;
+	double filter_cycles = G * (a->filter_bytes * per_kc + 0.5 * a->filter_transfers);
+	double load = G * t->ifmap_bytes * per_kc + 0.5 * loads;
+	double store = G * t->ofmap_bytes * per_kc + 0.5 * psum_tiles;
 	double array_time = compute + filter_cycles;
 	double serial = (map->double_ifmap ? 0 : load) + (map->double_psum ? 0 : store);
 	struct buffered b;

@@ -250,12 +250,14 @@ static void firmware_params(struct rs_hw_params *h)
  * GLB accesses, DRAM bytes and peak PEs exactly, and its cycles closely.
  * Random mappings are uneven (partial last tiles) and often tiny, where
  * fixed costs per pass weigh: the cycles are held to a mean error, and a
- * looser bound per mapping.  Issue 8 asks for 5% on every mapping.  Run
+ * looser bound per mapping (1.8% and 9.8% today; issue 8 asks for 5% on
+ * every mapping: the rest is uneven tiles and the per-pass maximum of MAC
+ * and GLB time, which the estimate takes over the totals).  Run
  * twice: on the bare hardware, and with the repository firmware's decode
  * cycles, which tiny passes and transfers make the pace.
  */
-#define CYCLE_MEAN_LIMIT 0.05
-#define CYCLE_WORST_LIMIT 0.20
+#define CYCLE_MEAN_LIMIT 0.03
+#define CYCLE_WORST_LIMIT 0.12
 
 START_TEST(estimate_predicts_data_independent_counts)
 {

@@ -9,6 +9,10 @@
  *                                 (default 12); only OBJECTIVE (edp,
  *                                 energy, latency) if given
  * MAPPER_SEARCH_ONLY=1 prints the search's figures without the optimum.
+ * MAPPER_OPTIMA=FILE keeps the optimal mappings found in FILE and reuses
+ * them, re-estimated, on later runs: tuning the search then takes seconds.
+ * A search that beats a stored optimum means the estimate has changed
+ * since: delete the file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +35,63 @@ static const char *const objective_name[] = { "edp", "energy", "latency" };
 
 static const char *only_objective;
 
+/* MAPPER_OPTIMA: optimal mappings by layer name and objective. */
+struct stored {
+	char name[24];
+	unsigned obj;
+	struct accel_mapping map;
+};
+
+static struct stored *stored;
+static unsigned stored_count;
+static FILE *optima_out;
+
+static void optima_load(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct stored e;
+	unsigned dbi, dbp;
+
+	if (f) {
+		while (fscanf(f, "%23s %u %u %u %u %u %u %u %u %u %u %u %u %u %u %u %u", e.name,
+			      &e.obj, &e.map.set_rows, &e.map.set_cols, &e.map.filters_per_pe,
+			      &e.map.channels_per_pe, &e.map.filter_sets, &e.map.channel_sets,
+			      &e.map.taps_per_pe, &e.map.images_per_pass, &e.map.tile_n,
+			      &e.map.tile_e, &e.map.tile_f, &e.map.tile_m, &e.map.tile_c, &dbi,
+			      &dbp) == 17) {
+			struct stored *more = realloc(stored, (stored_count + 1) * sizeof(*more));
+
+			if (!more)
+				break;
+			e.map.double_ifmap = dbi;
+			e.map.double_psum = dbp;
+			stored = more;
+			stored[stored_count++] = e;
+		}
+		fclose(f);
+	}
+	optima_out = fopen(path, "a");
+}
+
+static const struct accel_mapping *optima_find(const char *name, unsigned obj)
+{
+	for (unsigned i = 0; i < stored_count; i++)
+		if (stored[i].obj == obj && !strcmp(stored[i].name, name))
+			return &stored[i].map;
+	return NULL;
+}
+
+static void optima_save(const char *name, unsigned obj, const struct accel_mapping *m)
+{
+	if (!optima_out)
+		return;
+	fprintf(optima_out, "%s %u %u %u %u %u %u %u %u %u %u %u %u %u %u %u %u\n", name, obj,
+		m->set_rows, m->set_cols, m->filters_per_pe, m->channels_per_pe, m->filter_sets,
+		m->channel_sets, m->taps_per_pe, m->images_per_pass, m->tile_n, m->tile_e,
+		m->tile_f, m->tile_m, m->tile_c, m->double_ifmap, m->double_psum);
+	fflush(optima_out);
+}
+
 static void bench_layer(const struct rs_hw_params *hw, const char *name,
 			const struct accel_conv *cv)
 {
@@ -43,6 +104,7 @@ static void bench_layer(const struct rs_hw_params *hw, const char *name,
 		struct accel_estimate est;
 		struct map_enum_result opt;
 		double t0 = now_ms(), t_search, t_enum;
+		bool from_file = false;
 		int failed = accel_map_search(hw, cv, &raw, &raw, NULL, &opts, &map, &est);
 
 		t_search = now_ms() - t0;
@@ -55,14 +117,31 @@ static void bench_layer(const struct rs_hw_params *hw, const char *name,
 			continue;
 		}
 		t0 = now_ms();
-		if (map_enum_optimum(hw, cv, &raw, &raw, NULL, obj, failed ? NULL : &map, &opt)) {
+		if (optima_find(name, obj)) {
+			memset(&opt, 0, sizeof(opt));
+			opt.found = true;
+			opt.map = *optima_find(name, obj);
+			from_file = true;
+			accel_mapping_estimate(hw, cv, &opt.map, &raw, &raw, NULL, &opt.est);
+			if (!failed && map_enum_value(obj, &est) < map_enum_value(obj, &opt.est))
+				printf("%-10s %-7s stored optimum beaten: the estimate changed, "
+				       "delete the optima file\n", name, objective_name[obj]);
+		} else if (map_enum_optimum(hw, cv, &raw, &raw, NULL, obj, failed ? NULL : &map,
+					    &opt)) {
 			printf("%-10s %-7s enumeration failed\n", name, objective_name[obj]);
 			continue;
+		} else if (opt.found) {
+			optima_save(name, obj, &opt.map);
 		}
 		t_enum = now_ms() - t0;
 		if (failed || !opt.found)
 			printf("%-10s %-7s search %s, optimum %s\n", name, objective_name[obj],
 			       failed ? "found nothing" : "found", opt.found ? "exists" : "none");
+		else if (from_file)
+			printf("%-10s %-7s %6.3fx  search %8.2f ms  optimum stored "
+			       "(energy %llu cycles %llu)\n", name, objective_name[obj],
+			       map_enum_value(obj, &est) / map_enum_value(obj, &opt.est), t_search,
+			       (unsigned long long)opt.est.energy, (unsigned long long)opt.est.cycles);
 		else
 			printf("%-10s %-7s %6.3fx  search %8.2f ms  optimum %9.0f ms "
 			       "(%llu of %llu array configs, %llu mappings; "
@@ -87,6 +166,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rs_hw_params_default(&hw);
+	if (getenv("MAPPER_OPTIMA"))
+		optima_load(getenv("MAPPER_OPTIMA"));
 	printf("mapper: the search's objective over the exhaustive optimum (1.000x is optimal)\n");
 	for (unsigned i = 0; i < ALEXNET_LAYERS; i++) {
 		struct alexnet_layer l;
@@ -103,5 +184,8 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "random%u", i);
 		bench_layer(&hw, name, &cv);
 	}
+	if (optima_out)
+		fclose(optima_out);
+	free(stored);
 	return 0;
 }

@@ -110,12 +110,20 @@ static bool same_array(const struct accel_mapping *a, const struct accel_mapping
 	       a->images_per_pass == b->images_per_pass;
 }
 
-/* Keeps the configuration's best if it ranks, replacing its older entry. */
+/*
+ * Keeps the configuration's best if it ranks, replacing its older entry,
+ * unless another configuration already listed costs exactly the same: one
+ * that differs only where it makes no difference tells the caller nothing.
+ */
 static void runners_offer(struct runners *rn, const struct accel_mapping *map,
 			  const struct accel_estimate *est, struct score sc)
 {
 	unsigned cap = ACCEL_MAP_RUNNER_UPS + 1, at;
 
+	for (at = 0; at < rn->count; at++)
+		if (!same_array(&rn->v[at].map, map) && rn->v[at].est.energy == est->energy &&
+		    rn->v[at].est.cycles == est->cycles)
+			return;
 	for (at = 0; at < rn->count && !same_array(&rn->v[at].map, map); at++)
 		;
 	if (at < rn->count) {

@@ -482,8 +482,8 @@ END_TEST
 
 /*
  * accel_map_explain: the chosen mapping is the search's; the runner-ups are
- * legal, of other array configurations, no better and in order; the limit
- * named is the one whose doubling gains most.
+ * legal, of other array configurations, no better, in order and each of a
+ * different cost; the limit named is the one whose doubling gains most.
  */
 START_TEST(explain_gives_runner_ups_and_the_binding_limit)
 {
@@ -507,6 +507,13 @@ START_TEST(explain_gives_runner_ups_and_the_binding_limit)
 						  sizeof(err)) == 0, "runner-up %u: %s", i, err);
 		ck_assert(c->value >= ex.chosen.value);
 		ck_assert(!i || c->value >= ex.runner_up[i - 1].value);
+		/* Each costs something different: a tie would say nothing. */
+		ck_assert(c->est.energy != ex.chosen.est.energy ||
+			  c->est.cycles != ex.chosen.est.cycles);
+		for (unsigned j = 0; j < i; j++)
+			ck_assert_msg(c->est.energy != ex.runner_up[j].est.energy ||
+				      c->est.cycles != ex.runner_up[j].est.cycles,
+				      "runner-ups %u and %u cost the same", j, i);
 		ck_assert(c->map.set_cols != ex.chosen.map.set_cols ||
 			  c->map.set_rows != ex.chosen.map.set_rows ||
 			  c->map.filters_per_pe != ex.chosen.map.filters_per_pe ||

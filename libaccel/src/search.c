@@ -990,20 +990,36 @@ static int search_run(struct search *s)
 	return s->found ? 0 : -ENOSPC;
 }
 
+/* A search's inputs, with no options meaning none pinned; -EINVAL for a bad layer. */
+static int search_init(struct search *s, const struct rs_hw_params *hw,
+		       const struct accel_conv *cv, const struct accel_tensor *in,
+		       const struct accel_tensor *out, const struct accel_map_hints *hints,
+		       const struct accel_map_options *opts)
+{
+	static const struct accel_map_options none;
+
+	memset(s, 0, sizeof(*s));
+	s->hw = hw;
+	s->cv = cv;
+	s->in = in;
+	s->out = out;
+	s->hints = hints;
+	s->fx = opts ? opts : &none;
+	return accel_conv_check(cv, NULL, 0) ? -EINVAL : 0;
+}
+
 int accel_map_search(const struct rs_hw_params *hw, const struct accel_conv *cv,
 		     const struct accel_tensor *in, const struct accel_tensor *out,
 		     const struct accel_map_hints *hints,
 		     const struct accel_map_options *opts, struct accel_mapping *best,
 		     struct accel_estimate *best_est)
 {
-	static const struct accel_map_options none;
-	struct search s = {
-		.hw = hw, .cv = cv, .in = in, .out = out, .hints = hints,
-		.fx = opts ? opts : &none, .best = best, .best_est = best_est,
-	};
+	struct search s;
 
-	if (accel_conv_check(cv, NULL, 0))
+	if (search_init(&s, hw, cv, in, out, hints, opts))
 		return -EINVAL;
+	s.best = best;
+	s.best_est = best_est;
 	return search_run(&s);
 }
 
@@ -1042,19 +1058,17 @@ int accel_map_explain(const struct rs_hw_params *hw, const struct accel_conv *cv
 		      const struct accel_map_hints *hints,
 		      const struct accel_map_options *opts, struct accel_map_explanation *ex)
 {
-	static const struct accel_map_options none;
-	const struct accel_map_options *fx = opts ? opts : &none;
 	struct runners runners = { 0 };
-	struct search s = {
-		.hw = hw, .cv = cv, .in = in, .out = out, .hints = hints, .fx = fx,
-		.runners = &runners,
-	};
+	struct search s;
+	const struct accel_map_options *fx;
 	double chosen, gain = 0;
 	int ret;
 
-	if (!ex || accel_conv_check(cv, NULL, 0))
+	if (!ex || search_init(&s, hw, cv, in, out, hints, opts))
 		return -EINVAL;
+	fx = s.fx;
 	memset(ex, 0, sizeof(*ex));
+	s.runners = &runners;
 	s.best = &ex->chosen.map;
 	s.best_est = &ex->chosen.est;
 	ret = search_run(&s);

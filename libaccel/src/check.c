@@ -36,11 +36,11 @@ static int field_range(char *err, size_t errlen, const char *name, unsigned v,
 /*
  * The device's own rules (rs_hw_layer_check), without its capabilities,
  * on the LAYER of each part: more input channels than one LAYER carries
- * are split (accel_shape_get), up to ACCEL_MAX_IN_CHANNELS.
+ * are split (accel_channel_parts), up to ACCEL_MAX_IN_CHANNELS.
  */
 int accel_conv_check(const struct accel_conv *cv, char *err, size_t errlen)
 {
-	struct accel_shape sh;
+	unsigned per_part;
 	uint64_t filter;
 	struct rs_hw_layer ls = {
 		.ifmap_prec = cv->ifmap_prec, .filter_prec = cv->filter_prec,
@@ -63,9 +63,9 @@ int accel_conv_check(const struct accel_conv *cv, char *err, size_t errlen)
 			      cv->groups, ROWSTAT_MAX_CHANNELS, ROWSTAT_MAX_CHANNELS);
 	if (cv->groups && cv->in_channels % cv->groups == 0 &&
 	    cv->in_channels > ROWSTAT_MAX_CHANNELS) {
-		accel_shape_get(cv, &sh);
-		ls.in_channels = sh.G * sh.P;
-		filter = (uint64_t)sh.Cg * cv->kernel_h * cv->kernel_w *
+		accel_channel_parts(cv, &per_part);
+		ls.in_channels = cv->groups * per_part;
+		filter = (uint64_t)(cv->in_channels / cv->groups) * cv->kernel_h * cv->kernel_w *
 			 rs_hw_prec_bytes(cv->filter_prec);
 		if (filter > UINT32_MAX)
 			return einval(err, errlen,

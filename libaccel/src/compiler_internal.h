@@ -69,6 +69,8 @@ struct accel_shape {
 };
 
 void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh);
+/* How many parts a layer's channels are split into, and *per_part of each group's. */
+unsigned accel_channel_parts(const struct accel_conv *cv, unsigned *per_part);
 
 /* Channels per group of part k. */
 static inline unsigned accel_part_channels(const struct accel_shape *sh, unsigned k)

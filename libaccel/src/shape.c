@@ -92,11 +92,18 @@ void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh)
 			in_image_taps(sh->F, sh->S, sh->Uw, sh->pl, sh->W) : 0;
 	sh->rows_read = positions_read(sh->E, sh->R, sh->Uh, sh->pt, sh->H);
 	sh->cols_read = positions_read(sh->F, sh->S, sh->Uw, sh->pl, sh->W);
+	sh->parts = accel_channel_parts(cv, &sh->P);
+}
+
+unsigned accel_channel_parts(const struct accel_conv *cv, unsigned *per_part)
+{
+	unsigned G = cv->groups, Cg = G ? cv->in_channels / G : 0, parts = 1;
+
 	/* As few parts as the LAYER's channel limit allows, balanced. */
-	sh->parts = 1;
-	if (sh->G && sh->G <= ROWSTAT_MAX_CHANNELS && sh->C > ROWSTAT_MAX_CHANNELS)
-		sh->parts = div_up(sh->Cg, ROWSTAT_MAX_CHANNELS / sh->G);
-	sh->P = sh->parts > 1 ? div_up(sh->Cg, sh->parts) : sh->Cg;
+	if (G && G <= ROWSTAT_MAX_CHANNELS && cv->in_channels > ROWSTAT_MAX_CHANNELS)
+		parts = div_up(Cg, ROWSTAT_MAX_CHANNELS / G);
+	*per_part = parts > 1 ? div_up(Cg, parts) : Cg;
+	return parts;
 }
 
 struct span accel_input_rows(const struct accel_shape *sh, unsigned ea, unsigned eb)

@@ -161,12 +161,11 @@ struct array_counts {
 	uint64_t psum_wr, psum_rd, glb_ifmap;
 	uint64_t noc_ifmap, noc_filter, noc_psum, drains, fill;
 	uint64_t filter_bytes;		/* over the link: filters and biases */
-	uint64_t loads;			/* of every filter block */
 	double filter_transfers;	/* passes that load filters */
 	bool one_block;			/* one block, kept in the spads */
 	/*
-	 * Of a step's compute, the part after its last filter load: one
-	 * over the filter blocks a step loads, on average, if more than one.
+	 * Of a step's compute, the part after its last use of the link (its
+	 * last filter block's load, or a bias load): see last_block_share.
 	 */
 	double window;
 };
@@ -229,7 +228,6 @@ static void array_counts(const struct accel_conv *cv, const struct accel_mapping
 	if (cv->bias && lo->rch == 1 && lo->sch == 1 && lo->dc.subs == lo->dc.tiles &&
 	    passes_per_step > 1)
 		a->window = first_steps / passes_per_step + (1 - first_steps) * a->window;
-	a->loads = loads;
 	a->filter_transfers = one_block ? 1 :
 		(double)loads * lo->rch * lo->sch * lo->dc.subs * lo->dm.subs;
 	a->one_block = one_block;
@@ -306,6 +304,23 @@ static double excess(double x)
 	return x > 0 ? x : 0;
 }
 
+/* The layer's tiles and steps, over every group. */
+struct tile_counts {
+	double spatial;		/* images x rows x columns */
+	double psum_tiles;	/* and filters: each stored once */
+	double steps;		/* and channels */
+	double loads;		/* of ifmap tiles: per spatial tile if resident */
+};
+
+static void tile_counts_get(const struct accel_mapping *map, const struct accel_layout *lo,
+			    struct tile_counts *tc)
+{
+	tc->spatial = (double)lo->sh.G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
+	tc->psum_tiles = tc->spatial * lo->dm.tiles;
+	tc->steps = tc->psum_tiles * lo->dc.tiles;
+	tc->loads = map->tile_c >= lo->sh.Cg ? tc->spatial : tc->steps;
+}
+
 /* What of the double-buffered transfers the passes cannot hide. */
 struct buffered {
 	double first, last;	/* the first load and the last store */
@@ -321,14 +336,12 @@ struct buffered {
  * transfers they carry.  All figures are the layer's.
  */
 static void buffered_transfers(const struct accel_mapping *map, const struct accel_layout *lo,
-			       double load, double store, double compute, double window,
-			       struct buffered *b)
+			       const struct tile_counts *tc, double load, double store,
+			       double compute, double window, struct buffered *b)
 {
 	bool resident = map->tile_c >= lo->sh.Cg;
-	double spatial = (double)lo->sh.G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
-	double psum_tiles = spatial * lo->dm.tiles;
-	double steps = psum_tiles * lo->dc.tiles;
-	double loads = resident ? spatial : steps;
+	double spatial = tc->spatial, psum_tiles = tc->psum_tiles, steps = tc->steps;
+	double loads = tc->loads;
 	double l, s, w;
 
 	if (!map->double_ifmap && !map->double_psum) {
@@ -346,10 +359,8 @@ static void buffered_transfers(const struct accel_mapping *map, const struct acc
 			(psum_tiles - 1) * excess(l + s - w) + (steps - psum_tiles) * excess(l - w);
 	else if (map->double_ifmap)
 		b->exposed = (loads - 1) * excess(l - w);
-	else if (map->double_psum)
-		b->exposed = (psum_tiles - 1) * excess(s - w);
 	else
-		b->exposed = 0;
+		b->exposed = (psum_tiles - 1) * excess(s - w);
 }
 
 /* The cycles no buffering choice hides: the array's and the link's. */
@@ -363,8 +374,9 @@ struct busy {
  * link.
  */
 static double layer_cycles(const struct rs_hw_params *hw, const struct accel_mapping *map,
-			   const struct accel_layout *lo, const struct array_counts *a,
-			   const struct tensor_traffic *t, struct busy *busy)
+			   const struct accel_layout *lo, const struct tile_counts *tc,
+			   const struct array_counts *a, const struct tensor_traffic *t,
+			   struct busy *busy)
 {
 	double G = lo->sh.G, per_kc = 1000.0 / hw->dram_bw;
 	uint64_t glb_array = a->psum_wr + a->psum_rd + a->glb_ifmap;
@@ -373,18 +385,15 @@ static double layer_cycles(const struct rs_hw_params *hw, const struct accel_map
 	double compute = G * ((a->mac_cycles > glb_cycles ? a->mac_cycles : glb_cycles) +
 			      a->fill);
 	/* Every transfer takes whole cycles: half a cycle more each, on average. */
-	double spatial = G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
-	double psum_tiles = spatial * lo->dm.tiles;
-	double loads = map->tile_c >= lo->sh.Cg ? spatial : psum_tiles * lo->dc.tiles;
 	double filter_cycles = G * (a->filter_bytes * per_kc + 0.5 * a->filter_transfers);
-	double load = G * t->ifmap_bytes * per_kc + 0.5 * loads;
-	double store = G * t->ofmap_bytes * per_kc + 0.5 * psum_tiles;
+	double load = G * t->ifmap_bytes * per_kc + 0.5 * tc->loads;
+	double store = G * t->ofmap_bytes * per_kc + 0.5 * tc->psum_tiles;
 	double array_time = compute + filter_cycles;
 	double serial = (map->double_ifmap ? 0 : load) + (map->double_psum ? 0 : store);
 	struct buffered b;
 
 	/* Transfers follow the last filter block's load: its passes hide them. */
-	buffered_transfers(map, lo, load, store, compute, a->window, &b);
+	buffered_transfers(map, lo, tc, load, store, compute, a->window, &b);
 	/* Without double buffers, max(a, f) + l + s >= max(a, f + l + s). */
 	busy->array = array_time;
 	busy->link = filter_cycles + load + store;
@@ -400,13 +409,12 @@ static double layer_cycles(const struct rs_hw_params *hw, const struct accel_map
  * commands accel_emit_conv writes and the caller's END.
  */
 static double decode_cycles(const struct rs_hw_params *hw, const struct accel_mapping *map,
-			    const struct accel_layout *lo, uint64_t passes, double *head)
+			    const struct accel_layout *lo, const struct tile_counts *tc,
+			    uint64_t passes, double *head)
 {
 	const uint32_t *d = hw->decode_cycles;
 	const struct accel_shape *sh = &lo->sh;
-	double spatial = (double)sh->G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
-	double stores = spatial * lo->dm.tiles, steps = stores * lo->dc.tiles;
-	double loads = map->tile_c >= sh->Cg ? spatial : steps;
+	double stores = tc->psum_tiles, steps = tc->steps, loads = tc->loads;
 	/* A split layer changes part at every channel part of every psum tile. */
 	double layers = sh->parts > 1 ? stores * sh->parts : 1;
 	double barriers = 1 + steps + (map->double_psum ? 1 : stores) +
@@ -508,11 +516,13 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	struct tensor_traffic t;
 	struct accel_glb_plan plan;
 	struct glb_floor fl = { 0 };
+	struct tile_counts tc;
 	uint64_t G = lo->sh.G, glb_total, dram, energy, ungated;
 	double cycles, link_kc, decode, head;
 	struct busy busy;
 
 	memset(est, 0, sizeof(*est));
+	tile_counts_get(map, lo, &tc);
 	array_counts(cv, map, lo, &a);
 	tensor_traffic(map, lo, in, out, hints, &t);
 	glb_total = a.psum_wr + a.psum_rd + a.glb_ifmap + t.ifmap_elems + a.outputs;
@@ -531,13 +541,11 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 				    hw->energy) +
 		 rs_hw_level_energy(ROWSTAT_LEVEL_GLB, glb_total, hw->energy) +
 		 rs_hw_level_energy(ROWSTAT_LEVEL_DRAM, dram, hw->energy);
-	cycles = layer_cycles(hw, map, lo, &a, &t, &busy);
-	decode = decode_cycles(hw, map, lo, G * a.passes, &head);
+	cycles = layer_cycles(hw, map, lo, &tc, &a, &t, &busy);
+	decode = decode_cycles(hw, map, lo, &tc, G * a.passes, &head);
 	if (decode) {
 		/* Decoding outruns the execution, or paces it to the last store. */
-		double last_store = G * t.ofmap_bytes * 1000.0 / hw->dram_bw /
-				    ((double)G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles *
-				     lo->dm.tiles);
+		double last_store = G * t.ofmap_bytes * 1000.0 / hw->dram_bw / tc.psum_tiles;
 
 		cycles = cycles + head > decode + last_store ? cycles + head :
 			 decode + last_store;

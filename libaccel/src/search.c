@@ -3,7 +3,8 @@
  * The mapping search.  Stage 1 bounds array configurations (PE set shape
  * of every height, p, q, t, r, images per pass) with every tile as large
  * as the layer, pruned by the RF and array limits, and keeps the best
- * bounds; it bounds groups of them first and opens the best groups.  Stage 2 fits GLB tilings to them: balanced splits and whole sub
+ * bounds; it bounds groups of them first and opens the best lazily.
+ * Stage 2 fits GLB tilings to them: balanced splits and whole sub
  * multiples of each dimension, with the largest filter tile that fits for
  * each choice of the others.  It runs in passes (stage2_passes): a few
  * tiles per dimension on every configuration whose bound can still win,
@@ -60,6 +61,16 @@ static bool better(struct score a, struct score b)
 {
 	return a.primary < b.primary ||
 	       (a.primary == b.primary && a.secondary < b.secondary);
+}
+
+/* The score of a bound's energy and cycles (truncated as an estimate's). */
+static struct score bound_score(double energy, double cycles, enum accel_map_objective obj)
+{
+	struct accel_estimate lb = {
+		.energy = (uint64_t)energy, .cycles = (uint64_t)cycles,
+	};
+
+	return score(&lb, obj);
 }
 
 /* An array configuration, scored by the bound of all its tilings. */
@@ -274,17 +285,13 @@ static unsigned images_most(const struct search *s)
 static void stage1_bound(const struct search *s, struct accel_layout *lo,
 			 struct accel_mapping m, unsigned n, struct candidate *c)
 {
-	struct accel_estimate est = { 0 };
-
 	m.images_per_pass = n;
 	accel_split_get(s->sh.N, s->sh.N, n, n, &lo->dn);
 	memset(c, 0, sizeof(*c));
 	c->map = m;
 	accel_layout_bound(s->hw, s->cv, &m, lo, s->in, s->out, s->hints, &c->energy,
 			   &c->cycles);
-	est.energy = (uint64_t)c->energy;
-	est.cycles = (uint64_t)c->cycles;
-	c->score = score(&est, s->fx->objective);
+	c->score = bound_score(c->energy, c->cycles, s->fx->objective);
 }
 
 /* Does stage 1 offer p filters per PE in t filter sets? */
@@ -294,6 +301,16 @@ static bool stage1_offers(const struct search *s, unsigned p, unsigned t)
 	if (t > div_up(s->sh.Mg, p) || (s->fx->filters_per_pe && p != s->fx->filters_per_pe))
 		return false;
 	return s->fx->filter_sets ? t == s->fx->filter_sets : least_width(s->sh.Mg, p, t);
+}
+
+/* Lowers each statistic a bound reads to the least of least's and d's. */
+static void split_least(struct accel_split *least, const struct accel_split *d)
+{
+	least->subs = min_u(least->subs, d->subs);
+	if (d->sum_min < least->sum_min)
+		least->sum_min = d->sum_min;
+	if (d->sum_sets < least->sum_sets)
+		least->sum_sets = d->sum_sets;
 }
 
 static void filter_choices_free(struct filter_choices *fc)
@@ -338,13 +355,8 @@ static struct filter_choices *filter_choices_get(const struct search *s)
 			fc->t[i] = t;
 			accel_split_get(s->sh.Mg, s->sh.Mg, p * t, p, d);
 			*least = *d;
-			if (i > fc->first[p]) {
-				least->subs = min_u(least->subs, least[-1].subs);
-				if (least[-1].sum_min < least->sum_min)
-					least->sum_min = least[-1].sum_min;
-				if (least[-1].sum_sets < least->sum_sets)
-					least->sum_sets = least[-1].sum_sets;
-			}
+			if (i > fc->first[p])
+				split_least(least, &least[-1]);
 			i++;
 		}
 	}
@@ -378,7 +390,6 @@ static bool group_bound(const struct search *s, struct accel_layout *lo, struct 
 	const struct filter_choices *fc = s->fc;
 	struct accel_split least = { .tiles = 1, .subs = UINT32_MAX, .sum_min = UINT64_MAX,
 				     .sum_sets = UINT64_MAX };
-	struct accel_estimate est = { 0 };
 	struct accel_mapping m = g->m;
 	double energy, cycles;
 	unsigned n = s->images_most;
@@ -390,9 +401,7 @@ static bool group_bound(const struct search *s, struct accel_layout *lo, struct 
 		if (!upto)
 			continue;
 		d = &fc->least[fc->first[p] + upto - 1];
-		least.subs = min_u(least.subs, d->subs);
-		least.sum_min = d->sum_min < least.sum_min ? d->sum_min : least.sum_min;
-		least.sum_sets = d->sum_sets < least.sum_sets ? d->sum_sets : least.sum_sets;
+		split_least(&least, d);
 	}
 	if (least.subs == UINT32_MAX || !n)
 		return false;
@@ -400,9 +409,7 @@ static bool group_bound(const struct search *s, struct accel_layout *lo, struct 
 	accel_split_get(s->sh.N, s->sh.N, n, n, &lo->dn);
 	m.images_per_pass = n;
 	accel_layout_bound(s->hw, s->cv, &m, lo, s->in, s->out, s->hints, &energy, &cycles);
-	est.energy = (uint64_t)energy;
-	est.cycles = (uint64_t)cycles;
-	g->score = score(&est, s->fx->objective);
+	g->score = bound_score(energy, cycles, s->fx->objective);
 	return true;
 }
 
@@ -632,7 +639,8 @@ static void stage1_taps(struct search *s)
 }
 
 /*
- * Stage 1: array-level choices, scored as if the GLB held everything.
+ * Stage 1: array-level choices, scored with every tile whole (the GLB only
+ * as a floor on the traffic, accel_layout_bound).
  * Channels and filter columns per PE share the ifmap RF (q * taps): each q
  * is tried with the most columns the RF then holds, and with S split
  * evenly over as few chunks of at most that.  The groups are bounded
@@ -828,11 +836,8 @@ static void stage2_buffers(struct search *s, struct tiling *tl)
 /* Could a configuration bounded by c still beat the best? */
 static bool may_improve(const struct search *s, const struct candidate *c)
 {
-	struct accel_estimate lb = {
-		.energy = (uint64_t)c->energy, .cycles = (uint64_t)c->cycles,
-	};
-
-	return !s->found || better(score(&lb, s->fx->objective), s->best_score);
+	return !s->found ||
+	       better(bound_score(c->energy, c->cycles, s->fx->objective), s->best_score);
 }
 
 /* How far stage 2 has chosen a tiling's tiles, in its loop order. */

@@ -171,15 +171,20 @@ void accel_layout_price(const struct rs_hw_params *hw, const struct accel_conv *
  * Every split of a dimension has statistics no smaller than the whole
  * dimension's (min and ceil are subadditive), and the cost never falls
  * when they grow, except through the filters' distribution (a single
- * filter block stays in the spads) and the tile counts (more tiles hide
- * more of the first load and last store); the bound leaves out both.  So
- * the whole-layer tiling bounds every tiling of its array configuration,
- * and the least statistics up to some tile size bound every tile up to it.
+ * filter block stays in the spads, sent once per row tile: the bound
+ * counts it sent once) and the tile counts (more tiles hide more of the
+ * first load and last store: the bound leaves both out).  So the
+ * whole-layer tiling bounds every tiling of its array configuration, and
+ * the least statistics up to some tile size bound every tile up to it.
+ * With whole_cycles, also the estimated cycles of the layout as given with
+ * both buffers: no bound, but what a tiling of few tiles takes, which the
+ * search ranks by.
  */
 void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			const struct accel_mapping *map, const struct accel_layout *lo,
 			const struct accel_tensor *in, const struct accel_tensor *out,
-			const struct accel_map_hints *hints, double *energy, double *cycles);
+			const struct accel_map_hints *hints, double *energy, double *cycles,
+			double *whole_cycles);
 
 /*
  * Lowers the ifmap rows (columns) a whole-dimension layout holds to the

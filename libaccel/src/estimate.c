@@ -498,7 +498,7 @@ static void glb_floor_get(const struct rs_hw_params *hw, const struct accel_mapp
 /* What a bound needs besides the estimate. */
 struct bound_terms {
 	double busy_cycles;	/* no buffering hides them */
-	uint64_t filter_energy;	/* the filters' RF and NoC accesses */
+	uint64_t filter_energy;	/* filter RF and NoC accesses some tiling saves */
 };
 
 /*
@@ -519,6 +519,7 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	struct tile_counts tc;
 	uint64_t G = lo->sh.G, glb_total, dram, energy, ungated;
 	double cycles, link_kc, decode, head;
+	uint64_t filter_spare;
 	struct busy busy;
 
 	memset(est, 0, sizeof(*est));
@@ -565,12 +566,19 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	}
 	if (!bt)
 		return;
+	/*
+	 * A block kept in the spads goes out once per tile_e's first sub:
+	 * smaller row tiles send it fewer times, down to once.  Otherwise
+	 * the tiles given (whole, or chosen) send the filters the least.
+	 */
+	filter_spare = a.one_block ? a.noc_filter - (uint64_t)lo->sh.Mg * lo->sh.Cg * lo->sh.R *
+						  lo->sh.S : 0;
 	link_kc = G * 1000.0 / hw->dram_bw;
 	busy.array += fl.filter_bytes * link_kc;
 	busy.link += fl.bytes * link_kc;
 	bt->busy_cycles = busy.array > busy.link ? busy.array : busy.link;
-	bt->filter_energy = G * (rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.noc_filter, hw->energy) +
-				 rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_filter, hw->energy));
+	bt->filter_energy = G * (rs_hw_level_energy(ROWSTAT_LEVEL_RF, filter_spare, hw->energy) +
+				 rs_hw_level_energy(ROWSTAT_LEVEL_NOC, filter_spare, hw->energy));
 }
 
 void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
@@ -592,7 +600,8 @@ void accel_layout_price(const struct rs_hw_params *hw, const struct accel_conv *
 void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			const struct accel_mapping *map, const struct accel_layout *lo,
 			const struct accel_tensor *in, const struct accel_tensor *out,
-			const struct accel_map_hints *hints, double *energy, double *cycles)
+			const struct accel_map_hints *hints, double *energy, double *cycles,
+			double *whole_cycles)
 {
 	struct accel_mapping both = *map;
 	struct accel_estimate est;
@@ -603,6 +612,8 @@ void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *
 	*energy = (double)(est.energy - bt.filter_energy);
 	/* The estimate truncates cycles to an integer: one less bounds it. */
 	*cycles = bt.busy_cycles > 1 ? bt.busy_cycles - 1 : 0;
+	if (whole_cycles)
+		*whole_cycles = (double)est.cycles;
 }
 
 void accel_layout_least_held(const struct accel_shape *sh, const struct accel_tensor *in,
@@ -635,7 +646,7 @@ void accel_config_bound(const struct rs_hw_params *hw, const struct accel_conv *
 	whole.tile_f = sh.F;
 	accel_layout_get(cv, in, &whole, &lo);
 	accel_layout_least_held(&sh, in, &lo.rows, &lo.cols);
-	accel_layout_bound(hw, cv, &whole, &lo, in, out, hints, energy, cycles);
+	accel_layout_bound(hw, cv, &whole, &lo, in, out, hints, energy, cycles, NULL);
 }
 
 void accel_mapping_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,

@@ -3,14 +3,14 @@
  * The mapping search.  Stage 1 bounds array configurations (PE set shape
  * of every height, p, q, t, r, images per pass) with every tile as large
  * as the layer, pruned by the RF and array limits, and keeps the best
- * bounds; it bounds groups of them first and opens the best lazily.
- * Stage 2 fits GLB tilings to them: balanced splits and whole sub
- * multiples of each dimension, with the largest filter tile that fits for
- * each choice of the others.  It runs in passes (stage2_passes): a few
- * tiles per dimension on every configuration whose bound can still win,
- * which ranks them by what they really cost (the whole-layer bound sees
- * the GLB only as a floor on the traffic), more tiles on the best ranked,
- * and every tile choice on the best of those.  All compare
+ * ranked (rank_cycles).  It ranks groups of them first and opens the best
+ * lazily.  Stage 2 fits GLB tilings to them: balanced splits and whole
+ * sub multiples of each dimension, with the largest filter tile that fits
+ * for each choice of the others.  It runs in passes (stage2_passes): a
+ * few tiles per dimension on every configuration whose bound can still
+ * win, walked one dimension at a time (stage2_around), which ranks them by
+ * what they really cost; every combination of more tiles on the best
+ * ranked, and of every tile choice on the best of those.  All compare
  * accel_layout_price's figures by the objective; the statistics of a tile
  * size are computed once per configuration.
  */
@@ -22,7 +22,7 @@
 #include "compiler_internal.h"
 
 /* Array configurations stage 1 keeps for stage 2. */
-#define ARRAY_KEEP 1024
+#define ARRAY_KEEP 256
 
 /*
  * Lower is better, compared first on `primary`, then on `secondary`.  For a
@@ -63,7 +63,7 @@ static bool better(struct score a, struct score b)
 	       (a.primary == b.primary && a.secondary < b.secondary);
 }
 
-/* The score of a bound's energy and cycles (truncated as an estimate's). */
+/* The score of an energy and cycles (truncated as an estimate's). */
 static struct score bound_score(double energy, double cycles, enum accel_map_objective obj)
 {
 	struct accel_estimate lb = {
@@ -73,10 +73,10 @@ static struct score bound_score(double energy, double cycles, enum accel_map_obj
 	return score(&lb, obj);
 }
 
-/* An array configuration, scored by the bound of all its tilings. */
+/* An array configuration, with the bound of all its tilings and its rank. */
 struct candidate {
 	struct accel_mapping map;
-	struct score score;
+	struct score score;	/* the rank: bound energy, rank_cycles */
 	double energy, cycles;	/* lower bounds */
 	unsigned passes;	/* of stage 2's, those it went through */
 	bool tried;		/* a tiling of the last of them fits */
@@ -279,19 +279,34 @@ static unsigned images_most(const struct search *s)
 }
 
 /*
- * One array configuration with n images per pass, scored by the bound of
- * every tiling; lo->dm and lo->dc are its filters' and channels'.
+ * The cycles stage 1 ranks by: halfway between the bound, which assumes
+ * every transfer hidden, and the whole-layer tiling, which hides none.
+ * Ranked by the bound alone, a small layer's best configurations fall
+ * behind those whose load and store no tiling of theirs hides; by the
+ * whole layer alone, a large layer's fall behind those that only fit
+ * untiled.
+ */
+static double rank_cycles(double bound, double whole)
+{
+	return (bound + whole) / 2;
+}
+
+/*
+ * One array configuration with n images per pass, with the bound of every
+ * tiling and its rank; lo->dm and lo->dc are its filters' and channels'.
  */
 static void stage1_bound(const struct search *s, struct accel_layout *lo,
 			 struct accel_mapping m, unsigned n, struct candidate *c)
 {
+	double whole_cycles;
+
 	m.images_per_pass = n;
 	accel_split_get(s->sh.N, s->sh.N, n, n, &lo->dn);
 	memset(c, 0, sizeof(*c));
 	c->map = m;
 	accel_layout_bound(s->hw, s->cv, &m, lo, s->in, s->out, s->hints, &c->energy,
-			   &c->cycles);
-	c->score = bound_score(c->energy, c->cycles, s->fx->objective);
+			   &c->cycles, &whole_cycles);
+	c->score = bound_score(c->energy, rank_cycles(c->cycles, whole_cycles), s->fx->objective);
 }
 
 /* Does stage 1 offer p filters per PE in t filter sets? */
@@ -381,9 +396,10 @@ static unsigned filter_choices_upto(const struct filter_choices *fc, unsigned p,
 }
 
 /*
- * The bound of every p, t and images per pass of a group: the bound never
- * falls as the split statistics grow, so the least of each over the
- * choices bounds them all.  False if the group offers no choice.
+ * The rank of every p, t and images per pass of a group: the bound never
+ * falls as the split statistics grow, nor in practice the whole layer's
+ * cycles, so the least of each over the choices ranks them all.  False if
+ * the group offers no choice.
  */
 static bool group_bound(const struct search *s, struct accel_layout *lo, struct group *g)
 {
@@ -391,7 +407,7 @@ static bool group_bound(const struct search *s, struct accel_layout *lo, struct 
 	struct accel_split least = { .tiles = 1, .subs = UINT32_MAX, .sum_min = UINT64_MAX,
 				     .sum_sets = UINT64_MAX };
 	struct accel_mapping m = g->m;
-	double energy, cycles;
+	double energy, cycles, whole_cycles;
 	unsigned n = s->images_most;
 
 	for (unsigned p = 1; p <= g->pmax; p++) {
@@ -408,8 +424,9 @@ static bool group_bound(const struct search *s, struct accel_layout *lo, struct 
 	lo->dm = least;
 	accel_split_get(s->sh.N, s->sh.N, n, n, &lo->dn);
 	m.images_per_pass = n;
-	accel_layout_bound(s->hw, s->cv, &m, lo, s->in, s->out, s->hints, &energy, &cycles);
-	g->score = bound_score(energy, cycles, s->fx->objective);
+	accel_layout_bound(s->hw, s->cv, &m, lo, s->in, s->out, s->hints, &energy, &cycles,
+			   &whole_cycles);
+	g->score = bound_score(energy, rank_cycles(cycles, whole_cycles), s->fx->objective);
 	return true;
 }
 
@@ -444,14 +461,15 @@ static void stage1_group(struct search *s, struct accel_layout *lo, struct accel
 }
 
 /*
- * Stage 1 opens its groups lazily, best bound first.  An unopened group
+ * Stage 1 opens its groups lazily, best rank first.  An unopened group
  * stands for all its configurations; an open one, for each p, for its
- * filter-set choices from the most sets down (their bounds grow as the
+ * filter-set choices from the most sets down (their ranks grow as the
  * sets shrink), the next of which is priced with the most images per
- * pass (the least bound of its images).
+ * pass (the best rank of its images).
  */
 struct pending {
-	struct candidate c;	/* of a cursor: the next configuration */
+	struct score score;
+	double energy, cycles;	/* of a cursor: its configuration's bound */
 	unsigned group;
 	unsigned p, at;		/* p == 0: the group unopened; at: in s->fc */
 };
@@ -474,7 +492,7 @@ static bool pending_push(struct pending_heap *h, const struct pending *x)
 		h->v = more;
 		h->cap = cap;
 	}
-	for (i = h->count++; i && better(x->c.score, h->v[(i - 1) / 2].c.score); i = (i - 1) / 2)
+	for (i = h->count++; i && better(x->score, h->v[(i - 1) / 2].score); i = (i - 1) / 2)
 		h->v[i] = h->v[(i - 1) / 2];
 	h->v[i] = *x;
 	return true;
@@ -490,9 +508,9 @@ static struct pending pending_pop(struct pending_heap *h)
 
 		if (l >= h->count)
 			break;
-		if (r < h->count && better(h->v[r].c.score, h->v[l].c.score))
+		if (r < h->count && better(h->v[r].score, h->v[l].score))
 			best = r;
-		if (!better(h->v[best].c.score, last.c.score))
+		if (!better(h->v[best].score, last.score))
 			break;
 		h->v[i] = h->v[best];
 		i = best;
@@ -514,6 +532,17 @@ static void group_layout(const struct search *s, const struct group *g, struct a
 	lo->sch = div_up(s->sh.S, g->m.taps_per_pe);
 }
 
+/* A group's configuration for choice `at` of p, short of the images per pass. */
+static struct accel_mapping cursor_config(const struct search *s, const struct group *g,
+					  unsigned p, unsigned at)
+{
+	struct accel_mapping m = g->m;
+
+	m.filters_per_pe = p;
+	m.filter_sets = s->fc->t[at];
+	return m;
+}
+
 /* Pushes a cursor at choice `at` of p, priced; false without memory. */
 static bool cursor_push(struct search *s, struct pending_heap *h, unsigned group, unsigned p,
 			unsigned at)
@@ -521,13 +550,14 @@ static bool cursor_push(struct search *s, struct pending_heap *h, unsigned group
 	const struct group *g = &s->groups[group];
 	struct pending x = { .group = group, .p = p, .at = at };
 	struct accel_layout lo;
-	struct accel_mapping m = g->m;
+	struct candidate c;
 
 	group_layout(s, g, &lo);
 	lo.dm = s->fc->dm[at];
-	m.filters_per_pe = p;
-	m.filter_sets = s->fc->t[at];
-	stage1_bound(s, &lo, m, s->images_most, &x.c);
+	stage1_bound(s, &lo, cursor_config(s, g, p, at), s->images_most, &c);
+	x.score = c.score;
+	x.energy = c.energy;
+	x.cycles = c.cycles;
 	return pending_push(h, &x);
 }
 
@@ -535,17 +565,19 @@ static bool cursor_push(struct search *s, struct pending_heap *h, unsigned group
 static bool cursor_take(struct search *s, struct pending_heap *h, const struct pending *x)
 {
 	const struct group *g = &s->groups[x->group];
+	struct accel_mapping m = cursor_config(s, g, x->p, x->at);
+	struct candidate c = { .map = m, .score = x->score, .energy = x->energy,
+			       .cycles = x->cycles };
 	struct accel_layout lo;
 
-	keep_best(s, &x->c);
+	c.map.images_per_pass = s->images_most;
+	keep_best(s, &c);
 	group_layout(s, g, &lo);
 	lo.dm = s->fc->dm[x->at];
 	for (unsigned n = 1; n < s->images_most; n = next_images(n, s->sh.N)) {
-		struct candidate c;
-
 		if (!images_offered(s, n))
 			continue;
-		stage1_bound(s, &lo, x->c.map, n, &c);
+		stage1_bound(s, &lo, m, n, &c);
 		keep_best(s, &c);
 	}
 	return x->at == s->fc->first[x->p] || cursor_push(s, h, x->group, x->p, x->at - 1);
@@ -572,14 +604,14 @@ static void stage1_rank(struct search *s)
 	bool ok = true;
 
 	for (unsigned i = 0; i < s->groups_count && ok; i++) {
-		struct pending x = { .c.score = s->groups[i].score, .group = i };
+		struct pending x = { .score = s->groups[i].score, .group = i };
 
 		ok = pending_push(&h, &x);
 	}
 	while (ok && h.count) {
 		struct pending x = pending_pop(&h);
 
-		if (s->count == ARRAY_KEEP && !better(x.c.score, s->list[0].score))
+		if (s->count == ARRAY_KEEP && !better(x.score, s->list[0].score))
 			break;
 		ok = x.p ? cursor_take(s, &h, &x) : group_open(s, &h, x.group);
 	}
@@ -716,8 +748,8 @@ static unsigned tile_choices(unsigned total, unsigned sub, bool dense, bool whol
  * Stage 2's passes: at most how many tiles per dimension each tries (with
  * TILE_CHOICES, every balanced split of the spatial ones), and how many of
  * the configurations it takes, ranked by the pass before (the first: by
- * their bound).  A pass ranks by what the configurations really cost,
- * which the whole-layer bound cannot see (the GLB), for the next.
+ * stage 1).  A pass ranks by what the configurations really cost, which
+ * the whole-layer figures cannot see (the GLB), for the next.
  */
 static const struct stage2_pass {
 	unsigned choices, keep;
@@ -872,12 +904,13 @@ static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 		lo.cols = tl->cols[0];
 		accel_layout_least_held(sh, s->in, NULL, &lo.cols);
 	}
-	accel_layout_bound(s->hw, s->cv, &m, &lo, s->in, s->out, s->hints, &c.energy, &c.cycles);
+	accel_layout_bound(s->hw, s->cv, &m, &lo, s->in, s->out, s->hints, &c.energy, &c.cycles,
+			   NULL);
 	return may_improve(s, &c);
 }
 
-/* Stage 2: GLB tilings that fit, for one array configuration. */
-static void stage2(struct search *s, struct tiling *tl, const struct accel_mapping *m)
+/* A configuration's tile choices, tl->choices per dimension, and the statistics of each. */
+static void stage2_setup(struct search *s, struct tiling *tl, const struct accel_mapping *m)
 {
 	const struct accel_shape *sh = &s->sh;
 	unsigned q = m->channels_per_pe;
@@ -911,6 +944,11 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 	for (unsigned i = 0; i < tl->nc; i++)
 		accel_split_parts(sh->Cg, sh->P, tl->c_opt[i], q * m->channel_sets, q,
 				  &tl->dc[i]);
+}
+
+/* Every combination of the tile choices, pruned by the partial bounds. */
+static void stage2_product(struct search *s, struct tiling *tl)
+{
 	for (unsigned a = 0; a < tl->nn; a++) {
 		tl->m.tile_n = tl->n_opt[a];
 		tl->lo.dn = tl->dn[a];
@@ -934,6 +972,74 @@ static void stage2(struct search *s, struct tiling *tl, const struct accel_mappi
 			}
 		}
 	}
+}
+
+/* The dimensions stage2_around walks: images, rows, columns, channels. */
+#define WALKED 4
+
+/* Takes the at[d]-th choice of each walked dimension d. */
+static void tiling_select(struct tiling *tl, const unsigned at[WALKED])
+{
+	tl->m.tile_n = tl->n_opt[at[0]];
+	tl->lo.dn = tl->dn[at[0]];
+	tl->m.tile_e = tl->e_opt[at[1]];
+	tl->lo.rows = tl->rows[at[1]];
+	tl->m.tile_f = tl->f_opt[at[2]];
+	tl->lo.cols = tl->cols[at[2]];
+	tl->m.tile_c = tl->c_opt[at[3]];
+	tl->lo.dc = tl->dc[at[3]];
+}
+
+/*
+ * The first pass for one configuration: from every tile whole, every
+ * choice of one dimension at a time, the others kept at the
+ * configuration's best so far, until a round over the dimensions improves
+ * nothing.  It costs the sum of the choices' counts, not their product,
+ * and ranks the configurations as well as the product does (on the random
+ * layers against the exhaustive optimum, and on the networks' layers); it
+ * can stop short of the best tiling where the GLB couples the rows and
+ * the columns, which the later passes' products find.  A walk on which
+ * nothing fits takes the product.
+ */
+static void stage2_around(struct search *s, struct tiling *tl, const struct accel_mapping *m)
+{
+	unsigned at[WALKED] = { 0 }, count[WALKED];	/* choice 0: the whole dimension */
+	bool improved = true;
+
+	stage2_setup(s, tl, m);
+	count[0] = tl->nn;
+	count[1] = tl->ne;
+	count[2] = tl->nf;
+	count[3] = tl->nc;
+	tiling_select(tl, at);
+	stage2_buffers(s, tl);
+	while (improved) {
+		improved = false;
+		for (unsigned d = 0; d < WALKED; d++) {
+			unsigned best = at[d];
+
+			for (unsigned i = 0; i < count[d]; i++) {
+				struct score before = tl->best_score;
+				bool had = tl->found;
+
+				if (i == best)
+					continue;
+				at[d] = i;
+				tiling_select(tl, at);
+				if (!partial_may_improve(s, tl, CHOSEN_CHANNELS))
+					continue;
+				stage2_buffers(s, tl);
+				if (tl->found && (!had || better(tl->best_score, before))) {
+					best = i;
+					improved = true;
+				}
+			}
+			at[d] = best;
+		}
+	}
+	/* Nothing fit on the way: only smaller tiles in several dimensions at once may. */
+	if (!tl->found)
+		stage2_product(s, tl);
 }
 
 /* Runs a set-up search; 0, -ENOSPC or -ENOMEM. */
@@ -960,7 +1066,6 @@ static int search_run(struct search *s)
 		free(tl);
 		return -ENOMEM;
 	}
-	/* Best bound first: once a bound cannot win, no later one can. */
 	qsort(s->list, s->count, sizeof(*s->list), cmp_candidate);
 	for (unsigned k = 0; k < STAGE2_PASSES; k++) {
 		/* Until a tiling fits, every configuration gets each pass. */
@@ -972,12 +1077,15 @@ static int search_run(struct search *s)
 
 			if (c->passes < k || (s->found && k && !c->tried))
 				break;
-			if (!may_improve(s, c)) {
-				if (!k)
-					break;
+			/* Ranked by stage 1, not by bound: a later one may still win. */
+			if (!may_improve(s, c))
 				continue;
+			if (k) {
+				stage2_setup(s, tl, &c->map);
+				stage2_product(s, tl);
+			} else {
+				stage2_around(s, tl, &c->map);
 			}
-			stage2(s, tl, &c->map);
 			c->passes = k + 1;
 			c->tried = tl->found;
 			c->tried_score = tl->best_score;

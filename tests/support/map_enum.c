@@ -132,7 +132,8 @@ static bool bound_may_improve(struct enumeration *en, const struct accel_mapping
 {
 	double energy, cycles;
 
-	accel_layout_bound(en->hw, en->cv, m, lo, en->in, en->out, en->hints, &energy, &cycles);
+	accel_layout_bound(en->hw, en->cv, m, lo, en->in, en->out, en->hints, &energy, &cycles,
+			   NULL);
 	return may_improve(en, energy, cycles);
 }
 
@@ -418,7 +419,7 @@ static void bound_array(struct enumeration *en, struct accel_mapping m)
 	lo.sch = div_up(sh->S, m.taps_per_pe);
 	c.m = m;
 	accel_layout_bound(en->hw, en->cv, &m, &lo, en->in, en->out, en->hints, &c.energy,
-			   &c.cycles);
+			   &c.cycles, NULL);
 	if (!may_improve(en, c.energy, c.cycles))
 		return;
 	if (en->configs == en->configs_cap) {

@@ -36,12 +36,15 @@ endif
 #   uapi/     what user space sees            everyone
 #   hwif/     what driver and device share    device, driver, firmware tool, tests
 #   hwrules/  the hardware rules library      everyone but the kernel's C
+# libaccel's sim backend is a device in-process: it also sees hwif/ and the
+# model core.
 UAPI_INC := -Iuapi
 HWRULES_INC := $(UAPI_INC) -Ihwif -Ihwrules/include
 MODEL_INC := $(UAPI_INC) -Ihwrules/include -Iqemu-device/model/include
-ACCEL_INC := $(UAPI_INC) -Ihwrules/include -Ilibaccel/include
-FW_INC := $(UAPI_INC) -Ihwif -Ihwrules/include -Ifirmware
 DRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null)
+ACCEL_INC := $(UAPI_INC) $(DRM_CFLAGS) -Ihwrules/include -Ilibaccel/include
+ACCEL_SIM_INC := $(ACCEL_INC) -Ihwif -Iqemu-device/model/include
+FW_INC := $(UAPI_INC) -Ihwif -Ihwrules/include -Ifirmware
 TEST_INC := $(DRM_CFLAGS) $(UAPI_INC) -Ihwif -Ihwrules/include -Iqemu-device/model/include \
 	    -Ilibaccel/include -Ifirmware -Itests/support -Itests/qtest
 
@@ -75,6 +78,7 @@ $(1)_UNIT_BINS := $$(UNIT_SRCS:tests/unit/%.c=$$($(1)_DIR)/tests/%)
 $$($(1)_DIR)/hwrules/%.o: INC = $$(HWRULES_INC) $$(LIB_CFLAGS)
 $$($(1)_DIR)/qemu-device/model/%.o: INC = $$(MODEL_INC) $$(LIB_CFLAGS)
 $$($(1)_DIR)/libaccel/src/%.o: INC = $$(ACCEL_INC) $$(LIB_CFLAGS)
+$$($(1)_DIR)/libaccel/src/backend_sim.o: INC = $$(ACCEL_SIM_INC) $$(LIB_CFLAGS)
 $$($(1)_DIR)/firmware/%.o: INC = $$(FW_INC)
 $$($(1)_DIR)/tests/%.o: INC = $$(TEST_INC) $$(CHECK_CFLAGS)
 
@@ -97,7 +101,7 @@ $$($(1)_DIR)/libaccel.a: $$($(1)_ACCEL_OBJS)
 
 $$($(1)_DIR)/tests/%: $$($(1)_DIR)/tests/unit/%.o $$($(1)_SUPPORT_OBJS) $$($(1)_LIBS)
 	$$(say) LD $$@
-	$$(Q)$$(CC) $$($(1)_CFLAGS) $$^ -o $$@ $$($(1)_LDFLAGS) $$(CHECK_LIBS) -lm
+	$$(Q)$$(CC) $$($(1)_CFLAGS) $$^ -o $$@ $$($(1)_LDFLAGS) $$(CHECK_LIBS) -lm -lpthread
 
 -include $$(shell find $$($(1)_DIR) -name '*.d' 2>/dev/null)
 endef
@@ -175,13 +179,15 @@ check-symbols: $(plain_LIBS)
 		$(plain_DIR)/libaccel.a accel_ libaccel/include
 
 # Each suite prints Check's summary; a failure stops the run.
-check-plain: $(plain_UNIT_BINS)
-	@for t in $^; do echo "== $$t"; $$t || exit 1; done
+# The runtime's sim backend boots the firmware image, as the device does.
+check-plain: $(plain_UNIT_BINS) $(FW_IMAGE)
+	@for t in $(plain_UNIT_BINS); do echo "== $$t"; \
+		ROWSTAT_FIRMWARE=$(FW_IMAGE) $$t || exit 1; done
 
-check-san: $(san_UNIT_BINS)
-	@for t in $^; do echo "== $$t (ASan+UBSan)"; \
+check-san: $(san_UNIT_BINS) $(FW_IMAGE)
+	@for t in $(san_UNIT_BINS); do echo "== $$t (ASan+UBSan)"; \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		RS_TEST_QUICK=1 $$t || exit 1; done
+		RS_TEST_QUICK=1 ROWSTAT_FIRMWARE=$(FW_IMAGE) $$t || exit 1; done
 
 # QEMU 7.2 with the device, built once and cached outside the tree.
 # QEMU_SERIES=10.0 builds (and tests on) bookworm-backports' QEMU instead.

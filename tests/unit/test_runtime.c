@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libaccel's runtime on the sim backend: opening (the firmware boot and its
+ * failures), buffers (zeroed, distinct, exported and imported), jobs (bad
+ * descriptions refused with a message naming the field, a faulting or
+ * malformed job reported as an error on that job while the next one runs,
+ * several in flight), and layers (exact against the reference convolution,
+ * counted as the model counts, bad inputs named), tensors and
+ * quantization.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rowstat/runtime.h>
+#include <rs_model.h>
+
+#include "check_main.h"
+#include "layer_run.h"
+#include "random_case.h"
+#include "ref_conv.h"
+
+#define TEST_FIRMWARE "build/firmware/rowstat.fw"
+
+static void setup(void)
+{
+	/* make check names the image; by hand, from the top of the tree. */
+	setenv("ROWSTAT_FIRMWARE", TEST_FIRMWARE, 0);
+	unsetenv("ROWSTAT_BACKEND");
+}
+
+static struct accel_device *open_sim(void)
+{
+	struct accel_device *dev = NULL;
+	int ret = accel_device_open("sim", &dev);
+
+	ck_assert_msg(ret == 0, "open sim: %d %s", ret, accel_error());
+	return dev;
+}
+
+static void assert_error(int ret, int want, const char *needle)
+{
+	ck_assert_msg(ret == want, "returned %d, want %d (%s)", ret, want, accel_error());
+	ck_assert_msg(strstr(accel_error(), needle), "message \"%s\" lacks \"%s\"", accel_error(),
+		      needle);
+}
+
+START_TEST(open_boots_the_firmware)
+{
+	struct accel_device *dev = open_sim();
+	struct accel_device_info info;
+	struct rs_hw_params bare;
+
+	accel_device_info(dev, &info);
+	ck_assert_int_eq(info.backend, ACCEL_BACKEND_SIM);
+	ck_assert_str_eq(accel_backend_name(info.backend), "sim");
+	ck_assert_str_eq(info.node, "sim");
+	ck_assert_uint_ne(info.fw_version, 0);
+	ck_assert_ptr_nonnull(strstr(info.fw_name, "rowstat.fw"));
+	/* The image sets the decode costs the bare hardware lacks. */
+	rs_hw_params_default(&bare);
+	ck_assert_uint_eq(info.hw.array_rows, bare.array_rows);
+	ck_assert_uint_eq(info.hw.glb_bytes, bare.glb_bytes);
+	ck_assert_uint_ne(info.hw.decode_cycles[ROWSTAT_OP_PASS], 0);
+	accel_device_close(dev);
+}
+END_TEST
+
+START_TEST(open_refuses_what_it_cannot_open)
+{
+	struct accel_device *dev = (void *)1;
+	char bad[] = "/tmp/rowstat-test-fw-XXXXXX";
+	int fd;
+
+	assert_error(accel_device_open("bogus", &dev), -ENODEV, "bogus");
+	ck_assert_ptr_null(dev);
+	assert_error(accel_device_open("sim", NULL), -EINVAL, "dev is NULL");
+	setenv("ROWSTAT_FIRMWARE", "/nonexistent/rowstat.fw", 1);
+	assert_error(accel_device_open("sim", &dev), -ENOENT, "/nonexistent/rowstat.fw");
+	/* A corrupt image is refused as the device refuses it. */
+	fd = mkstemp(bad);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "not a firmware image, only text", 31), 31);
+	close(fd);
+	setenv("ROWSTAT_FIRMWARE", bad, 1);
+	assert_error(accel_device_open("sim", &dev), -ENOEXEC, "refused");
+	unlink(bad);
+	/* The environment picks the backend when the spec does not. */
+	setenv("ROWSTAT_FIRMWARE", TEST_FIRMWARE, 1);
+	setenv("ROWSTAT_BACKEND", "nothing-like-this", 1);
+	assert_error(accel_device_open(NULL, &dev), -ENODEV, "nothing-like-this");
+	setenv("ROWSTAT_BACKEND", "sim", 1);
+	ck_assert_int_eq(accel_device_open(NULL, &dev), 0);
+	accel_device_close(dev);
+}
+END_TEST
+
+START_TEST(buffers_are_zeroed_distinct_and_shared)
+{
+	struct accel_device *dev = open_sim();
+	struct accel_buffer *a, *b, *c;
+	uint8_t *pa, *pc;
+	int fd;
+
+	assert_error(accel_buffer_alloc(dev, 0, &a), -EINVAL, "size 0");
+	assert_error(accel_buffer_alloc(dev, (1ull << 32) + 1, &a), -EINVAL, "4294967297");
+	assert_error(accel_buffer_alloc(NULL, 64, &a), -EINVAL, "dev is NULL");
+	ck_assert_int_eq(accel_buffer_alloc(dev, 5000, &a), 0);
+	ck_assert_int_eq(accel_buffer_alloc(dev, 100, &b), 0);
+	ck_assert_uint_eq(accel_buffer_size(a), 8192);
+	ck_assert_uint_eq(accel_buffer_va(a) % 4096, 0);
+	ck_assert_uint_ge(accel_buffer_va(b), accel_buffer_va(a) + accel_buffer_size(a));
+	pa = accel_buffer_map(a);
+	for (unsigned i = 0; i < 8192; i++)
+		ck_assert_uint_eq(pa[i], 0);
+	pa[4999] = 0x5a;
+	/* Exported and imported: the same memory at another VA. */
+	ck_assert_int_eq(accel_buffer_export(a, &fd), 0);
+	ck_assert_int_eq(accel_buffer_import(dev, fd, &c), 0);
+	close(fd);
+	ck_assert_uint_ne(accel_buffer_va(c), accel_buffer_va(a));
+	ck_assert_uint_eq(accel_buffer_size(c), 8192);
+	pc = accel_buffer_map(c);
+	ck_assert_uint_eq(pc[4999], 0x5a);
+	pc[7] = 0x11;
+	ck_assert_uint_eq(pa[7], 0x11);
+	assert_error(accel_buffer_import(dev, -1, &c), -EBADF, "fd -1");
+	fd = open("/dev/null", O_RDONLY);
+	assert_error(accel_buffer_import(dev, fd, &c), -EINVAL, "not a buffer");
+	close(fd);
+	/* The device outlives its opener's close while buffers remain. */
+	accel_device_close(dev);
+	ck_assert_uint_eq(pa[4999], 0x5a);
+	accel_buffer_free(a);
+	accel_buffer_free(b);
+	accel_buffer_free(c);
+}
+END_TEST
+
+/* A stream of one DMA store from GLB address 0 to va, and END. */
+static void dma_job(struct accel_device *dev, uint64_t va, struct accel_buffer **stream,
+		    uint32_t *bytes)
+{
+	struct accel_stream s;
+
+	layer_dma_stream(&s, ROWSTAT_DMA_STORE, va, 16, 1);
+	ck_assert_int_eq(s.error, 0);
+	ck_assert_int_eq(accel_buffer_alloc(dev, s.len, stream), 0);
+	memcpy(accel_buffer_map(*stream), s.buf, s.len);
+	*bytes = (uint32_t)s.len;
+	accel_stream_free(&s);
+}
+
+START_TEST(jobs_refuse_bad_descriptions)
+{
+	struct accel_device *dev = open_sim(), *other = open_sim();
+	struct accel_buffer *stream, *foreign, *list[1];
+	struct accel_job_desc d = { 0 };
+	struct accel_job *job;
+	uint32_t bytes;
+
+	dma_job(dev, 0x100000, &stream, &bytes);
+	ck_assert_int_eq(accel_buffer_alloc(other, 64, &foreign), 0);
+	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "stream buffer is NULL");
+	d.stream = stream;
+	d.stream_bytes = 0;
+	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "stream_bytes");
+	d.stream_bytes = bytes;
+	d.stream_offset = 4;
+	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "multiples of 8");
+	d.stream_offset = 4096;
+	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "outside its 4096-byte buffer");
+	d.stream_offset = 0;
+	d.stream = foreign;
+	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "another device");
+	d.stream = stream;
+	d.buffer_count = 1;
+	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "buffers is NULL");
+	list[0] = foreign;
+	d.buffers = list;
+	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "buffers[0] belongs to another");
+	assert_error(accel_job_submit(dev, NULL, &job), -EINVAL, "desc is NULL");
+	assert_error(accel_job_wait(NULL, 0, NULL), -EINVAL, "job is NULL");
+	accel_buffer_free(stream);
+	accel_buffer_free(foreign);
+	accel_device_close(dev);
+	accel_device_close(other);
+}
+END_TEST
+
+START_TEST(a_failed_job_is_an_error_and_the_next_runs)
+{
+	struct accel_device *dev = open_sim();
+	struct accel_buffer *bad_stream, *good_stream, *target, *junk;
+	struct accel_job_desc d = { 0 };
+	struct accel_job_result res;
+	struct accel_job *job;
+	uint32_t bytes;
+
+	/* A store to a VA no buffer holds faults. */
+	dma_job(dev, 0x7f00000000ull, &bad_stream, &bytes);
+	d.stream = bad_stream;
+	d.stream_bytes = bytes;
+	ck_assert_int_eq(accel_job_submit(dev, &d, &job), 0);
+	assert_error(accel_job_wait(job, -1, &res), -EFAULT, "faulted on VA 0x7f00000000");
+	ck_assert_int_eq(res.status, ROWSTAT_ERR_FAULT);
+	ck_assert_uint_eq(res.fault_va, 0x7f00000000ull);
+	accel_job_free(job);
+	/* A stream without END is refused before anything runs. */
+	ck_assert_int_eq(accel_buffer_alloc(dev, 64, &junk), 0);
+	memset(accel_buffer_map(junk), 0, 64);
+	d.stream = junk;
+	d.stream_bytes = 8;
+	ck_assert_int_eq(accel_job_submit(dev, &d, &job), 0);
+	assert_error(accel_job_wait(job, -1, &res), -EINVAL, "at stream offset 0");
+	ck_assert_int_ne(res.status, ROWSTAT_OK);
+	accel_job_free(job);
+	/* The next job runs and writes its buffer. */
+	ck_assert_int_eq(accel_buffer_alloc(dev, 4096, &target), 0);
+	memset(accel_buffer_map(target), 0xee, 4096);
+	dma_job(dev, accel_buffer_va(target), &good_stream, &bytes);
+	d.stream = good_stream;
+	d.stream_bytes = bytes;
+	d.buffers = &target;
+	d.buffer_count = 1;
+	ck_assert_int_eq(accel_job_submit(dev, &d, &job), 0);
+	ck_assert_int_eq(accel_job_wait(job, -1, &res), 0);
+	ck_assert_int_eq(res.status, ROWSTAT_OK);
+	ck_assert_uint_gt(res.counts.cycles, 0);
+	ck_assert_double_gt(res.latency_us, 0);
+	/* A job's GLB starts zero: the store wrote zeros over the 0xee. */
+	ck_assert_uint_eq(((uint8_t *)accel_buffer_map(target))[0], 0);
+	ck_assert_uint_eq(((uint8_t *)accel_buffer_map(target))[31], 0);
+	ck_assert_uint_eq(((uint8_t *)accel_buffer_map(target))[32], 0xee);
+	accel_job_free(job);
+	accel_buffer_free(bad_stream);
+	accel_buffer_free(good_stream);
+	accel_buffer_free(target);
+	accel_buffer_free(junk);
+	accel_device_close(dev);
+}
+END_TEST
+
+/* A layer on fresh buffers of dev, with data from seed. */
+struct run_case {
+	struct layer_case lc;
+	struct accel_layer layer;
+};
+
+static void case_make(struct accel_device *dev, struct run_case *rc, uint64_t seed,
+		      bool rlc)
+{
+	struct accel_conv *cv = &rc->lc.cv;
+	struct rng r = { seed };
+	struct accel_layer *l = &rc->layer;
+
+	memset(rc, 0, sizeof(*rc));
+	random_conv(&r, 1, cv, &rc->lc.in, &rc->lc.out);
+	if (!rlc)
+		memset(&rc->lc.in, 0, sizeof(rc->lc.in)), memset(&rc->lc.out, 0,
+								  sizeof(rc->lc.out));
+	ck_assert_int_eq(layer_alloc_data(&rc->lc, &r, 0.3, 0), 0);
+	l->name = "random";
+	l->cv = *cv;
+	l->in = rc->lc.in;
+	l->out = rc->lc.out;
+	ck_assert_int_eq(accel_buffer_alloc(dev, accel_layer_ifmap_bytes(l), &l->ifmap), 0);
+	ck_assert_int_eq(accel_buffer_alloc(dev, accel_layer_filter_bytes(l), &l->filters), 0);
+	ck_assert_int_eq(accel_buffer_alloc(dev, accel_layer_ofmap_bytes(l), &l->ofmap), 0);
+	if (cv->bias) {
+		ck_assert_int_eq(accel_buffer_alloc(dev, 4ull * cv->out_channels, &l->bias), 0);
+		memcpy(accel_buffer_map(l->bias), rc->lc.bias, 4ull * cv->out_channels);
+	}
+	ck_assert_int_eq(accel_tensor_encode(accel_buffer_map(l->ifmap), rc->lc.ifmap,
+					     cv->batch, cv->in_channels, cv->in_height,
+					     cv->in_width, cv->ifmap_prec, &l->in), 0);
+	accel_values_pack(accel_buffer_map(l->filters), rc->lc.filters,
+			  accel_layer_filter_bytes(l) / rs_hw_prec_bytes(cv->filter_prec),
+			  cv->filter_prec);
+}
+
+static void case_free(struct run_case *rc)
+{
+	accel_buffer_free(rc->layer.ifmap);
+	accel_buffer_free(rc->layer.filters);
+	accel_buffer_free(rc->layer.bias);
+	accel_buffer_free(rc->layer.ofmap);
+	layer_free(&rc->lc);
+}
+
+/* The ofmap against the reference; returns mismatches. */
+static size_t case_compare(const struct run_case *rc)
+{
+	const struct accel_conv *cv = &rc->layer.cv;
+	size_t n = layer_ofmap_count(cv), bad = 0;
+	int16_t *got = calloc(n, sizeof(*got));
+	int32_t *want = calloc(n, sizeof(*want));
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_int_eq(accel_tensor_decode(got, accel_buffer_map(rc->layer.ofmap), cv->batch,
+					     cv->out_channels, accel_conv_out_height(cv),
+					     accel_conv_out_width(cv), cv->ofmap_prec,
+					     &rc->layer.out), 0);
+	ref_conv(cv, rc->lc.ifmap, rc->lc.filters, rc->lc.bias, want);
+	for (size_t i = 0; i < n; i++)
+		bad += got[i] != want[i];
+	free(got);
+	free(want);
+	return bad;
+}
+
+START_TEST(layers_run_exactly_and_count_as_the_model)
+{
+	struct accel_device *dev = open_sim();
+	struct accel_device_info info;
+	struct rs_model *model;
+	unsigned layers = test_quick() ? 6 : 24;
+
+	accel_device_info(dev, &info);
+	model = rs_model_create(&info.hw);
+	ck_assert_ptr_nonnull(model);
+	for (unsigned i = 0; i < layers; i++) {
+		struct run_case rc;
+		struct accel_layer_result res;
+		struct rs_model_result direct;
+		char err[256];
+		int ret;
+
+		case_make(dev, &rc, 4100 + i, i % 2);
+		ret = accel_layer_run(dev, &rc.layer, &res);
+		ck_assert_msg(ret == 0, "seed %u: %d %s", 4100 + i, ret, accel_error());
+		ck_assert_int_eq(res.job.status, ROWSTAT_OK);
+		ck_assert_msg(case_compare(&rc) == 0, "seed %u: ofmap differs from the reference",
+			      4100 + i);
+		ck_assert_uint_eq(res.job.counts.macs, accel_conv_macs(&rc.layer.cv));
+		ck_assert_uint_eq(res.job.energy, rs_hw_counters_energy_total(&res.job.counts));
+		/* The same mapping run straight on the model counts the same. */
+		rc.lc.map = res.map;
+		ck_assert_int_eq(layer_place(&rc.lc, &info.hw, err, sizeof(err)), 0);
+		ck_assert_int_eq(layer_execute(model, &rc.lc, &direct, NULL), ROWSTAT_OK);
+		ck_assert_uint_eq(res.job.counts.cycles, direct.counts.cycles);
+		ck_assert_uint_eq(rs_hw_counters_energy_total(&direct.counts), res.job.energy);
+		ck_assert_uint_eq(res.job.counts.passes, direct.counts.passes);
+		case_free(&rc);
+	}
+	rs_model_destroy(model);
+	accel_device_close(dev);
+}
+END_TEST
+
+START_TEST(several_layers_in_flight)
+{
+	struct accel_device *dev = open_sim();
+	struct run_case rc[4];
+	struct accel_job *job[4];
+
+	for (unsigned i = 0; i < 4; i++) {
+		case_make(dev, &rc[i], 5200 + i, false);
+		ck_assert_int_eq(accel_layer_submit(dev, &rc[i].layer, &job[i]), 0);
+	}
+	/* Waited for in reverse: each ends in its own time. */
+	for (unsigned i = 4; i-- > 0;) {
+		struct accel_job_result res;
+		struct accel_mapping map;
+
+		ck_assert_int_eq(accel_job_wait(job[i], -1, &res), 0);
+		ck_assert_int_eq(accel_layer_job_info(job[i], &map, NULL), 0);
+		ck_assert_uint_gt(map.set_rows, 0);
+		ck_assert_uint_eq(case_compare(&rc[i]), 0);
+		accel_job_free(job[i]);
+		case_free(&rc[i]);
+	}
+	accel_device_close(dev);
+}
+END_TEST
+
+START_TEST(layers_refuse_bad_inputs_by_name)
+{
+	struct accel_device *dev = open_sim();
+	struct accel_layer_result res;
+	struct run_case rc;
+	struct accel_buffer *keep, *small;
+
+	case_make(dev, &rc, 6100, false);
+	rc.layer.name = "conv7";
+	rc.layer.cv.kernel_h = 0;
+	assert_error(accel_layer_run(dev, &rc.layer, &res), -EINVAL, "layer conv7: ");
+	rc.layer.cv = rc.lc.cv;
+	keep = rc.layer.ifmap;
+	rc.layer.ifmap = NULL;
+	assert_error(accel_layer_run(dev, &rc.layer, &res), -EINVAL, "conv7: ifmap buffer is NULL");
+	ck_assert_int_eq(accel_buffer_alloc(dev, 64, &small), 0);
+	rc.layer.ifmap = accel_layer_ifmap_bytes(&rc.layer) > 4096 ? small : keep;
+	rc.layer.ifmap_offset = accel_buffer_size(rc.layer.ifmap);
+	assert_error(accel_layer_run(dev, &rc.layer, &res), -EINVAL, "conv7: ifmap needs");
+	rc.layer.ifmap = keep;
+	rc.layer.ifmap_offset = 0;
+	rc.layer.ofmap_offset = 1ull << 40;
+	assert_error(accel_layer_run(dev, &rc.layer, &res), -EINVAL, "conv7: ofmap needs");
+	rc.layer.ofmap_offset = 0;
+	assert_error(accel_layer_run(dev, NULL, &res), -EINVAL, "layer is NULL");
+	assert_error(accel_layer_run(dev, &rc.layer, NULL), -EINVAL, "res is NULL");
+	ck_assert_int_eq(accel_layer_run(dev, &rc.layer, &res), 0);
+	accel_buffer_free(small);
+	case_free(&rc);
+	accel_device_close(dev);
+}
+END_TEST
+
+START_TEST(quantize_rounds_and_saturates)
+{
+	const float x[] = { 0.26f, -0.26f, 0.24f, 1000.0f, -1000.0f, NAN, 0.0f, -0.25f };
+	int16_t q8[8], q16[8];
+	float back[8];
+
+	accel_quantize(q8, x, 8, 0.5f, ROWSTAT_PREC_INT8);
+	ck_assert_int_eq(q8[0], 1);
+	ck_assert_int_eq(q8[1], -1);
+	ck_assert_int_eq(q8[2], 0);
+	ck_assert_int_eq(q8[3], 127);
+	ck_assert_int_eq(q8[4], -128);
+	ck_assert_int_eq(q8[5], 0);
+	ck_assert_int_eq(q8[6], 0);
+	ck_assert_int_eq(q8[7], -1);	/* half away from zero */
+	accel_quantize(q16, x, 8, 1.0f / 64, ROWSTAT_PREC_Q16);
+	ck_assert_int_eq(q16[0], 17);
+	ck_assert_int_eq(q16[3], 32767);
+	ck_assert_int_eq(q16[4], -32768);
+	accel_dequantize(back, q16, 8, 1.0f / 64);
+	ck_assert_float_eq_tol(back[0], 0.265625f, 1e-6f);
+	ck_assert_float_eq_tol(back[3], 32767.0f / 64, 1e-3f);
+}
+END_TEST
+
+START_TEST(tensors_encode_and_decode)
+{
+	const unsigned n = 2, c = 3, h = 5, w = 7;
+	int16_t vals[2 * 3 * 5 * 7], back[2 * 3 * 5 * 7];
+	struct rng r = { 77 };
+	uint8_t *buf;
+
+	for (unsigned i = 0; i < n * c * h * w; i++)
+		vals[i] = rng_range(&r, 0, 3) ? 0 : (int16_t)rng_range(&r, 0, 65535);
+	for (unsigned k = 0; k < 3; k++) {
+		struct accel_tensor fmt = { .rlc = k > 0, .seg_rows = k == 1 ? 1 : h };
+		uint64_t bytes = accel_tensor_bytes(n, c, h, w, 2, &fmt);
+
+		buf = calloc(1, bytes);
+		ck_assert_int_eq(accel_tensor_encode(buf, vals, n, c, h, w, ROWSTAT_PREC_Q16, &fmt), 0);
+		memset(back, 0, sizeof(back));
+		ck_assert_int_eq(accel_tensor_decode(back, buf, n, c, h, w, ROWSTAT_PREC_Q16, &fmt), 0);
+		ck_assert_int_eq(memcmp(vals, back, sizeof(vals)), 0);
+		if (fmt.rlc) {
+			memset(buf, 0xff, bytes);
+			assert_error(accel_tensor_decode(back, buf, n, c, h, w, ROWSTAT_PREC_Q16,
+							 &fmt), -EINVAL, "RLC segment (0, 0, row 0)");
+		}
+		free(buf);
+	}
+	{
+		struct accel_tensor odd = { .rlc = true, .seg_rows = 2 };
+
+		assert_error(accel_tensor_encode(back, vals, n, c, h, w, ROWSTAT_PREC_Q16, &odd),
+			     -EINVAL, "seg_rows 2");
+	}
+}
+END_TEST
+
+static Suite *runtime_suite(void)
+{
+	Suite *s = suite_create("runtime");
+	TCase *tc = tcase_create("sim");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, open_boots_the_firmware);
+	tcase_add_test(tc, open_refuses_what_it_cannot_open);
+	tcase_add_test(tc, buffers_are_zeroed_distinct_and_shared);
+	tcase_add_test(tc, jobs_refuse_bad_descriptions);
+	tcase_add_test(tc, a_failed_job_is_an_error_and_the_next_runs);
+	tcase_add_test(tc, layers_run_exactly_and_count_as_the_model);
+	tcase_add_test(tc, several_layers_in_flight);
+	tcase_add_test(tc, layers_refuse_bad_inputs_by_name);
+	tcase_add_test(tc, quantize_rounds_and_saturates);
+	tcase_add_test(tc, tensors_encode_and_decode);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(runtime_suite)

@@ -42,6 +42,8 @@ UAPI_INC := -Iuapi
 HWRULES_INC := $(UAPI_INC) -Ihwif -Ihwrules/include
 MODEL_INC := $(UAPI_INC) -Ihwrules/include -Iqemu-device/model/include
 DRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null)
+# What a program linking libaccel needs besides it.
+ACCEL_LIBS := $(shell pkg-config --libs libdrm 2>/dev/null) -lpthread -lm
 ACCEL_INC := $(UAPI_INC) $(DRM_CFLAGS) -Ihwrules/include -Ilibaccel/include
 ACCEL_SIM_INC := $(ACCEL_INC) -Ihwif -Iqemu-device/model/include
 FW_INC := $(UAPI_INC) -Ihwif -Ihwrules/include -Ifirmware
@@ -101,7 +103,7 @@ $$($(1)_DIR)/libaccel.a: $$($(1)_ACCEL_OBJS)
 
 $$($(1)_DIR)/tests/%: $$($(1)_DIR)/tests/unit/%.o $$($(1)_SUPPORT_OBJS) $$($(1)_LIBS)
 	$$(say) LD $$@
-	$$(Q)$$(CC) $$($(1)_CFLAGS) $$^ -o $$@ $$($(1)_LDFLAGS) $$(CHECK_LIBS) -lm -lpthread
+	$$(Q)$$(CC) $$($(1)_CFLAGS) $$^ -o $$@ $$($(1)_LDFLAGS) $$(CHECK_LIBS) $$(ACCEL_LIBS)
 
 -include $$(shell find $$($(1)_DIR) -name '*.d' 2>/dev/null)
 endef
@@ -122,18 +124,26 @@ $(BUILD)/plain/qtest/%: $(plain_DIR)/tests/qtest/%.o $(QTEST_LIB:%.c=$(plain_DIR
 		$(plain_SUPPORT_OBJS) $(plain_LIBS)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
-	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ $(CHECK_LIBS) -lm
+	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(ACCEL_LIBS)
 
 # The guest side of the VM bench, one program per ioctl family or concern:
 # static, so the initramfs needs no libc.
 VM_GUEST := $(patsubst tests/vm/guest/rowstat_%.c,$(BUILD)/vm/rowstat-%, \
-	$(wildcard tests/vm/guest/rowstat_*.c))
+	$(wildcard tests/vm/guest/rowstat_*.c)) $(BUILD)/vm/rowstat-runtime
 
 $(BUILD)/vm/rowstat-%: $(plain_DIR)/tests/vm/guest/rowstat_%.o \
 		$(plain_DIR)/tests/vm/guest/drm_test.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
-	$(Q)$(CC) $(plain_CFLAGS) -static $^ -o $@ -lm
+	$(Q)$(CC) $(plain_CFLAGS) -static $^ -o $@ $(ACCEL_LIBS)
+
+# libaccel's own suite, run on the kernel backend in the guest.
+$(BUILD)/vm/rowstat-runtime: $(plain_DIR)/tests/unit/test_runtime.o $(plain_SUPPORT_OBJS) \
+		$(plain_LIBS)
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(plain_CFLAGS) -static $^ -o $@ \
+		$(shell pkg-config --libs --static check 2>/dev/null) $(ACCEL_LIBS)
 
 FW_TOOL := $(BUILD)/plain/firmware/rsfw
 FW_IMAGE := $(BUILD)/firmware/rowstat.fw
@@ -152,17 +162,17 @@ $(FW_IMAGE): firmware/rowstat-fw.conf $(FW_TOOL)
 $(BENCH_BIN): $(BENCH_SRCS:%.c=$(plain_DIR)/%.o) $(plain_SUPPORT_OBJS) $(plain_LIBS)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
-	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ -lm
+	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ $(ACCEL_LIBS)
 
 $(MAPPER_BENCH): $(plain_DIR)/tests/bench/mapper.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
-	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ -lm
+	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ $(ACCEL_LIBS)
 
 $(COMPILE_BENCH): $(plain_DIR)/tests/bench/compile.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
-	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ -lm
+	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ $(ACCEL_LIBS)
 
 .PHONY: all check check-symbols check-plain check-san check-qtest check-vm qemu bench \
 	bench-device bench-mapper bench-compile deps clean firmware driver check-driver bench-driver

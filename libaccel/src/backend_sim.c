@@ -43,10 +43,13 @@ struct sim_job {
 
 struct sim_device {
 	struct rs_model *model;
+	struct rs_hw_params booted;	/* the device's, as the firmware set them */
 	pthread_mutex_t lock;	/* the buffer table, the queue, done flags */
 	pthread_cond_t cond;
 	pthread_t worker;
 	bool worker_started, stopping;
+	/* A job faulted: later submits fail, as the driver's guilty context's do. */
+	bool guilty;
 	struct accel_buffer **table;	/* by VA */
 	unsigned count, cap;
 	uint64_t next_va, va_end;
@@ -157,6 +160,8 @@ static void *sim_worker(void *arg)
 		pthread_mutex_unlock(&sd->lock);
 		sim_run(sd, sj->job);
 		pthread_mutex_lock(&sd->lock);
+		if (sj->job->result.status == ROWSTAT_ERR_FAULT)
+			sd->guilty = true;
 		sd->head = sj->next;
 		if (!sd->head)
 			sd->tail = NULL;
@@ -199,8 +204,30 @@ out:
 	return data;
 }
 
+/*
+ * What the driver's GET_PARAM reports of the booted parameters, over the
+ * defaults: the kernel backend sees exactly these, so the compiler maps
+ * alike on both backends.
+ */
+static void sim_reported(const struct rs_hw_params *booted, struct rs_hw_params *hw)
+{
+	rs_hw_params_default(hw);
+	hw->array_rows = booted->array_rows;
+	hw->array_cols = booted->array_cols;
+	hw->rf_filter = booted->rf_filter;
+	hw->rf_ifmap = booted->rf_ifmap;
+	hw->rf_psum = booted->rf_psum;
+	hw->glb_bytes = booted->glb_bytes;
+	hw->precisions = booted->precisions;
+	hw->clock_khz = booted->clock_khz;
+	hw->dram_bw = booted->dram_bw;
+	hw->glb_bw = booted->glb_bw;
+	hw->va_bits = booted->va_bits;
+	memcpy(hw->energy, booted->energy, sizeof(hw->energy));
+}
+
 /* Boots the image: the device's checks, then its parameters. */
-static int sim_boot(struct accel_device *dev)
+static int sim_boot(struct accel_device *dev, struct rs_hw_params *booted)
 {
 	const char *path = getenv("ROWSTAT_FIRMWARE");
 	struct rs_hw_firmware fw;
@@ -231,7 +258,8 @@ static int sim_boot(struct accel_device *dev)
 	if (rs_hw_params_check(&hw, &why))
 		return accel_fail(-ENOEXEC, "firmware %s: its parameters are refused: %s", path,
 				  why);
-	dev->info.hw = hw;
+	*booted = hw;
+	sim_reported(&hw, &dev->info.hw);
 	dev->info.fw_version = fw.version;
 	snprintf(dev->info.fw_name, sizeof(dev->info.fw_name), "%s", path);
 	return 0;
@@ -239,17 +267,19 @@ static int sim_boot(struct accel_device *dev)
 
 static int sim_open(struct accel_device *dev, const char *spec)
 {
+	struct rs_hw_params booted;
 	struct sim_device *sd;
 	int ret;
 
 	(void)spec;
-	ret = sim_boot(dev);
+	ret = sim_boot(dev, &booted);
 	if (ret)
 		return ret;
 	sd = calloc(1, sizeof(*sd));
 	if (!sd)
 		return accel_fail(-ENOMEM, "sim: out of memory");
-	sd->model = rs_model_create(&dev->info.hw);
+	sd->booted = booted;
+	sd->model = rs_model_create(&booted);
 	if (!sd->model) {
 		free(sd);
 		return accel_fail(-ENOMEM, "sim: the model core cannot be created");
@@ -419,8 +449,14 @@ static int sim_submit(struct accel_device *dev, struct accel_job *job)
 	if (!sj)
 		return accel_fail(-ENOMEM, "job: out of memory");
 	sj->job = job;
-	job->priv = sj;
 	pthread_mutex_lock(&sd->lock);
+	if (sd->guilty) {
+		pthread_mutex_unlock(&sd->lock);
+		free(sj);
+		return accel_fail(-ECANCELED,
+				  "job: a job of this device faulted before; open the device again");
+	}
+	job->priv = sj;
 	if (sd->tail)
 		sd->tail->next = sj;
 	else

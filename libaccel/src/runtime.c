@@ -63,11 +63,19 @@ static const struct accel_backend_ops *backend_for(const char **spec)
 {
 	const char *env = getenv("ROWSTAT_BACKEND");
 
+	const char *s;
+
 	if (!*spec || !**spec)
 		*spec = env && *env ? env : "sim";
-	if (!strcmp(*spec, "sim"))
+	s = *spec;
+	if (!strcmp(s, "sim"))
 		return &accel_sim_ops;
-	accel_fail(-ENODEV, "device \"%s\": this libaccel has only the sim backend", *spec);
+	/* The first rowstat node, a node's path, a PCI address or an index. */
+	if (!strcmp(s, "kernel") || s[0] == '/' || strchr(s, ':') ||
+	    strspn(s, "0123456789") == strlen(s))
+		return &accel_kernel_ops;
+	accel_fail(-ENODEV,
+		   "device \"%s\": not sim, kernel, a node path, a PCI address or an index", s);
 	return NULL;
 }
 

@@ -67,5 +67,6 @@ ACCEL_HIDDEN void accel_result_finish(const struct accel_device *dev,
 				      struct accel_job_result *res);
 
 extern const struct accel_backend_ops accel_sim_ops ACCEL_HIDDEN;
+extern const struct accel_backend_ops accel_kernel_ops ACCEL_HIDDEN;
 
 #endif

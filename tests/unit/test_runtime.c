@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * libaccel's runtime on the sim backend: opening (the firmware boot and its
+ * libaccel's runtime: opening (the sim backend's firmware boot and its
  * failures), buffers (zeroed, distinct, exported and imported), jobs (bad
  * descriptions refused with a message naming the field, a faulting or
  * malformed job reported as an error on that job while the next one runs,
  * several in flight), and layers (exact against the reference convolution,
  * counted as the model counts, bad inputs named), tensors and
  * quantization.
+ *
+ * RS_TEST_BACKEND=kernel runs the same suite on rowstat.ko (the VM bench
+ * does), and then also runs every layer on both backends and requires the
+ * same bytes and the same counts from each.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include <rowstat/runtime.h>
+#include <rs_hw_fw.h>
 #include <rs_model.h>
 
 #include "check_main.h"
@@ -33,13 +38,45 @@ static void setup(void)
 	unsetenv("ROWSTAT_BACKEND");
 }
 
-static struct accel_device *open_sim(void)
+/* The device's parameters once the test's firmware image has booted. */
+static void booted_params(struct rs_hw_params *hw)
+{
+	struct rs_hw_firmware fw;
+	const char *why = "";
+	uint8_t img[1 << 16];
+	FILE *f = fopen(getenv("ROWSTAT_FIRMWARE"), "rb");
+	size_t len;
+
+	ck_assert_ptr_nonnull(f);
+	len = fread(img, 1, sizeof(img), f);
+	fclose(f);
+	ck_assert_int_eq(rs_hw_fw_parse(img, len, ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR,
+								   ROWSTAT_FW_ABI_MINOR),
+					&fw, &why), ROWSTAT_FW_OK);
+	rs_hw_params_default(hw);
+	rs_hw_fw_apply(&fw, hw);
+}
+
+/* The backend under test: sim, or RS_TEST_BACKEND's. */
+static const char *backend(void)
+{
+	const char *b = getenv("RS_TEST_BACKEND");
+
+	return b && *b ? b : "sim";
+}
+
+static struct accel_device *open_spec(const char *spec)
 {
 	struct accel_device *dev = NULL;
-	int ret = accel_device_open("sim", &dev);
+	int ret = accel_device_open(spec, &dev);
 
-	ck_assert_msg(ret == 0, "open sim: %d %s", ret, accel_error());
+	ck_assert_msg(ret == 0, "open %s: %d %s", spec, ret, accel_error());
 	return dev;
+}
+
+static struct accel_device *open_dev(void)
+{
+	return open_spec(backend());
 }
 
 static void assert_error(int ret, int want, const char *needle)
@@ -51,21 +88,28 @@ static void assert_error(int ret, int want, const char *needle)
 
 START_TEST(open_boots_the_firmware)
 {
-	struct accel_device *dev = open_sim();
+	struct accel_device *dev = open_spec("sim");
 	struct accel_device_info info;
-	struct rs_hw_params bare;
+	struct rs_hw_params bare, booted;
 
 	accel_device_info(dev, &info);
+	booted_params(&booted);
 	ck_assert_int_eq(info.backend, ACCEL_BACKEND_SIM);
 	ck_assert_str_eq(accel_backend_name(info.backend), "sim");
 	ck_assert_str_eq(info.node, "sim");
 	ck_assert_uint_ne(info.fw_version, 0);
 	ck_assert_ptr_nonnull(strstr(info.fw_name, "rowstat.fw"));
-	/* The image sets the decode costs the bare hardware lacks. */
+	/*
+	 * It reports what the driver's GET_PARAM would: the image's link and
+	 * energy figures, not its decode costs.
+	 */
 	rs_hw_params_default(&bare);
 	ck_assert_uint_eq(info.hw.array_rows, bare.array_rows);
 	ck_assert_uint_eq(info.hw.glb_bytes, bare.glb_bytes);
-	ck_assert_uint_ne(info.hw.decode_cycles[ROWSTAT_OP_PASS], 0);
+	ck_assert_uint_eq(info.hw.dram_bw, booted.dram_bw);
+	ck_assert_uint_eq(info.hw.energy[ROWSTAT_LEVEL_DRAM], booted.energy[ROWSTAT_LEVEL_DRAM]);
+	ck_assert_uint_ne(booted.decode_cycles[ROWSTAT_OP_PASS], 0);
+	ck_assert_uint_eq(info.hw.decode_cycles[ROWSTAT_OP_PASS], 0);
 	accel_device_close(dev);
 }
 END_TEST
@@ -101,7 +145,7 @@ END_TEST
 
 START_TEST(buffers_are_zeroed_distinct_and_shared)
 {
-	struct accel_device *dev = open_sim();
+	struct accel_device *dev = open_dev();
 	struct accel_buffer *a, *b, *c;
 	uint8_t *pa, *pc;
 	int fd;
@@ -118,11 +162,13 @@ START_TEST(buffers_are_zeroed_distinct_and_shared)
 	for (unsigned i = 0; i < 8192; i++)
 		ck_assert_uint_eq(pa[i], 0);
 	pa[4999] = 0x5a;
-	/* Exported and imported: the same memory at another VA. */
+	/*
+	 * Exported and imported: the same memory (at the same VA on the
+	 * kernel, whose file already holds the object; at another on sim).
+	 */
 	ck_assert_int_eq(accel_buffer_export(a, &fd), 0);
 	ck_assert_int_eq(accel_buffer_import(dev, fd, &c), 0);
 	close(fd);
-	ck_assert_uint_ne(accel_buffer_va(c), accel_buffer_va(a));
 	ck_assert_uint_eq(accel_buffer_size(c), 8192);
 	pc = accel_buffer_map(c);
 	ck_assert_uint_eq(pc[4999], 0x5a);
@@ -130,12 +176,14 @@ START_TEST(buffers_are_zeroed_distinct_and_shared)
 	ck_assert_uint_eq(pa[7], 0x11);
 	assert_error(accel_buffer_import(dev, -1, &c), -EBADF, "fd -1");
 	fd = open("/dev/null", O_RDONLY);
-	assert_error(accel_buffer_import(dev, fd, &c), -EINVAL, "not a buffer");
+	assert_error(accel_buffer_import(dev, fd, &c), -EINVAL, "buffer import: fd");
 	close(fd);
 	/* The device outlives its opener's close while buffers remain. */
 	accel_device_close(dev);
 	ck_assert_uint_eq(pa[4999], 0x5a);
 	accel_buffer_free(a);
+	/* The import keeps the memory after the original goes. */
+	ck_assert_uint_eq(pc[4999], 0x5a);
 	accel_buffer_free(b);
 	accel_buffer_free(c);
 }
@@ -157,7 +205,7 @@ static void dma_job(struct accel_device *dev, uint64_t va, struct accel_buffer *
 
 START_TEST(jobs_refuse_bad_descriptions)
 {
-	struct accel_device *dev = open_sim(), *other = open_sim();
+	struct accel_device *dev = open_dev(), *other = open_dev();
 	struct accel_buffer *stream, *foreign, *list[1];
 	struct accel_job_desc d = { 0 };
 	struct accel_job *job;
@@ -194,7 +242,7 @@ END_TEST
 
 START_TEST(a_failed_job_is_an_error_and_the_next_runs)
 {
-	struct accel_device *dev = open_sim();
+	struct accel_device *dev = open_dev();
 	struct accel_buffer *bad_stream, *good_stream, *target, *junk;
 	struct accel_job_desc d = { 0 };
 	struct accel_job_result res;
@@ -210,6 +258,11 @@ START_TEST(a_failed_job_is_an_error_and_the_next_runs)
 	ck_assert_int_eq(res.status, ROWSTAT_ERR_FAULT);
 	ck_assert_uint_eq(res.fault_va, 0x7f00000000ull);
 	accel_job_free(job);
+	/* The device's context is guilty now, as the driver's is: a new one runs. */
+	assert_error(accel_job_submit(dev, &d, &job), -ECANCELED, "open the device again");
+	accel_buffer_free(bad_stream);
+	accel_device_close(dev);
+	dev = open_dev();
 	/* A stream without END is refused before anything runs. */
 	ck_assert_int_eq(accel_buffer_alloc(dev, 64, &junk), 0);
 	memset(accel_buffer_map(junk), 0, 64);
@@ -237,7 +290,6 @@ START_TEST(a_failed_job_is_an_error_and_the_next_runs)
 	ck_assert_uint_eq(((uint8_t *)accel_buffer_map(target))[31], 0);
 	ck_assert_uint_eq(((uint8_t *)accel_buffer_map(target))[32], 0xee);
 	accel_job_free(job);
-	accel_buffer_free(bad_stream);
 	accel_buffer_free(good_stream);
 	accel_buffer_free(target);
 	accel_buffer_free(junk);
@@ -316,13 +368,16 @@ static size_t case_compare(const struct run_case *rc)
 
 START_TEST(layers_run_exactly_and_count_as_the_model)
 {
-	struct accel_device *dev = open_sim();
+	struct accel_device *dev = open_dev();
 	struct accel_device_info info;
+	struct rs_hw_params booted;
 	struct rs_model *model;
 	unsigned layers = test_quick() ? 6 : 24;
 
 	accel_device_info(dev, &info);
-	model = rs_model_create(&info.hw);
+	booted_params(&booted);
+	/* The device runs with the firmware's decode costs. */
+	model = rs_model_create(&booted);
 	ck_assert_ptr_nonnull(model);
 	for (unsigned i = 0; i < layers; i++) {
 		struct run_case rc;
@@ -339,7 +394,7 @@ START_TEST(layers_run_exactly_and_count_as_the_model)
 			      4100 + i);
 		ck_assert_uint_eq(res.job.counts.macs, accel_conv_macs(&rc.layer.cv));
 		ck_assert_uint_eq(res.job.energy, rs_hw_counters_energy_total(&res.job.counts));
-		/* The same mapping run straight on the model counts the same. */
+		/* The same mapping run straight on a booted model counts the same. */
 		rc.lc.map = res.map;
 		ck_assert_int_eq(layer_place(&rc.lc, &info.hw, err, sizeof(err)), 0);
 		ck_assert_int_eq(layer_execute(model, &rc.lc, &direct, NULL), ROWSTAT_OK);
@@ -355,7 +410,7 @@ END_TEST
 
 START_TEST(several_layers_in_flight)
 {
-	struct accel_device *dev = open_sim();
+	struct accel_device *dev = open_dev();
 	struct run_case rc[4];
 	struct accel_job *job[4];
 
@@ -381,7 +436,7 @@ END_TEST
 
 START_TEST(layers_refuse_bad_inputs_by_name)
 {
-	struct accel_device *dev = open_sim();
+	struct accel_device *dev = open_dev();
 	struct accel_layer_result res;
 	struct run_case rc;
 	struct accel_buffer *keep, *small;
@@ -408,6 +463,41 @@ START_TEST(layers_refuse_bad_inputs_by_name)
 	ck_assert_int_eq(accel_layer_run(dev, &rc.layer, &res), 0);
 	accel_buffer_free(small);
 	case_free(&rc);
+	accel_device_close(dev);
+}
+END_TEST
+
+/* Every byte of the ofmap and every count, on sim and on the kernel. */
+START_TEST(both_backends_give_the_same_bytes_and_counts)
+{
+	struct accel_device *sim = open_spec("sim"), *dev = open_dev();
+	struct accel_device_info a, b;
+	unsigned layers = test_quick() ? 4 : 12;
+
+	accel_device_info(sim, &a);
+	accel_device_info(dev, &b);
+	ck_assert_int_eq(b.backend, ACCEL_BACKEND_KERNEL);
+	ck_assert_int_eq(memcmp(&a.hw, &b.hw, sizeof(a.hw)), 0);
+	ck_assert_uint_eq(a.fw_version, b.fw_version);
+	ck_assert_uint_eq(a.hw_version, b.hw_version);
+	for (unsigned i = 0; i < layers; i++) {
+		struct run_case x, y;
+		struct accel_layer_result rx, ry;
+
+		case_make(sim, &x, 7300 + i, i % 2);
+		case_make(dev, &y, 7300 + i, i % 2);
+		ck_assert_int_eq(accel_layer_run(sim, &x.layer, &rx), 0);
+		ck_assert_msg(accel_layer_run(dev, &y.layer, &ry) == 0, "%s", accel_error());
+		ck_assert_int_eq(memcmp(&rx.map, &ry.map, sizeof(rx.map)), 0);
+		ck_assert_int_eq(memcmp(accel_buffer_map(x.layer.ofmap),
+					accel_buffer_map(y.layer.ofmap),
+					accel_layer_ofmap_bytes(&x.layer)), 0);
+		ck_assert_int_eq(memcmp(&rx.job.counts, &ry.job.counts, sizeof(rx.job.counts)), 0);
+		ck_assert_uint_eq(case_compare(&y), 0);
+		case_free(&x);
+		case_free(&y);
+	}
+	accel_device_close(sim);
 	accel_device_close(dev);
 }
 END_TEST
@@ -474,12 +564,15 @@ END_TEST
 static Suite *runtime_suite(void)
 {
 	Suite *s = suite_create("runtime");
-	TCase *tc = tcase_create("sim");
+	TCase *tc = tcase_create(backend());
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, open_boots_the_firmware);
-	tcase_add_test(tc, open_refuses_what_it_cannot_open);
+	if (!strcmp(backend(), "sim"))
+		tcase_add_test(tc, open_refuses_what_it_cannot_open);
+	else
+		tcase_add_test(tc, both_backends_give_the_same_bytes_and_counts);
 	tcase_add_test(tc, buffers_are_zeroed_distinct_and_shared);
 	tcase_add_test(tc, jobs_refuse_bad_descriptions);
 	tcase_add_test(tc, a_failed_job_is_an_error_and_the_next_runs);

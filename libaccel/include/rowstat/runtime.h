@@ -60,7 +60,12 @@ ACCEL_API void accel_device_close(struct accel_device *dev);
 struct accel_device_info {
 	enum accel_backend backend;
 	char node[64];			/* "sim", or the DRM node's path */
-	struct rs_hw_params hw;		/* as the firmware set them */
+	/*
+	 * What the driver reports (GET_PARAM) over rs_hw_params_default:
+	 * what the compiler maps with, alike on both backends.  The
+	 * firmware's decode costs are not among them.
+	 */
+	struct rs_hw_params hw;
 	uint32_t hw_version;		/* ROWSTAT_VERSION(major, minor) */
 	uint32_t fw_version;
 	char fw_name[64];		/* the image's path or name */

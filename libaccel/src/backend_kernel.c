@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel backend: rowstat.ko through libdrm (uapi/rowstat_accel.h).
+ * A device is an open DRM node (the accel node on kernels that have DRM
+ * accel, else the render node), whose file is the process's device address
+ * space.  A job is a SUBMIT with a syncobj for its fence and a page of its
+ * own for the statistics the device writes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/sync_file.h>
+#include <xf86drm.h>
+
+#include <rowstat_accel.h>
+
+#include "runtime_internal.h"
+
+/*
+ * A GEM handle and how many of this device's buffers hold it: importing
+ * a buffer the file already holds gives its handle again.
+ */
+struct handle_ref {
+	uint32_t handle;
+	unsigned refs;
+};
+
+struct kernel_device {
+	int fd;
+	pthread_mutex_t lock;
+	struct handle_ref *handles;
+	unsigned count, cap;
+};
+
+struct kernel_buffer {
+	uint32_t handle;
+};
+
+struct kernel_job {
+	uint32_t sync;
+	struct accel_buffer *stats;
+};
+
+static int fd_of(const struct accel_device *dev)
+{
+	return ((struct kernel_device *)dev->priv)->fd;
+}
+
+/* Counts one more holder of handle; false without memory. */
+static bool handle_get(struct kernel_device *kd, uint32_t handle)
+{
+	bool ok = true;
+	unsigned i;
+
+	pthread_mutex_lock(&kd->lock);
+	for (i = 0; i < kd->count && kd->handles[i].handle != handle; i++)
+		;
+	if (i < kd->count) {
+		kd->handles[i].refs++;
+	} else if (kd->count == kd->cap) {
+		unsigned cap = kd->cap ? 2 * kd->cap : 64;
+		struct handle_ref *more = realloc(kd->handles, cap * sizeof(*more));
+
+		ok = more != NULL;
+		if (ok) {
+			kd->handles = more;
+			kd->cap = cap;
+		}
+	}
+	if (ok && i == kd->count)
+		kd->handles[kd->count++] = (struct handle_ref){ .handle = handle, .refs = 1 };
+	pthread_mutex_unlock(&kd->lock);
+	return ok;
+}
+
+/* Drops a holder; closes the handle with the last. */
+static void handle_put(struct kernel_device *kd, uint32_t handle)
+{
+	struct drm_gem_close gc = { .handle = handle };
+	bool last = true;
+
+	pthread_mutex_lock(&kd->lock);
+	for (unsigned i = 0; i < kd->count; i++)
+		if (kd->handles[i].handle == handle) {
+			last = !--kd->handles[i].refs;
+			if (last)
+				kd->handles[i] = kd->handles[--kd->count];
+			break;
+		}
+	pthread_mutex_unlock(&kd->lock);
+	if (last)
+		drmIoctl(kd->fd, DRM_IOCTL_GEM_CLOSE, &gc);
+}
+
+/* Copies src into dst of len bytes if it fits; false (dst "") if not. */
+static bool copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	dst[0] = 0;
+	if (n >= len)
+		return false;
+	memcpy(dst, src, n + 1);
+	return true;
+}
+
+/* The PCI address behind a node ("0000:00:04.0"), or "" if none. */
+static void node_pci_address(const char *path, char *out, size_t len)
+{
+	const char *name = strrchr(path, '/');
+	char link[600], target[300];
+	ssize_t n;
+
+	out[0] = 0;
+	name = name ? name + 1 : path;
+	if (strlen(name) > 255)
+		return;
+	snprintf(link, sizeof(link), "/sys/class/%s/%.255s/device",
+		 strncmp(name, "accel", 5) ? "drm" : "accel", name);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return;
+	target[n] = 0;
+	name = strrchr(target, '/');
+	copy_str(out, len, name ? name + 1 : target);
+}
+
+/* Is fd a rowstat node? */
+static bool node_is_rowstat(int fd)
+{
+	drmVersionPtr v = drmGetVersion(fd);
+	bool ours = v && v->name && !strcmp(v->name, ROWSTAT_DRIVER_NAME);
+
+	drmFreeVersion(v);
+	return ours;
+}
+
+/*
+ * Opens the rowstat node spec names: "kernel" (the first), a path, a PCI
+ * address or an index; fills path.  Accel nodes come before render nodes.
+ */
+static int node_open(const char *spec, char *path, size_t len)
+{
+	static const char *const dirs[] = { "/dev/accel", "/dev/dri" };
+	static const char *const prefixes[] = { "accel", "renderD" };
+	char *end;
+	long index = strtol(spec, &end, 10);
+	bool by_index = *spec && !*end && index >= 0;
+	long seen = 0;
+
+	if (spec[0] == '/') {
+		int fd = open(spec, O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			return accel_fail(-errno, "device %s: %s", spec, strerror(errno));
+		if (!node_is_rowstat(fd) || !copy_str(path, len, spec)) {
+			close(fd);
+			return accel_fail(-ENODEV, "device %s: not a rowstat node", spec);
+		}
+		return fd;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent **names = NULL;
+		int count;
+
+		if (!d)
+			continue;
+		closedir(d);
+		count = scandir(dirs[i], &names, NULL, versionsort);
+		for (int k = 0; k < count; k++) {
+			char node[600], pci[64];
+			bool want;
+			int fd;
+
+			if (strncmp(names[k]->d_name, prefixes[i], strlen(prefixes[i]))) {
+				free(names[k]);
+				continue;
+			}
+			snprintf(node, sizeof(node), "%s/%s", dirs[i], names[k]->d_name);
+			free(names[k]);
+			fd = open(node, O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (!node_is_rowstat(fd)) {
+				close(fd);
+				continue;
+			}
+			node_pci_address(node, pci, sizeof(pci));
+			want = !strcmp(spec, "kernel") || (by_index && seen == index) ||
+			       !strcmp(spec, pci);
+			seen++;
+			if (!want) {
+				close(fd);
+				continue;
+			}
+			for (int j = k + 1; j < count; j++)
+				free(names[j]);
+			free(names);
+			copy_str(path, len, node);
+			return fd;
+		}
+		free(names);
+	}
+	return accel_fail(-ENODEV, "device \"%s\": no such rowstat device (%ld found)", spec,
+			  seen);
+}
+
+static int get_param(int fd, uint32_t param, uint64_t *value)
+{
+	struct drm_rowstat_get_param p = { .param = param };
+
+	if (drmIoctl(fd, DRM_IOCTL_ROWSTAT_GET_PARAM, &p))
+		return accel_fail(-errno, "GET_PARAM %u: %s", param, strerror(errno));
+	*value = p.value;
+	return 0;
+}
+
+/* What GET_PARAM reports, over the defaults for what it does not. */
+static int params_read(int fd, struct accel_device_info *info)
+{
+	static const struct {
+		uint32_t param;
+		size_t offset;
+	} fields[] = {
+		{ ROWSTAT_PARAM_ARRAY_ROWS, offsetof(struct rs_hw_params, array_rows) },
+		{ ROWSTAT_PARAM_ARRAY_COLS, offsetof(struct rs_hw_params, array_cols) },
+		{ ROWSTAT_PARAM_RF_FILTER, offsetof(struct rs_hw_params, rf_filter) },
+		{ ROWSTAT_PARAM_RF_IFMAP, offsetof(struct rs_hw_params, rf_ifmap) },
+		{ ROWSTAT_PARAM_RF_PSUM, offsetof(struct rs_hw_params, rf_psum) },
+		{ ROWSTAT_PARAM_GLB_BYTES, offsetof(struct rs_hw_params, glb_bytes) },
+		{ ROWSTAT_PARAM_PRECISIONS, offsetof(struct rs_hw_params, precisions) },
+		{ ROWSTAT_PARAM_CLOCK_KHZ, offsetof(struct rs_hw_params, clock_khz) },
+		{ ROWSTAT_PARAM_DRAM_BW, offsetof(struct rs_hw_params, dram_bw) },
+		{ ROWSTAT_PARAM_GLB_BW, offsetof(struct rs_hw_params, glb_bw) },
+		{ ROWSTAT_PARAM_VA_BITS, offsetof(struct rs_hw_params, va_bits) },
+	};
+	struct rs_hw_params *hw = &info->hw;
+	uint64_t v = 0;
+	int ret;
+
+	rs_hw_params_default(hw);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		ret = get_param(fd, fields[i].param, &v);
+		if (ret)
+			return ret;
+		*(uint32_t *)((char *)hw + fields[i].offset) = (uint32_t)v;
+	}
+	for (unsigned l = 0; l < ROWSTAT_LEVEL_COUNT; l++) {
+		ret = get_param(fd, ROWSTAT_PARAM_ENERGY(l), &v);
+		if (ret)
+			return ret;
+		hw->energy[l] = (uint32_t)v;
+	}
+	ret = get_param(fd, ROWSTAT_PARAM_HW_VERSION, &v);
+	if (!ret)
+		info->hw_version = (uint32_t)v;
+	if (!ret)
+		ret = get_param(fd, ROWSTAT_PARAM_FW_VERSION, &v);
+	if (!ret)
+		info->fw_version = (uint32_t)v;
+	return ret;
+}
+
+static int kernel_open(struct accel_device *dev, const char *spec)
+{
+	struct kernel_device *kd = calloc(1, sizeof(*kd));
+	int ret;
+
+	if (!kd)
+		return accel_fail(-ENOMEM, "kernel: out of memory");
+	pthread_mutex_init(&kd->lock, NULL);
+	ret = node_open(spec, dev->info.node, sizeof(dev->info.node));
+	if (ret < 0) {
+		free(kd);
+		return ret;
+	}
+	kd->fd = ret;
+	ret = params_read(kd->fd, &dev->info);
+	if (ret) {
+		close(kd->fd);
+		free(kd);
+		return ret;
+	}
+	snprintf(dev->info.fw_name, sizeof(dev->info.fw_name), "(loaded by rowstat.ko)");
+	dev->priv = kd;
+	return 0;
+}
+
+static void kernel_close(struct accel_device *dev)
+{
+	struct kernel_device *kd = dev->priv;
+
+	close(kd->fd);
+	free(kd->handles);
+	pthread_mutex_destroy(&kd->lock);
+	free(kd);
+}
+
+/* Fills buf from a handle this file holds: its size, VA and mapping. */
+static int buffer_adopt(struct accel_device *dev, struct accel_buffer *buf, uint32_t handle)
+{
+	struct drm_rowstat_bo_info bi = { .handle = handle };
+	struct kernel_device *kd = dev->priv;
+	struct kernel_buffer *kb;
+	int fd = kd->fd;
+	void *p;
+
+	if (!handle_get(kd, handle)) {
+		struct drm_gem_close gc = { .handle = handle };
+
+		drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &gc);
+		return accel_fail(-ENOMEM, "buffer: out of memory");
+	}
+	if (drmIoctl(fd, DRM_IOCTL_ROWSTAT_BO_INFO, &bi)) {
+		int err = -errno;
+
+		handle_put(kd, handle);
+		return accel_fail(err, "BO_INFO: %s", strerror(-err));
+	}
+	p = mmap(NULL, bi.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)bi.mmap_offset);
+	kb = calloc(1, sizeof(*kb));
+	if (p == MAP_FAILED || !kb) {
+		int err = p == MAP_FAILED ? -errno : -ENOMEM;
+
+		if (p != MAP_FAILED)
+			munmap(p, bi.size);
+		free(kb);
+		handle_put(kd, handle);
+		return accel_fail(err, "buffer of %llu bytes: cannot map it: %s",
+				  (unsigned long long)bi.size, strerror(-err));
+	}
+	kb->handle = handle;
+	buf->va = bi.va;
+	buf->size = bi.size;
+	buf->map = p;
+	buf->priv = kb;
+	return 0;
+}
+
+static int kernel_buffer_alloc(struct accel_device *dev, struct accel_buffer *buf,
+			       uint64_t size)
+{
+	struct drm_rowstat_bo_create c = { .size = size };
+
+	if (drmIoctl(fd_of(dev), DRM_IOCTL_ROWSTAT_BO_CREATE, &c))
+		return accel_fail(-errno, "buffer of %llu bytes: BO_CREATE: %s",
+				  (unsigned long long)size, strerror(errno));
+	return buffer_adopt(dev, buf, c.handle);
+}
+
+static int kernel_buffer_import(struct accel_device *dev, struct accel_buffer *buf, int fd)
+{
+	uint32_t handle;
+
+	if (drmPrimeFDToHandle(fd_of(dev), fd, &handle))
+		return accel_fail(-errno, "buffer import: fd %d is no dma-buf this device takes: %s",
+				  fd, strerror(errno));
+	return buffer_adopt(dev, buf, handle);
+}
+
+static void kernel_buffer_free(struct accel_buffer *buf)
+{
+	struct kernel_buffer *kb = buf->priv;
+
+	munmap(buf->map, buf->size);
+	handle_put(buf->dev->priv, kb->handle);
+	free(kb);
+}
+
+static int kernel_buffer_export(struct accel_buffer *buf, int *fd)
+{
+	struct kernel_buffer *kb = buf->priv;
+
+	if (drmPrimeHandleToFD(fd_of(buf->dev), kb->handle, DRM_CLOEXEC | DRM_RDWR, fd))
+		return accel_fail(-errno, "buffer export: %s", strerror(errno));
+	return 0;
+}
+
+static uint32_t handle_of(const struct accel_buffer *buf)
+{
+	return ((struct kernel_buffer *)buf->priv)->handle;
+}
+
+static int kernel_submit(struct accel_device *dev, struct accel_job *job)
+{
+	struct kernel_job *kj = calloc(1, sizeof(*kj));
+	struct drm_rowstat_submit s = { 0 };
+	uint32_t *handles = NULL;
+	int fd = fd_of(dev), ret;
+
+	if (!kj)
+		return accel_fail(-ENOMEM, "job: out of memory");
+	ret = accel_buffer_alloc(dev, sizeof(struct rowstat_job_stats), &kj->stats);
+	if (ret)
+		goto fail;
+	if (drmSyncobjCreate(fd, 0, &kj->sync)) {
+		ret = accel_fail(-errno, "job: SYNCOBJ_CREATE: %s", strerror(errno));
+		goto fail;
+	}
+	if (job->desc.buffer_count) {
+		handles = malloc(job->desc.buffer_count * sizeof(*handles));
+		if (!handles) {
+			ret = accel_fail(-ENOMEM, "job: out of memory");
+			goto fail;
+		}
+		for (unsigned i = 0; i < job->desc.buffer_count; i++)
+			handles[i] = handle_of(job->desc.buffers[i]);
+	}
+	s.bo_handles = (uintptr_t)handles;
+	s.bo_handle_count = job->desc.buffer_count;
+	s.stream_handle = handle_of(job->desc.stream);
+	s.stream_offset = job->desc.stream_offset;
+	s.stream_bytes = job->desc.stream_bytes;
+	s.stats_handle = handle_of(kj->stats);
+	s.out_sync = kj->sync;
+	if (drmIoctl(fd, DRM_IOCTL_ROWSTAT_SUBMIT, &s)) {
+		ret = errno == ECANCELED ?
+		      accel_fail(-ECANCELED,
+				 "job: a job of this device faulted before; open the device again") :
+		      accel_fail(-errno, "job: SUBMIT: %s", strerror(errno));
+		goto fail;
+	}
+	free(handles);
+	job->priv = kj;
+	return 0;
+fail:
+	free(handles);
+	if (kj->sync)
+		drmSyncobjDestroy(fd, kj->sync);
+	accel_buffer_free(kj->stats);
+	free(kj);
+	return ret;
+}
+
+/* The status the job's fence ended with: 0, or the driver's -errno. */
+static int fence_status(int fd, uint32_t sync)
+{
+	struct sync_file_info info;
+	int file, ret;
+
+	if (drmSyncobjExportSyncFile(fd, sync, &file))
+		return -errno;
+	memset(&info, 0, sizeof(info));
+	ret = ioctl(file, SYNC_IOC_FILE_INFO, &info) ? -errno : info.status == 1 ? 0 : info.status;
+	close(file);
+	return ret;
+}
+
+static int kernel_wait(struct accel_job *job, int timeout_ms)
+{
+	struct kernel_job *kj = job->priv;
+	struct accel_job_result *r = &job->result;
+	int fd = fd_of(job->dev);
+	int64_t deadline = INT64_MAX;
+	struct timespec ts;
+	enum rowstat_status status;
+	uint32_t offset;
+	uint64_t fault;
+	int err;
+
+	if (timeout_ms >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		deadline = ts.tv_sec * 1000000000ll + ts.tv_nsec + timeout_ms * 1000000ll;
+	}
+	if (drmSyncobjWait(fd, &kj->sync, 1, deadline, 0, NULL)) {
+		if (errno == ETIME || errno == ETIMEDOUT)
+			return accel_fail(-ETIME, "job: still running after %d ms", timeout_ms);
+		return accel_fail(-errno, "job: SYNCOBJ_WAIT: %s", strerror(errno));
+	}
+	memset(r, 0, sizeof(*r));
+	err = fence_status(fd, kj->sync);
+	if (rs_hw_stats_decode(kj->stats->map, &status, &offset, &fault, &r->counts)) {
+		/* No record: the device was reset under the job, or never ran it. */
+		status = err ? ROWSTAT_ERR_CANCELLED : ROWSTAT_ERR_INTERNAL;
+		offset = ROWSTAT_NO_OFFSET;
+		fault = 0;
+		if (!err)
+			err = -EIO;
+	}
+	r->error = err;
+	r->status = status;
+	r->error_offset = offset;
+	r->fault_va = fault;
+	accel_result_finish(job->dev, r);
+	r->host_us = accel_now_us() - job->submit_us;
+	return 0;
+}
+
+static void kernel_job_release(struct accel_job *job)
+{
+	struct kernel_job *kj = job->priv;
+
+	if (!kj)
+		return;
+	drmSyncobjDestroy(fd_of(job->dev), kj->sync);
+	accel_buffer_free(kj->stats);
+	free(kj);
+	job->priv = NULL;
+}
+
+const struct accel_backend_ops accel_kernel_ops = {
+	.backend = ACCEL_BACKEND_KERNEL,
+	.open = kernel_open,
+	.close = kernel_close,
+	.buffer_alloc = kernel_buffer_alloc,
+	.buffer_import = kernel_buffer_import,
+	.buffer_free = kernel_buffer_free,
+	.buffer_export = kernel_buffer_export,
+	.submit = kernel_submit,
+	.wait = kernel_wait,
+	.job_release = kernel_job_release,
+};

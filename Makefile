@@ -129,10 +129,16 @@ $(BUILD)/plain/qtest/%: $(plain_DIR)/tests/qtest/%.o $(QTEST_LIB:%.c=$(plain_DIR
 # The guest side of the VM bench, one program per ioctl family or concern:
 # static, so the initramfs needs no libc.
 VM_GUEST := $(patsubst tests/vm/guest/rowstat_%.c,$(BUILD)/vm/rowstat-%, \
-	$(wildcard tests/vm/guest/rowstat_*.c)) $(BUILD)/vm/rowstat-runtime
+	$(wildcard tests/vm/guest/rowstat_*.c)) $(BUILD)/vm/rowstat-runtime $(BUILD)/vm/accelctl
 
 $(BUILD)/vm/rowstat-%: $(plain_DIR)/tests/vm/guest/rowstat_%.o \
 		$(plain_DIR)/tests/vm/guest/drm_test.o $(plain_SUPPORT_OBJS) $(plain_LIBS)
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(plain_CFLAGS) -static $^ -o $@ $(ACCEL_LIBS)
+
+# accelctl in the guest: the README's demo through the whole stack.
+$(BUILD)/vm/accelctl: $(plain_DIR)/tools/accelctl/accelctl.o $(plain_LIBS)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
 	$(Q)$(CC) $(plain_CFLAGS) -static $^ -o $@ $(ACCEL_LIBS)
@@ -144,6 +150,14 @@ $(BUILD)/vm/rowstat-runtime: $(plain_DIR)/tests/unit/test_runtime.o $(plain_SUPP
 	$(say) LD $@
 	$(Q)$(CC) $(plain_CFLAGS) -static $^ -o $@ \
 		$(shell pkg-config --libs --static check 2>/dev/null) $(ACCEL_LIBS)
+
+# accelctl: the public API only.
+ACCELCTL := $(BUILD)/plain/bin/accelctl
+$(plain_DIR)/tools/%.o: INC = $(ACCEL_INC)
+$(ACCELCTL): $(plain_DIR)/tools/accelctl/accelctl.o $(plain_LIBS)
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ $(ACCEL_LIBS)
 
 FW_TOOL := $(BUILD)/plain/firmware/rsfw
 FW_IMAGE := $(BUILD)/firmware/rowstat.fw
@@ -180,7 +194,8 @@ $(COMPILE_BENCH): $(plain_DIR)/tests/bench/compile.o $(plain_SUPPORT_OBJS) $(pla
 # Objects are built through pattern rules; keep them between runs.
 .SECONDARY:
 
-all: $(plain_UNIT_BINS) $(BENCH_BIN) $(MAPPER_BENCH) $(FW_IMAGE) $(QTEST_BINS) $(QBENCH_BIN) $(VM_GUEST)
+all: $(plain_UNIT_BINS) $(BENCH_BIN) $(MAPPER_BENCH) $(FW_IMAGE) $(QTEST_BINS) $(QBENCH_BIN) $(VM_GUEST) \
+	$(ACCELCTL)
 
 # Every library exports only names with its prefix, and hides its internals.
 check-symbols: $(plain_LIBS)
@@ -190,9 +205,11 @@ check-symbols: $(plain_LIBS)
 
 # Each suite prints Check's summary; a failure stops the run.
 # The runtime's sim backend boots the firmware image, as the device does.
-check-plain: $(plain_UNIT_BINS) $(FW_IMAGE)
+check-plain: $(plain_UNIT_BINS) $(FW_IMAGE) $(ACCELCTL)
 	@for t in $(plain_UNIT_BINS); do echo "== $$t"; \
 		ROWSTAT_FIRMWARE=$(FW_IMAGE) $$t || exit 1; done
+	@echo "== tests/tools/test_accelctl.sh"
+	@ROWSTAT_FIRMWARE=$(FW_IMAGE) tests/tools/test_accelctl.sh $(ACCELCTL)
 
 check-san: $(san_UNIT_BINS) $(FW_IMAGE)
 	@for t in $(san_UNIT_BINS); do echo "== $$t (ASan+UBSan)"; \

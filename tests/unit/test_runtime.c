@@ -20,12 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rowstat/networks.h>
 #include <rowstat/runtime.h>
 #include <rs_hw_fw.h>
 #include <rs_model.h>
 
 #include "check_main.h"
 #include "layer_run.h"
+#include "networks.h"
 #include "random_case.h"
 #include "ref_conv.h"
 
@@ -561,6 +563,67 @@ START_TEST(tensors_encode_and_decode)
 }
 END_TEST
 
+/* The library's networks are the ones the tests write out from the papers. */
+START_TEST(built_in_networks_match_the_papers)
+{
+	static struct net_layer want[NET_MAX_LAYERS];
+	static struct accel_network_layer got[ACCEL_NETWORK_MAX_LAYERS];
+	unsigned count;
+
+	for (unsigned id = 0; id < NET_COUNT; id++)
+		for (unsigned batch = 1; batch <= 4; batch += 3) {
+			unsigned n = net_layers(id, batch, want, NET_MAX_LAYERS);
+
+			ck_assert_str_eq(accel_network_name(id), net_name(id));
+			ck_assert_int_eq(accel_network_layers(net_name(id), batch, got,
+							      ACCEL_NETWORK_MAX_LAYERS, &count), 0);
+			ck_assert_uint_eq(count, n);
+			for (unsigned i = 0; i < n; i++) {
+				ck_assert_str_eq(got[i].name, want[i].name);
+				ck_assert_msg(!memcmp(&got[i].cv, &want[i].cv, sizeof(got[i].cv)),
+					      "%s %s differs", net_name(id), want[i].name);
+			}
+		}
+	ck_assert_ptr_null(accel_network_name(NET_COUNT));
+	assert_error(accel_network_layers("lenet", 1, got, ACCEL_NETWORK_MAX_LAYERS, &count),
+		     -EINVAL, "\"lenet\"");
+	assert_error(accel_network_layers("vgg16", 0, got, ACCEL_NETWORK_MAX_LAYERS, &count),
+		     -EINVAL, "batch 0");
+	assert_error(accel_network_layers("mobilenetv2", 1, got, 10, &count), -EINVAL,
+		     "53 layers, room for 10");
+}
+END_TEST
+
+/* The library's host convolution gives the tests' reference's values. */
+START_TEST(host_reference_matches)
+{
+	for (unsigned i = 0; i < (test_quick() ? 10u : 40u); i++) {
+		struct layer_case lc;
+		struct rng r = { 8800 + i };
+		size_t n;
+		int32_t *want;
+		int16_t *got;
+
+		memset(&lc, 0, sizeof(lc));
+		random_conv(&r, 1, &lc.cv, &lc.in, &lc.out);
+		lc.cv.requant_shift = rng_range(&r, 0, 20);
+		lc.cv.requant_mult = (int32_t)rng_range(&r, 0, 2000) - 1000;
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 0), 0);
+		n = layer_ofmap_count(&lc.cv);
+		want = calloc(n, sizeof(*want));
+		got = calloc(n, sizeof(*got));
+		ref_conv(&lc.cv, lc.ifmap, lc.filters, lc.bias, want);
+		accel_reference_conv(&lc.cv, lc.ifmap, lc.filters, lc.bias, got);
+		for (size_t k = 0; k < n; k++)
+			ck_assert_msg(got[k] == want[k], "seed %u output %zu: %d, want %d",
+				      8800 + i, k, got[k], want[k]);
+		free(want);
+		free(got);
+		layer_free(&lc);
+	}
+}
+END_TEST
+
 static Suite *runtime_suite(void)
 {
 	Suite *s = suite_create("runtime");
@@ -581,6 +644,8 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, layers_refuse_bad_inputs_by_name);
 	tcase_add_test(tc, quantize_rounds_and_saturates);
 	tcase_add_test(tc, tensors_encode_and_decode);
+	tcase_add_test(tc, built_in_networks_match_the_papers);
+	tcase_add_test(tc, host_reference_matches);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -38,7 +38,7 @@ for src in "$top"/tests/vm/guest/rowstat_*.c; do
 	name=$(basename "$src" .c)
 	guests+=("$top/build/vm/${name/_/-}")
 done
-guests+=("$top/build/vm/rowstat-runtime")
+guests+=("$top/build/vm/rowstat-runtime" "$top/build/vm/accelctl")
 firmware="$top/build/firmware/rowstat.fw"
 driver="$top/build/kmod/$(basename "$moddir")/rowstat.ko"
 for f in "${guests[@]}" "$firmware" "$driver"; do

@@ -1,0 +1,62 @@
+#!/bin/bash
+# accelctl on the sim backend: exit status 0, 1 or 2 as documented, human
+# and --json output that parses and carries the values, a layer exact
+# against the reference and the same on a second sim device, and bad
+# arguments named.  Usage: test_accelctl.sh ACCELCTL (ROWSTAT_FIRMWARE set).
+set -uo pipefail
+ctl=$1
+failed=0
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+# expect STATUS NEEDLE(in stdout+stderr, may be empty) ARGS...
+expect() {
+	local want=$1 needle=$2
+	shift 2
+	"$ctl" "$@" > "$out" 2> "$err"
+	local got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL accelctl $*: exit $got, want $want"; cat "$err"; failed=1; return
+	fi
+	if [ -n "$needle" ] && ! grep -qF -- "$needle" "$out" "$err"; then
+		echo "FAIL accelctl $*: no \"$needle\" in its output"; cat "$out" "$err"; failed=1
+		return
+	fi
+	echo "ok   accelctl $* (exit $got)"
+}
+
+expect 0 "PE array 12 x 14" info
+expect 0 "sim backend" list
+expect 0 "exact" run --check c=8,h=9,m=12,k=3,p=1,relu
+expect 0 "all exact and the same on both devices" \
+	run --check --compare sim -b 2 c=6,h=11,m=8,k=3,s=2,g=2
+expect 0 "energy by level and data type" stats c=4,h=6,m=4,k=1
+expect 0 "conv5" run -l 5 alexnet
+expect 2 "in_height 0" run c=3,h=0
+expect 2 "not one of n c h w m k s p g" run c=3,h=8,q=2
+expect 2 "not one of alexnet" run lenet
+expect 2 "--batch x" run -b x alexnet
+expect 2 "not a command" frobnicate
+expect 2 "name one network or layer" run
+expect 1 "no such rowstat device" -d 7 info
+expect 1 "no such rowstat device" -d kernel run c=3,h=8,m=4
+ROWSTAT_FIRMWARE=/nonexistent expect 1 "/nonexistent" info
+
+# --json parses and carries what the human output shows.
+if "$ctl" --json run -b 2 --check c=8,h=10,m=16,k=3,p=1 > "$out"; then
+	python3 - "$out" <<'PY' || failed=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+l = d["layers"][0]
+assert d["backend"] == "sim" and d["failed"] == 0 and d["differs"] == 0, d
+assert l["macs"] == 2 * 16 * 8 * 10 * 10 * 9, l["macs"]
+assert l["exact"] is True and l["cycles"] > 0 and l["energy"] > 0, l
+assert sum(sum(t.values()) for t in l["energy_by_level"].values()) == l["energy"], l
+print("ok   accelctl --json run: values check out")
+PY
+else
+	echo "FAIL accelctl --json run"; failed=1
+fi
+"$ctl" --json info | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["array"]==[12,14], d' \
+	&& echo "ok   accelctl --json info" || { echo "FAIL accelctl --json info"; failed=1; }
+[ "$failed" -eq 0 ] && echo "accelctl: pass" || { echo "accelctl: FAIL"; exit 1; }

@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: MIT
+/*
+ * accelctl: rowstat accelerators from the command line (docs/accelctl.1).
+ *
+ *   accelctl [-d DEVICE] [--json] list | info | run | stats | bench ...
+ *
+ * Exit status: 0 done, 1 the device or a job failed, 2 bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rowstat/networks.h>
+#include <rowstat/runtime.h>
+
+#define EXIT_USAGE 2
+
+static const char *device_spec;
+static bool json;
+
+static const char *const level_names[ROWSTAT_LEVEL_COUNT] = {
+	"mac", "rf", "noc", "glb", "dram",
+};
+static const char *const type_names[ROWSTAT_DT_COUNT] = { "ifmap", "filter", "psum" };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: accelctl [-d DEVICE] [--json] COMMAND [ARGS]\n"
+		"  list                         the devices this machine has\n"
+		"  info                         one device's parameters and firmware\n"
+		"  run [OPTIONS] NETWORK|LAYER  run layers; print a row per layer\n"
+		"  stats [OPTIONS] NETWORK|LAYER  the same, with energy by level and data\n"
+		"  bench [OPTIONS] NETWORK|LAYER  run repeatedly; jobs per second\n"
+		"DEVICE: sim, kernel, a node path, a PCI address or an index\n"
+		"        (default: $ROWSTAT_BACKEND, else sim)\n"
+		"NETWORK: alexnet, vgg16, resnet18, mobilenetv2\n"
+		"LAYER: n=,c=,h=,w=,m=,k=,s=,p=,g= and relu, e.g. c=64,h=56,m=64,k=3,p=1,relu\n"
+		"run OPTIONS: -b BATCH, -l FIRST[-LAST] (layers by number, from 1),\n"
+		"             --seed N, --check (against the host's reference), -n REPEATS,\n"
+		"             --compare DEVICE (the same bytes and counts on another device)\n");
+}
+
+static int fail(int ret, const char *what)
+{
+	fprintf(stderr, "accelctl: %s: %s\n", what, accel_error());
+	(void)ret;
+	return EXIT_FAILURE;
+}
+
+static int open_device(struct accel_device **dev)
+{
+	int ret = accel_device_open(device_spec, dev);
+
+	return ret ? fail(ret, "cannot open the device") : 0;
+}
+
+/* ---- list, info ---- */
+
+static void print_info(const struct accel_device_info *i, bool first)
+{
+	const struct rs_hw_params *hw = &i->hw;
+
+	if (json) {
+		printf("%s{\"backend\":\"%s\",\"node\":\"%s\",\"hw_version\":\"%u.%u\","
+		       "\"fw_version\":\"%u.%u\",\"firmware\":\"%s\",\"array\":[%u,%u],"
+		       "\"rf\":{\"filter\":%u,\"ifmap\":%u,\"psum\":%u},\"glb_bytes\":%u,"
+		       "\"clock_khz\":%u,\"dram_bw\":%u,\"glb_bw\":%u,\"va_bits\":%u}",
+		       first ? "" : ",", accel_backend_name(i->backend), i->node,
+		       ROWSTAT_VERSION_MAJOR(i->hw_version), ROWSTAT_VERSION_MINOR(i->hw_version),
+		       ROWSTAT_VERSION_MAJOR(i->fw_version), ROWSTAT_VERSION_MINOR(i->fw_version),
+		       i->fw_name, hw->array_rows, hw->array_cols, hw->rf_filter, hw->rf_ifmap,
+		       hw->rf_psum, hw->glb_bytes, hw->clock_khz, hw->dram_bw, hw->glb_bw,
+		       hw->va_bits);
+		return;
+	}
+	printf("%s: %s backend, hardware %u.%u, firmware %u.%u (%s)\n", i->node,
+	       accel_backend_name(i->backend), ROWSTAT_VERSION_MAJOR(i->hw_version),
+	       ROWSTAT_VERSION_MINOR(i->hw_version), ROWSTAT_VERSION_MAJOR(i->fw_version),
+	       ROWSTAT_VERSION_MINOR(i->fw_version), i->fw_name);
+	printf("  PE array %u x %u, RF %u/%u/%u entries (filter/ifmap/psum), GLB %u KiB\n",
+	       hw->array_rows, hw->array_cols, hw->rf_filter, hw->rf_ifmap, hw->rf_psum,
+	       hw->glb_bytes / 1024);
+	printf("  clock %.0f MHz, link %.0f MB/s, GLB %u values/cycle, %u-bit VAs\n",
+	       hw->clock_khz / 1e3, hw->dram_bw / 1000.0 * hw->clock_khz / 1e3, hw->glb_bw,
+	       hw->va_bits);
+}
+
+static int cmd_info(void)
+{
+	struct accel_device *dev;
+	struct accel_device_info info;
+
+	if (open_device(&dev))
+		return EXIT_FAILURE;
+	accel_device_info(dev, &info);
+	print_info(&info, true);
+	if (json)
+		printf("\n");
+	accel_device_close(dev);
+	return 0;
+}
+
+static int cmd_list(void)
+{
+	static const char *const specs[] = { "sim" };
+	unsigned shown = 0;
+
+	if (json)
+		printf("[");
+	for (unsigned i = 0; i < sizeof(specs) / sizeof(specs[0]) + 64; i++) {
+		struct accel_device *dev;
+		struct accel_device_info info;
+		char spec[16];
+
+		if (i < sizeof(specs) / sizeof(specs[0]))
+			snprintf(spec, sizeof(spec), "%s", specs[i]);
+		else
+			snprintf(spec, sizeof(spec), "%u", i - 1);
+		if (accel_device_open(spec, &dev)) {
+			if (i)	/* past the last kernel device */
+				break;
+			continue;
+		}
+		accel_device_info(dev, &info);
+		print_info(&info, !shown++);
+		accel_device_close(dev);
+	}
+	if (json)
+		printf("]\n");
+	return shown ? 0 : fail(-ENODEV, "no device");
+}
+
+/* ---- layers ---- */
+
+struct run_opts {
+	unsigned batch, first, last, repeats;
+	unsigned long long seed;
+	bool check, stats;
+	const char *compare;	/* a second device, whose results must be the same */
+};
+
+/* "k=v,k=v,relu": one layer; false with a message on a bad field. */
+static bool parse_layer(const char *spec, struct accel_network_layer *l, unsigned batch)
+{
+	struct accel_conv *cv = &l->cv;
+	char buf[256], *save = NULL;
+	unsigned k = 1, s = 1, p = 0;
+
+	memset(l, 0, sizeof(*l));
+	snprintf(l->name, sizeof(l->name), "layer");
+	cv->batch = batch;
+	cv->in_channels = cv->out_channels = cv->groups = 1;
+	cv->in_height = cv->in_width = 0;
+	cv->ifmap_prec = cv->filter_prec = cv->ofmap_prec = ROWSTAT_PREC_Q16;
+	cv->bias = true;
+	cv->requant_mult = 1;
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(t, '='), *end;
+		unsigned long v;
+
+		if (!strcmp(t, "relu")) {
+			cv->relu = true;
+			continue;
+		}
+		if (!strcmp(t, "nobias")) {
+			cv->bias = false;
+			continue;
+		}
+		if (!eq || !eq[1]) {
+			fprintf(stderr, "accelctl: layer field \"%s\": expected NAME=VALUE\n", t);
+			return false;
+		}
+		*eq = 0;
+		v = strtoul(eq + 1, &end, 10);
+		if (*end || v > 1u << 20) {
+			fprintf(stderr, "accelctl: layer field %s=%s: not a number up to 2^20\n", t,
+				eq + 1);
+			return false;
+		}
+		if (!strcmp(t, "n"))
+			cv->batch = (unsigned)v;
+		else if (!strcmp(t, "c"))
+			cv->in_channels = (unsigned)v;
+		else if (!strcmp(t, "h"))
+			cv->in_height = (unsigned)v;
+		else if (!strcmp(t, "w"))
+			cv->in_width = (unsigned)v;
+		else if (!strcmp(t, "m"))
+			cv->out_channels = (unsigned)v;
+		else if (!strcmp(t, "k"))
+			k = (unsigned)v;
+		else if (!strcmp(t, "s"))
+			s = (unsigned)v;
+		else if (!strcmp(t, "p"))
+			p = (unsigned)v;
+		else if (!strcmp(t, "g"))
+			cv->groups = (unsigned)v;
+		else {
+			fprintf(stderr, "accelctl: layer field \"%s\": not one of n c h w m k s p g\n",
+				t);
+			return false;
+		}
+	}
+	if (!cv->in_width)
+		cv->in_width = cv->in_height;
+	cv->kernel_h = cv->kernel_w = k;
+	cv->stride_h = cv->stride_w = s;
+	cv->pad_top = cv->pad_bottom = cv->pad_left = cv->pad_right = p;
+	if (accel_conv_check(cv, buf, sizeof(buf))) {
+		fprintf(stderr, "accelctl: layer %s: %s\n", spec, buf);
+		return false;
+	}
+	return true;
+}
+
+/* A requantization that keeps typical outputs inside Q16: values of 7 bits. */
+static void requant_for(struct accel_conv *cv)
+{
+	double taps = (double)cv->in_channels / cv->groups * cv->kernel_h * cv->kernel_w;
+	double typical = sqrt(taps) * 64 * 64 * 0.6;
+	unsigned shift = 0;
+
+	while (typical / (1u << shift) > 2048 && shift < 30)
+		shift++;
+	cv->requant_shift = shift;
+}
+
+static uint64_t rng_next(unsigned long long *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+struct layer_run {
+	struct accel_layer layer;
+	int16_t *ifmap, *filters;
+	int32_t *bias;
+	struct accel_layer_result res;
+	double host_ms;
+	bool checked, exact;
+	bool compared, same;
+};
+
+static void layer_run_free(struct layer_run *lr)
+{
+	accel_buffer_free(lr->layer.ifmap);
+	accel_buffer_free(lr->layer.filters);
+	accel_buffer_free(lr->layer.bias);
+	accel_buffer_free(lr->layer.ofmap);
+	free(lr->ifmap);
+	free(lr->filters);
+	free(lr->bias);
+}
+
+/* Random data (7-bit values, a third of the ifmap zero) in fresh buffers. */
+static int layer_prepare(struct accel_device *dev, const struct accel_network_layer *nl,
+			 unsigned long long seed, struct layer_run *lr)
+{
+	struct accel_layer *l = &lr->layer;
+	const struct accel_conv *cv = &l->cv;
+	size_t in, fl;
+	int ret;
+
+	memset(lr, 0, sizeof(*lr));
+	l->name = nl->name;
+	l->cv = nl->cv;
+	requant_for(&l->cv);
+	in = (size_t)cv->batch * cv->in_channels * cv->in_height * cv->in_width;
+	fl = accel_layer_filter_bytes(l) / 2;
+	lr->ifmap = malloc(in * 2);
+	lr->filters = malloc(fl * 2);
+	lr->bias = malloc(4 * (size_t)cv->out_channels);
+	if (!lr->ifmap || !lr->filters || !lr->bias) {
+		fprintf(stderr, "accelctl: layer %s: out of memory\n", l->name);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < in; i++)
+		lr->ifmap[i] = rng_next(&seed) % 3 ? (int16_t)(rng_next(&seed) % 128) - 64 : 0;
+	for (size_t i = 0; i < fl; i++)
+		lr->filters[i] = (int16_t)(rng_next(&seed) % 128) - 64;
+	for (unsigned m = 0; m < cv->out_channels; m++)
+		lr->bias[m] = (int32_t)(rng_next(&seed) % 4096) - 2048;
+	ret = accel_buffer_alloc(dev, accel_layer_ifmap_bytes(l), &l->ifmap);
+	if (!ret)
+		ret = accel_buffer_alloc(dev, accel_layer_filter_bytes(l), &l->filters);
+	if (!ret)
+		ret = accel_buffer_alloc(dev, 4 * (uint64_t)cv->out_channels, &l->bias);
+	if (!ret)
+		ret = accel_buffer_alloc(dev, accel_layer_ofmap_bytes(l), &l->ofmap);
+	if (ret)
+		return ret;
+	accel_values_pack(accel_buffer_map(l->ifmap), lr->ifmap, in, cv->ifmap_prec);
+	accel_values_pack(accel_buffer_map(l->filters), lr->filters, fl, cv->filter_prec);
+	memcpy(accel_buffer_map(l->bias), lr->bias, 4 * (size_t)cv->out_channels);
+	return 0;
+}
+
+static bool layer_check(struct layer_run *lr)
+{
+	const struct accel_conv *cv = &lr->layer.cv;
+	size_t n = (size_t)cv->batch * cv->out_channels * accel_conv_out_height(cv) *
+		   accel_conv_out_width(cv);
+	int16_t *want = malloc(n * 2), *got = malloc(n * 2);
+	bool same;
+
+	if (!want || !got) {
+		free(want);
+		free(got);
+		return false;
+	}
+	accel_reference_conv(cv, lr->ifmap, lr->filters, lr->bias, want);
+	accel_values_unpack(got, accel_buffer_map(lr->layer.ofmap), n, cv->ofmap_prec);
+	same = !memcmp(want, got, n * 2);
+	free(want);
+	free(got);
+	lr->checked = true;
+	lr->exact = same;
+	return same;
+}
+
+static double ms(double us)
+{
+	return us / 1000;
+}
+
+static void print_row(unsigned index, const struct layer_run *lr, bool first)
+{
+	const struct accel_job_result *j = &lr->res.job;
+	const struct rs_hw_counters *c = &j->counts;
+	uint64_t dram = 0, level[ROWSTAT_LEVEL_COUNT] = { 0 };
+
+	for (unsigned t = 0; t < ROWSTAT_DT_COUNT; t++)
+		dram += c->dram_read_bytes[t] + c->dram_write_bytes[t];
+	for (unsigned l = 0; l < ROWSTAT_LEVEL_COUNT; l++)
+		for (unsigned t = 0; t < ROWSTAT_DT_COUNT; t++)
+			level[l] += c->energy[l][t];
+	if (json) {
+		printf("%s{\"index\":%u,\"name\":\"%s\",\"macs\":%llu,\"macs_gated\":%llu,"
+		       "\"pe_active\":%llu,\"cycles\":%llu,\"latency_ms\":%.6f,"
+		       "\"energy\":%llu,\"dram_bytes\":%llu,\"host_ms\":%.3f,\"compile_ms\":%.3f",
+		       first ? "" : ",", index, lr->layer.name, (unsigned long long)c->macs,
+		       (unsigned long long)c->macs_gated, (unsigned long long)c->pe_active_max,
+		       (unsigned long long)c->cycles, ms(j->latency_us),
+		       (unsigned long long)j->energy, (unsigned long long)dram, lr->host_ms,
+		       ms(lr->res.compile_us));
+		printf(",\"energy_by_level\":{");
+		for (unsigned l = 0; l < ROWSTAT_LEVEL_COUNT; l++) {
+			printf("%s\"%s\":{", l ? "," : "", level_names[l]);
+			for (unsigned t = 0; t < ROWSTAT_DT_COUNT; t++)
+				printf("%s\"%s\":%llu", t ? "," : "", type_names[t],
+				       (unsigned long long)c->energy[l][t]);
+			printf("}");
+		}
+		printf("}");
+		if (lr->checked)
+			printf(",\"exact\":%s", lr->exact ? "true" : "false");
+		if (lr->compared)
+			printf(",\"same\":%s", lr->same ? "true" : "false");
+		printf("}");
+		return;
+	}
+	printf("%3u %-16s %9.1f %4llu %6.1f%% %11llu %9.3f %10.4g", index, lr->layer.name,
+	       c->macs / 1e6, (unsigned long long)c->pe_active_max,
+	       c->macs ? 100.0 * c->macs_gated / c->macs : 0, (unsigned long long)c->cycles,
+	       ms(j->latency_us), j->energy / (double)(1u << ROWSTAT_ENERGY_FRAC_BITS));
+	for (unsigned l = 0; l < ROWSTAT_LEVEL_COUNT; l++)
+		printf(" %5.1f", j->energy ? 100.0 * level[l] / j->energy : 0);
+	printf(" %8.2f %8.1f%s%s\n", dram / 1e6, lr->host_ms,
+	       !lr->checked ? "" : lr->exact ? "  exact" : "  DIFFERS",
+	       !lr->compared ? "" : lr->same ? "  same" : "  NOT THE SAME");
+}
+
+static void print_levels(const struct layer_run *lr)
+{
+	const struct rs_hw_counters *c = &lr->res.job.counts;
+
+	printf("    energy by level and data type (MAC = 1):\n      %-6s", "");
+	for (unsigned t = 0; t < ROWSTAT_DT_COUNT; t++)
+		printf(" %14s", type_names[t]);
+	printf("\n");
+	for (unsigned l = 0; l < ROWSTAT_LEVEL_COUNT; l++) {
+		printf("      %-6s", level_names[l]);
+		for (unsigned t = 0; t < ROWSTAT_DT_COUNT; t++)
+			printf(" %14.4g", c->energy[l][t] / (double)(1u << ROWSTAT_ENERGY_FRAC_BITS));
+		printf("\n");
+	}
+}
+
+static int cmd_run(int argc, char **argv, bool stats, bool bench)
+{
+	static const struct option long_opts[] = {
+		{ "batch", required_argument, NULL, 'b' },
+		{ "layers", required_argument, NULL, 'l' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "repeat", required_argument, NULL, 'n' },
+		{ "compare", required_argument, NULL, 'C' },
+		{ 0 },
+	};
+	struct run_opts o = { .batch = 1, .first = 1, .last = ~0u, .repeats = bench ? 10 : 1,
+			      .seed = 1, .stats = stats };
+	struct accel_network_layer *layers;
+	struct accel_device *dev, *other = NULL;
+	struct accel_device_info info;
+	unsigned count = 0, failed = 0, differs = 0, shown = 0;
+	uint64_t energy = 0, cycles = 0;
+	double host = 0;
+	bool tty = isatty(STDOUT_FILENO) && !json;
+	int opt, ret;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "b:l:n:", long_opts, NULL)) != -1) {
+		char *end;
+
+		switch (opt) {
+		case 'b':
+			o.batch = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !o.batch) {
+				fprintf(stderr, "accelctl: --batch %s: not a positive number\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'l':
+			if (sscanf(optarg, "%u-%u", &o.first, &o.last) < 1 || !o.first) {
+				fprintf(stderr, "accelctl: --layers %s: expected FIRST[-LAST], from 1\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			if (!strchr(optarg, '-'))
+				o.last = o.first;
+			break;
+		case 'S':
+			o.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'c':
+			o.check = true;
+			break;
+		case 'C':
+			o.compare = optarg;
+			break;
+		case 'n':
+			o.repeats = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !o.repeats) {
+				fprintf(stderr, "accelctl: --repeat %s: not a positive number\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "accelctl: run: name one network or layer\n");
+		return EXIT_USAGE;
+	}
+	layers = calloc(ACCEL_NETWORK_MAX_LAYERS, sizeof(*layers));
+	if (!layers)
+		return EXIT_FAILURE;
+	if (strchr(argv[optind], '=')) {
+		if (!parse_layer(argv[optind], &layers[0], o.batch)) {
+			free(layers);
+			return EXIT_USAGE;
+		}
+		count = 1;
+	} else if (accel_network_layers(argv[optind], o.batch, layers, ACCEL_NETWORK_MAX_LAYERS,
+					&count)) {
+		fprintf(stderr, "accelctl: %s\n", accel_error());
+		free(layers);
+		return EXIT_USAGE;
+	}
+	if (open_device(&dev)) {
+		free(layers);
+		return EXIT_FAILURE;
+	}
+	if (o.compare && accel_device_open(o.compare, &other)) {
+		fail(-ENODEV, "cannot open the device to compare with");
+		accel_device_close(dev);
+		free(layers);
+		return EXIT_FAILURE;
+	}
+	accel_device_info(dev, &info);
+	if (json)
+		printf("{\"device\":\"%s\",\"backend\":\"%s\",\"layers\":[", info.node,
+		       accel_backend_name(info.backend));
+	else
+		printf("%s on %s (%s backend), batch %u%s\n"
+		       "  # layer              MACs(M)  PEs  zeros      cycles lat(ms)  energy(MAC=1)"
+		       "   mac    rf   noc   glb  dram  DRAM(MB) host(ms)\n",
+		       argv[optind], info.node, accel_backend_name(info.backend), o.batch,
+		       bench ? ", repeated" : "");
+	for (unsigned i = 0; i < count; i++) {
+		struct layer_run lr;
+
+		if (i + 1 < o.first || i + 1 > o.last)
+			continue;
+		if (tty) {
+			fprintf(stderr, "\r  running %u/%u %s...", i + 1, count, layers[i].name);
+			fflush(stderr);
+		}
+		ret = layer_prepare(dev, &layers[i], o.seed + i, &lr);
+		/* Host time per run: compile (cached after the first), submit, wait. */
+		for (unsigned r = 0; !ret && r < o.repeats; r++) {
+			struct timespec a, b;
+
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			ret = accel_layer_run(dev, &lr.layer, &lr.res);
+			clock_gettime(CLOCK_MONOTONIC, &b);
+			lr.host_ms += ((b.tv_sec - a.tv_sec) * 1e3 +
+				       (b.tv_nsec - a.tv_nsec) / 1e6) / o.repeats;
+		}
+		if (tty)
+			fprintf(stderr, "\r\033[K");
+		if (ret) {
+			fprintf(stderr, "accelctl: layer %u (%s): %s\n", i + 1, layers[i].name,
+				accel_error());
+			failed++;
+			layer_run_free(&lr);
+			continue;
+		}
+		if (o.check && !layer_check(&lr))
+			differs++;
+		if (other) {
+			struct layer_run twin;
+
+			ret = layer_prepare(other, &layers[i], o.seed + i, &twin);
+			if (!ret)
+				ret = accel_layer_run(other, &twin.layer, &twin.res);
+			lr.compared = true;
+			lr.same = !ret &&
+				  !memcmp(accel_buffer_map(lr.layer.ofmap),
+					  accel_buffer_map(twin.layer.ofmap),
+					  accel_layer_ofmap_bytes(&lr.layer)) &&
+				  !memcmp(&lr.res.job.counts, &twin.res.job.counts,
+					  sizeof(lr.res.job.counts));
+			if (ret)
+				fprintf(stderr, "accelctl: layer %u (%s) on %s: %s\n", i + 1,
+					layers[i].name, o.compare, accel_error());
+			differs += !lr.same;
+			layer_run_free(&twin);
+		}
+		print_row(i + 1, &lr, !shown++);
+		if (o.stats && !json)
+			print_levels(&lr);
+		energy += lr.res.job.energy;
+		cycles += lr.res.job.counts.cycles;
+		host += lr.host_ms;
+		layer_run_free(&lr);
+	}
+	if (json)
+		printf("],\"energy\":%llu,\"cycles\":%llu,\"latency_ms\":%.6f,\"host_ms\":%.3f,"
+		       "\"failed\":%u,\"differs\":%u}\n", (unsigned long long)energy,
+		       (unsigned long long)cycles, cycles / (double)info.hw.clock_khz, host,
+		       failed, differs);
+	else
+		printf("total: %u layers, %llu cycles = %.3f ms at %.0f MHz, energy %.4g, host %.1f ms%s\n",
+		       shown, (unsigned long long)cycles, cycles / (double)info.hw.clock_khz,
+		       info.hw.clock_khz / 1e3,
+		       energy / (double)(1u << ROWSTAT_ENERGY_FRAC_BITS), host,
+		       differs ? ", SOME DIFFER" :
+		       o.check && o.compare ? ", all exact and the same on both devices" :
+		       o.check ? ", all exact against the reference" :
+		       o.compare ? ", all the same on both devices" : "");
+	accel_device_close(other);
+	accel_device_close(dev);
+	free(layers);
+	return failed || differs ? EXIT_FAILURE : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *cmd;
+	int opt;
+
+	/* Options before the command only; the command parses its own. */
+	while ((opt = getopt_long(argc, argv, "+d:jh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			device_spec = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(cmd, "list"))
+		return argc == 1 ? cmd_list() : (usage(stderr), EXIT_USAGE);
+	if (!strcmp(cmd, "info"))
+		return argc == 1 ? cmd_info() : (usage(stderr), EXIT_USAGE);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc, argv, false, false);
+	if (!strcmp(cmd, "stats"))
+		return cmd_run(argc, argv, true, false);
+	if (!strcmp(cmd, "bench"))
+		return cmd_run(argc, argv, false, true);
+	fprintf(stderr, "accelctl: \"%s\": not a command\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -2,8 +2,12 @@
 #
 #   make            every userspace part (rules library, model core, libaccel,
 #                   firmware, tests, benchmarks)
-#   make check      every test: symbols, unit tests, the same under ASan+UBSan,
-#                   qtest, the driver's static checks, the VM bench
+#   make check      every test: symbols, unit tests, accelctl, an application
+#                   built from the installed library, the same unit tests
+#                   under ASan+UBSan, qtest, the driver's static checks, the
+#                   VM bench
+#   make install    librowstat.so, headers, rowstat.pc, accelctl, its man
+#                   page (PREFIX=/usr/local, DESTDIR)
 #   make driver     rowstat.ko for 6.1 and 6.12 (build/kmod/<release>/)
 #   make bench      the AlexNet benchmark (not a test)
 #   make bench-mapper  the mapping search against the exhaustive optimum
@@ -111,6 +115,8 @@ endef
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 $(eval $(call flavour,plain,$(OPT)))
 $(eval $(call flavour,san,-O1 $(SAN),$(SAN)))
+# Position-independent objects for the shared library.
+$(eval $(call flavour,pic,$(OPT) -fPIC))
 
 BENCH_BIN := $(BUILD)/plain/bench/alexnet
 MAPPER_BENCH := $(BUILD)/plain/bench/mapper
@@ -188,7 +194,7 @@ $(COMPILE_BENCH): $(plain_DIR)/tests/bench/compile.o $(plain_SUPPORT_OBJS) $(pla
 	$(say) LD $@
 	$(Q)$(CC) $(plain_CFLAGS) $^ -o $@ $(ACCEL_LIBS)
 
-.PHONY: all check check-symbols check-plain check-san check-qtest check-vm qemu bench \
+.PHONY: shlib install check-install all check check-symbols check-plain check-san check-qtest check-vm qemu bench \
 	bench-device bench-mapper bench-compile deps clean firmware driver check-driver bench-driver
 .DEFAULT_GOAL := all
 # Objects are built through pattern rules; keep them between runs.
@@ -249,6 +255,7 @@ check-vm: $(VM_GUEST) $(FW_IMAGE)
 check:
 	$(Q)$(MAKE) check-symbols
 	$(Q)$(MAKE) check-plain
+	$(Q)$(MAKE) check-install
 	$(Q)$(MAKE) check-san
 	$(Q)$(MAKE) check-qtest
 	$(Q)$(MAKE) check-driver
@@ -294,3 +301,47 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- Packaging --------------------------------------------------------------
+# librowstat.so.1: libaccel with the model core (its sim backend) and the
+# rules library, exporting accel_* and rs_hw_* only; its headers, a
+# pkg-config file, accelctl and its man page.  PREFIX and DESTDIR as usual.
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+ROWSTAT_VERSION := 1.0.0
+SHLIB := $(BUILD)/pic/librowstat.so.$(ROWSTAT_VERSION)
+PUBLIC_HEADERS := $(wildcard libaccel/include/rowstat/*.h)
+# What the public headers include, installed beside them.
+PUBLIC_DEPS := hwrules/include/rs_hw.h uapi/rowstat_cmd.h uapi/rowstat_common.h
+
+$(SHLIB): $(pic_ACCEL_OBJS) $(pic_MODEL_OBJS) $(pic_HWRULES_OBJS) libaccel/rowstat.map
+	$(say) LD $@
+	$(Q)$(CC) -shared -Wl,-soname,librowstat.so.1 -Wl,--version-script=libaccel/rowstat.map \
+		-Wl,-z,defs $(filter %.o,$^) -o $@ $(ACCEL_LIBS)
+
+# Directories under PREFIX are written relative to ${prefix}.
+pc_dir = $(patsubst $(PREFIX)%,$${prefix}%,$(1))
+
+shlib: $(SHLIB)
+
+install: $(SHLIB) $(ACCELCTL)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/rowstat/rowstat \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf librowstat.so.$(ROWSTAT_VERSION) $(DESTDIR)$(LIBDIR)/librowstat.so.1
+	ln -sf librowstat.so.1 $(DESTDIR)$(LIBDIR)/librowstat.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pc_dir,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(call pc_dir,$(INCLUDEDIR))|' \
+		-e 's|@VERSION@|$(ROWSTAT_VERSION)|' libaccel/rowstat.pc.in \
+		> $(DESTDIR)$(LIBDIR)/pkgconfig/rowstat.pc
+	install -m 0644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/rowstat/rowstat/
+	install -m 0644 $(PUBLIC_DEPS) $(DESTDIR)$(INCLUDEDIR)/rowstat/
+	install -m 0755 $(ACCELCTL) $(DESTDIR)$(BINDIR)/
+	install -m 0644 docs/accelctl.1 $(DESTDIR)$(MANDIR)/man1/
+
+# An application outside the tree builds with pkg-config alone.
+check-install: $(FW_IMAGE)
+	@tests/tools/test_install.sh

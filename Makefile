@@ -246,6 +246,8 @@ check-vm: $(VM_GUEST) $(FW_IMAGE)
 	@for k in $(KERNELS); do tests/vm/run-vm.sh --kernel $$k || exit 1; \
 		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-hang-job=3 \
 			hang dmesg-clean || exit 1; \
+		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-hang-job=3 \
+			runtime-hang dmesg-clean || exit 1; \
 		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-fw-crash-job=2 \
 			fwcrash dmesg-clean || exit 1; done
 	@tests/vm/selftest-arguments.sh

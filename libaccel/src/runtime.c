@@ -318,6 +318,10 @@ int accel_job_wait(struct accel_job *job, int timeout_ms, struct accel_job_resul
 				  "job failed: the command at stream offset %u faulted on VA 0x%llx",
 				  job->result.error_offset,
 				  (unsigned long long)job->result.fault_va);
+	if (job->result.error == -ETIMEDOUT)
+		return accel_fail(job->result.error,
+				  "job failed: it hung and the device was reset (%s)",
+				  rs_hw_status_name(job->result.status));
 	if (job->result.error)
 		return accel_fail(job->result.error, "job failed: %s at stream offset %u",
 				  rs_hw_status_name(job->result.status), job->result.error_offset);

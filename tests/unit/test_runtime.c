@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <rowstat/networks.h>
@@ -436,6 +437,81 @@ START_TEST(several_layers_in_flight)
 }
 END_TEST
 
+/* Two processes, each with its own device, run layers at the same time. */
+START_TEST(two_processes_at_once)
+{
+	pid_t pid[2];
+
+	for (unsigned p = 0; p < 2; p++) {
+		pid[p] = fork();
+		ck_assert_int_ge(pid[p], 0);
+		if (!pid[p]) {
+			struct accel_device *dev;
+			unsigned bad = 0;
+
+			if (accel_device_open(backend(), &dev))
+				_exit(10);
+			for (unsigned i = 0; i < 3; i++) {
+				struct run_case rc;
+				struct accel_layer_result res;
+
+				case_make(dev, &rc, 9100 + 10 * p + i, i % 2);
+				bad += accel_layer_run(dev, &rc.layer, &res) != 0 ||
+				       case_compare(&rc) != 0;
+				case_free(&rc);
+			}
+			accel_device_close(dev);
+			_exit(bad ? 11 : 0);
+		}
+	}
+	for (unsigned p = 0; p < 2; p++) {
+		int status;
+
+		ck_assert_int_eq(waitpid(pid[p], &status, 0), pid[p]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "process %u: status %d", p, status);
+	}
+}
+END_TEST
+
+/*
+ * On a device that hangs its RS_TEST_HANG_JOB-th job (the VM bench's
+ * fault-hang-job): that job fails as hung, its file is guilty, and a new
+ * open runs the next layer exactly.
+ */
+START_TEST(a_hung_job_is_an_error_and_the_next_runs)
+{
+	unsigned hang = (unsigned)atoi(getenv("RS_TEST_HANG_JOB"));
+	struct accel_device *dev = open_dev();
+	struct accel_layer_result res;
+	struct run_case rc;
+
+	for (unsigned i = 1; i <= hang; i++) {
+		int ret;
+
+		case_make(dev, &rc, 9300 + i, false);
+		ret = accel_layer_run(dev, &rc.layer, &res);
+		if (i < hang) {
+			ck_assert_msg(ret == 0, "job %u: %s", i, accel_error());
+			ck_assert_uint_eq(case_compare(&rc), 0);
+		} else {
+			assert_error(ret, -ETIMEDOUT, "it hung and the device was reset");
+			ck_assert_int_eq(res.job.status, ROWSTAT_ERR_CANCELLED);
+			assert_error(accel_layer_run(dev, &rc.layer, &res), -ECANCELED,
+				     "open the device again");
+		}
+		case_free(&rc);
+	}
+	accel_device_close(dev);
+	dev = open_dev();
+	case_make(dev, &rc, 9399, true);
+	ck_assert_int_eq(accel_layer_run(dev, &rc.layer, &res), 0);
+	ck_assert_uint_eq(case_compare(&rc), 0);
+	case_free(&rc);
+	accel_device_close(dev);
+}
+END_TEST
+
 START_TEST(layers_refuse_bad_inputs_by_name)
 {
 	struct accel_device *dev = open_dev();
@@ -631,6 +707,12 @@ static Suite *runtime_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 120);
+	/* A device set to hang a job runs only the hang's test. */
+	if (getenv("RS_TEST_HANG_JOB")) {
+		tcase_add_test(tc, a_hung_job_is_an_error_and_the_next_runs);
+		suite_add_tcase(s, tc);
+		return s;
+	}
 	tcase_add_test(tc, open_boots_the_firmware);
 	if (!strcmp(backend(), "sim"))
 		tcase_add_test(tc, open_refuses_what_it_cannot_open);
@@ -641,6 +723,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, a_failed_job_is_an_error_and_the_next_runs);
 	tcase_add_test(tc, layers_run_exactly_and_count_as_the_model);
 	tcase_add_test(tc, several_layers_in_flight);
+	tcase_add_test(tc, two_processes_at_once);
 	tcase_add_test(tc, layers_refuse_bad_inputs_by_name);
 	tcase_add_test(tc, quantize_rounds_and_saturates);
 	tcase_add_test(tc, tensors_encode_and_decode);

@@ -26,7 +26,7 @@ expect() {
 }
 
 expect 0 "PE array 12 x 14" info
-expect 0 "sim backend" list
+expect 0 "in-process model core" list
 expect 0 "exact" run --check c=8,h=9,m=12,k=3,p=1,relu
 expect 0 "all exact and the same on both devices" \
 	run --check --compare sim -b 2 c=6,h=11,m=8,k=3,s=2,g=2

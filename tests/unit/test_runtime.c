@@ -117,6 +117,37 @@ START_TEST(open_boots_the_firmware)
 }
 END_TEST
 
+/* The kernel's devices: none on a machine without rowstat.ko, one in the VM. */
+START_TEST(devices_are_listed)
+{
+	struct accel_device_entry e[4];
+	unsigned count = 99;
+
+	assert_error(accel_device_list(e, 4, NULL), -EINVAL, "count is NULL");
+	assert_error(accel_device_list(NULL, 4, &count), -EINVAL, "entries is NULL");
+	ck_assert_int_eq(accel_device_list(e, 4, &count), 0);
+	if (!strcmp(backend(), "sim")) {
+		ck_assert_msg(count == 0 || access("/dev/accel", F_OK) == 0 ||
+			      access("/dev/dri", F_OK) == 0, "%u devices without a node", count);
+		return;
+	}
+	ck_assert_uint_ge(count, 1);
+	ck_assert_ptr_nonnull(strstr(e[0].node, "/dev/"));
+	ck_assert_uint_eq(strlen(e[0].pci_address), 12);
+	ck_assert_uint_ne(e[0].vendor, 0);
+	ck_assert_uint_ne(e[0].link_width, 0);
+	/* The listed node opens as the kernel backend. */
+	{
+		struct accel_device *dev = open_spec(e[0].pci_address);
+		struct accel_device_info info;
+
+		accel_device_info(dev, &info);
+		ck_assert_str_eq(info.node, e[0].node);
+		accel_device_close(dev);
+	}
+}
+END_TEST
+
 START_TEST(open_refuses_what_it_cannot_open)
 {
 	struct accel_device *dev = (void *)1;
@@ -714,6 +745,7 @@ static Suite *runtime_suite(void)
 		return s;
 	}
 	tcase_add_test(tc, open_boots_the_firmware);
+	tcase_add_test(tc, devices_are_listed);
 	if (!strcmp(backend(), "sim"))
 		tcase_add_test(tc, open_refuses_what_it_cannot_open);
 	else

@@ -52,6 +52,14 @@ mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib/modules,lib/firmware/rowstat}
 cp /bin/busybox "$root/bin/busybox"
 cp "$top/tests/vm/init" "$root/init"
 cp "${guests[@]}" "$root/bin/"
+# Guests linked dynamically (libpci has no static library) take their
+# shared libraries and loader along, at the host's paths.
+for g in "${guests[@]}"; do
+	for lib in $(ldd "$g" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+done
 cp "$firmware" "$root/lib/firmware/rowstat/rowstat.fw"
 cp "$driver" "$root/lib/modules/rowstat.ko"
 cp "$top/tests/vm/guest/devlink-test.sh" "$root/bin/devlink-test"

@@ -108,32 +108,54 @@ static int cmd_info(void)
 
 static int cmd_list(void)
 {
-	static const char *const specs[] = { "sim" };
-	unsigned shown = 0;
+	struct accel_device_entry e[16];
+	struct accel_device *dev;
+	struct accel_device_info info;
+	unsigned count;
+	const char *sep = "";
+	int ret = accel_device_list(e, 16, &count);
 
+	if (ret)
+		return fail(ret, "cannot list the devices");
+	if (count > 16)
+		count = 16;
 	if (json)
 		printf("[");
-	for (unsigned i = 0; i < sizeof(specs) / sizeof(specs[0]) + 64; i++) {
-		struct accel_device *dev;
-		struct accel_device_info info;
-		char spec[16];
-
-		if (i < sizeof(specs) / sizeof(specs[0]))
-			snprintf(spec, sizeof(spec), "%s", specs[i]);
+	/* The sim backend needs only its firmware image. */
+	if (!accel_device_open("sim", &dev)) {
+		accel_device_info(dev, &info);
+		if (json)
+			printf("{\"node\":\"sim\",\"backend\":\"sim\",\"firmware\":\"%s\"}",
+			       info.fw_name);
 		else
-			snprintf(spec, sizeof(spec), "%u", i - 1);
-		if (accel_device_open(spec, &dev)) {
-			if (i)	/* past the last kernel device */
-				break;
+			printf("sim       in-process model core, firmware %s\n", info.fw_name);
+		sep = ",";
+		accel_device_close(dev);
+	} else if (!json) {
+		printf("sim       unavailable: %s\n", accel_error());
+	}
+	for (unsigned i = 0; i < count; i++) {
+		if (json) {
+			printf("%s{\"node\":\"%s\",\"backend\":\"kernel\",\"pci\":\"%s\","
+			       "\"vendor\":\"%04x\",\"device\":\"%04x\",\"link_gts\":%.1f,"
+			       "\"link_width\":%u,\"numa_node\":%d,\"driver\":\"%s\"}",
+			       sep, e[i].node, e[i].pci_address, e[i].vendor, e[i].device,
+			       e[i].link_speed_gts10 / 10.0, e[i].link_width, e[i].numa_node,
+			       e[i].driver_version);
+			sep = ",";
 			continue;
 		}
-		accel_device_info(dev, &info);
-		print_info(&info, !shown++);
-		accel_device_close(dev);
+		printf("%u         %s  %s  [%04x:%04x]", i, e[i].node, e[i].pci_address,
+		       e[i].vendor, e[i].device);
+		if (e[i].link_width)
+			printf("  PCIe %.1f GT/s x%u", e[i].link_speed_gts10 / 10.0, e[i].link_width);
+		if (e[i].numa_node >= 0)
+			printf("  NUMA node %d", e[i].numa_node);
+		printf("  rowstat %s\n", e[i].driver_version);
 	}
 	if (json)
 		printf("]\n");
-	return shown ? 0 : fail(-ENODEV, "no device");
+	return 0;
 }
 
 /* ---- layers ---- */

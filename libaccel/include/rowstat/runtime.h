@@ -73,6 +73,27 @@ struct accel_device_info {
 
 ACCEL_API void accel_device_info(const struct accel_device *dev,
 				 struct accel_device_info *info);
+
+/* A rowstat device this machine has, as accel_device_list finds it. */
+struct accel_device_entry {
+	char node[64];			/* its DRM node: accel, else render */
+	char pci_address[16];		/* "0000:00:04.0" */
+	uint16_t vendor, device;	/* PCI IDs */
+	unsigned link_speed_gts10;	/* negotiated PCIe link: GT/s x 10 (25 = 2.5) */
+	unsigned link_width;		/* lanes; 0 if not PCIe */
+	int numa_node;			/* -1 if none */
+	char driver_version[32];	/* rowstat.ko's DRM version */
+};
+
+/*
+ * The rowstat devices (driver bound) in node order: their DRM nodes found
+ * through libdrm (drmGetDevices2 for render nodes; accel nodes, which it
+ * does not know, from /dev/accel), their PCI side through libpci.  The sim
+ * backend is always there besides them.  Fills at most cap entries and
+ * sets *count to how many there are.
+ */
+ACCEL_API int accel_device_list(struct accel_device_entry *entries, unsigned cap,
+				unsigned *count);
 ACCEL_API const char *accel_backend_name(enum accel_backend backend);
 
 /* ---- Buffers --------------------------------------------------------------- */

@@ -45,10 +45,11 @@ endif
 UAPI_INC := -Iuapi
 HWRULES_INC := $(UAPI_INC) -Ihwif -Ihwrules/include
 MODEL_INC := $(UAPI_INC) -Ihwrules/include -Iqemu-device/model/include
-DRM_CFLAGS := $(shell pkg-config --cflags libdrm libpci 2>/dev/null)
+DRM_CFLAGS := $(shell pkg-config --cflags libdrm libpci libnl-genl-3.0 2>/dev/null)
 # What a program linking libaccel needs besides it.
-ACCEL_LIBS := $(shell pkg-config --libs libdrm libpci 2>/dev/null) -lpthread -lm
-# Static programs: libpci has no static library, and they never list devices.
+ACCEL_LIBS := $(shell pkg-config --libs libdrm libpci libnl-genl-3.0 2>/dev/null) -lpthread -lm
+# Static programs never list devices nor listen to devlink (libpci has no
+# static library).
 ACCEL_STATIC_LIBS := $(shell pkg-config --libs libdrm 2>/dev/null) -lpthread -lm
 ACCEL_INC := $(UAPI_INC) $(DRM_CFLAGS) -Ihwrules/include -Ilibaccel/include
 ACCEL_SIM_INC := $(ACCEL_INC) -Ihwif -Iqemu-device/model/include

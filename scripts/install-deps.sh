@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential pkg-config check libsubunit-dev busybox-static cpio xz-utils kmod
-	libdrm-dev libpci-dev iproute2 sparse)
+	libdrm-dev libpci-dev libnl-3-dev libnl-genl-3-dev iproute2 sparse)
 
 missing=()
 for p in "${packages[@]}"; do

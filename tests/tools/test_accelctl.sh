@@ -37,6 +37,8 @@ expect 2 "not one of n c h w m k s p g" run c=3,h=8,q=2
 expect 2 "not one of alexnet" run lenet
 expect 2 "--batch x" run -b x alexnet
 expect 2 "not a command" frobnicate
+expect 2 "monitor -n x: not a positive number" monitor -n x
+expect 2 "monitor -t 0: not a positive number" monitor -t 0
 expect 2 "name one network or layer" run
 expect 1 "no such rowstat device" -d 7 info
 expect 1 "no such rowstat device" -d kernel run c=3,h=8,m=4

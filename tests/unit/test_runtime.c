@@ -267,6 +267,9 @@ START_TEST(jobs_refuse_bad_descriptions)
 	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "buffers[0] belongs to another");
 	assert_error(accel_job_submit(dev, NULL, &job), -EINVAL, "desc is NULL");
 	assert_error(accel_job_wait(NULL, 0, NULL), -EINVAL, "job is NULL");
+	assert_error(accel_events_open(NULL), -EINVAL, "ev is NULL");
+	assert_error(accel_events_next(NULL, 0, NULL), -EINVAL, "ev is NULL");
+	ck_assert_int_eq(accel_events_fd(NULL), -1);
 	accel_buffer_free(stream);
 	accel_buffer_free(foreign);
 	accel_device_close(dev);

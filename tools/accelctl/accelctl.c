@@ -36,7 +36,8 @@ static void usage(FILE *f)
 		"  info                         one device's parameters and firmware\n"
 		"  run [OPTIONS] NETWORK|LAYER  run layers; print a row per layer\n"
 		"  stats [OPTIONS] NETWORK|LAYER  the same, with energy by level and data\n"
-		"  bench [OPTIONS] NETWORK|LAYER  run repeatedly; jobs per second\n"
+		"  bench [OPTIONS] NETWORK|LAYER  run repeatedly; host time per run\n"
+		"  monitor [-n COUNT] [-t SECONDS]  devlink events: faults, resets, firmware\n"
 		"DEVICE: sim, kernel, a node path, a PCI address or an index\n"
 		"        (default: $ROWSTAT_BACKEND, else sim)\n"
 		"NETWORK: alexnet, vgg16, resnet18, mobilenetv2\n"
@@ -599,6 +600,90 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 	return failed || differs ? EXIT_FAILURE : 0;
 }
 
+/* ---- monitor ---- */
+
+static int cmd_monitor(int argc, char **argv)
+{
+	unsigned long count = 0, seen = 0;
+	long seconds = -1;
+	struct accel_events *ev;
+	int opt, ret;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "n:t:")) != -1) {
+		char *end;
+
+		switch (opt) {
+		case 'n':
+			count = strtoul(optarg, &end, 10);
+			if (*end || !count) {
+				fprintf(stderr, "accelctl: monitor -n %s: not a positive number\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+			seconds = strtol(optarg, &end, 10);
+			if (*end || seconds <= 0) {
+				fprintf(stderr, "accelctl: monitor -t %s: not a positive number\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	ret = accel_events_open(&ev);
+	if (ret)
+		return fail(ret, "cannot listen for events");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (!count || seen < count) {
+		struct accel_event e;
+
+		ret = accel_events_next(ev, seconds > 0 ? (int)(seconds * 1000) : -1, &e);
+		if (ret == -ETIME)
+			break;
+		if (ret) {
+			accel_events_close(ev);
+			return fail(ret, "events");
+		}
+		seen++;
+		if (json) {
+			printf("{\"event\":\"%s\",\"device\":\"%s\"", accel_event_kind_name(e.kind),
+			       e.device);
+			if (e.kind == ACCEL_EVENT_HEALTH)
+				printf(",\"reporter\":\"%s\",\"healthy\":%s,\"errors\":%llu,"
+				       "\"recoveries\":%llu", e.reporter, e.healthy ? "true" : "false",
+				       (unsigned long long)e.errors,
+				       (unsigned long long)e.recoveries);
+			if (e.kind == ACCEL_EVENT_FLASH)
+				printf(",\"message\":\"%s\",\"end\":%s,\"done\":%llu,\"total\":%llu",
+				       e.message, e.flash_end ? "true" : "false",
+				       (unsigned long long)e.done, (unsigned long long)e.total);
+			printf("}\n");
+			continue;
+		}
+		printf("%-6s %s", accel_event_kind_name(e.kind), e.device);
+		if (e.kind == ACCEL_EVENT_HEALTH)
+			printf("  reporter %s %s, %llu errors, %llu recovered", e.reporter,
+			       e.healthy ? "healthy" : "in error", (unsigned long long)e.errors,
+			       (unsigned long long)e.recoveries);
+		if (e.kind == ACCEL_EVENT_FLASH)
+			printf("  %s%s", e.flash_end ? "done" : e.message[0] ? e.message : "begins",
+			       e.total ? "" : "");
+		printf("\n");
+	}
+	accel_events_close(ev);
+	/* Fewer events than asked for within the time: a failure to see them. */
+	return count && seen < count ? EXIT_FAILURE : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -644,6 +729,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv, true, false);
 	if (!strcmp(cmd, "bench"))
 		return cmd_run(argc, argv, false, true);
+	if (!strcmp(cmd, "monitor"))
+		return cmd_monitor(argc, argv);
 	fprintf(stderr, "accelctl: \"%s\": not a command\n", cmd);
 	usage(stderr);
 	return EXIT_USAGE;

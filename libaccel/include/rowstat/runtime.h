@@ -206,6 +206,43 @@ ACCEL_API uint64_t accel_layer_ifmap_bytes(const struct accel_layer *layer);
 ACCEL_API uint64_t accel_layer_filter_bytes(const struct accel_layer *layer);
 ACCEL_API uint64_t accel_layer_ofmap_bytes(const struct accel_layer *layer);
 
+/* ---- Events ---------------------------------------------------------------- */
+
+/*
+ * What the driver tells devlink's listeners about rowstat devices (the
+ * kernel backend's; iproute2's `devlink monitor` sees the same): a health
+ * reporter's error and recovery (mmu_fault, job_timeout, firmware), a
+ * firmware flash's progress, a device appearing or going.
+ */
+enum accel_event_kind {
+	ACCEL_EVENT_HEALTH,
+	ACCEL_EVENT_FLASH,
+	ACCEL_EVENT_DEVICE_NEW,
+	ACCEL_EVENT_DEVICE_GONE,
+};
+
+struct accel_event {
+	enum accel_event_kind kind;
+	char device[32];		/* the PCI address devlink names it by */
+	char reporter[32];		/* HEALTH: which */
+	bool healthy;			/* HEALTH: its state after the event */
+	uint64_t errors, recoveries;	/* HEALTH: its counts */
+	char message[128];		/* FLASH: the status line ("" at begin/end) */
+	bool flash_end;			/* FLASH: the last of an update */
+	uint64_t done, total;		/* FLASH: progress, when the driver gives it */
+};
+
+struct accel_events;
+
+/* Subscribes to devlink's notifications (libnl); -ENOENT without devlink. */
+ACCEL_API int accel_events_open(struct accel_events **ev);
+ACCEL_API void accel_events_close(struct accel_events *ev);
+/* A descriptor to poll for readability. */
+ACCEL_API int accel_events_fd(const struct accel_events *ev);
+/* The next rowstat event, waiting at most timeout_ms (-1: forever); -ETIME if none. */
+ACCEL_API int accel_events_next(struct accel_events *ev, int timeout_ms, struct accel_event *e);
+ACCEL_API const char *accel_event_kind_name(enum accel_event_kind kind);
+
 /* ---- Tensors --------------------------------------------------------------- */
 
 /*

@@ -14,11 +14,12 @@ fail() { echo "FAIL install: $*"; exit 1; }
 
 soname=$(readelf -d "$lib/librowstat.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = librowstat.so.1 ] || fail "soname '$soname', want librowstat.so.1"
-bad=$(nm -D --defined-only "$lib/librowstat.so.1" | awk '$2 ~ /[TDBR]/ {print $3}' |
+# Captured first: grep -q closing the pipe early would fail it under pipefail.
+exports=$(nm -D --defined-only "$lib/librowstat.so.1")
+bad=$(echo "$exports" | awk '$2 ~ /[TDBR]/ {print $3}' |
 	grep -v '^accel_\|^rs_hw_\|^ROWSTAT_1$' || true)
 [ -z "$bad" ] || fail "exports beyond accel_* and rs_hw_*: $bad"
-nm -D --defined-only "$lib/librowstat.so.1" | grep -q ' accel_layer_run@@ROWSTAT_1$' ||
-	fail "accel_layer_run not exported"
+echo "$exports" | grep -q ' accel_layer_run@@ROWSTAT_1$' || fail "accel_layer_run not exported"
 [ -x "$dest/opt/rowstat/bin/accelctl" ] || fail "no accelctl"
 [ -f "$dest/opt/rowstat/share/man/man1/accelctl.1" ] || fail "no man page"
 
@@ -80,7 +81,8 @@ export PKG_CONFIG_PATH=$lib/pkgconfig
 flags=$(pkg-config --define-variable=prefix="$dest/opt/rowstat" --cflags --libs rowstat)
 (cd "$app" && cc -std=c11 -Wall -Wextra -Werror app.c $flags -o app) ||
 	fail "the application does not build with: $flags"
-readelf -d "$app/app" | grep -q 'NEEDED.*librowstat.so.1' || fail "app does not link librowstat.so.1"
+needed=$(readelf -d "$app/app")
+echo "$needed" | grep -q 'NEEDED.*librowstat.so.1' || fail "app does not link librowstat.so.1"
 out=$(LD_LIBRARY_PATH=$lib ROWSTAT_FIRMWARE=$top/build/firmware/rowstat.fw "$app/app") ||
 	fail "the application failed: $out"
 echo "$out"

@@ -673,6 +673,161 @@ START_TEST(tensors_encode_and_decode)
 }
 END_TEST
 
+/* ---- networks ---- */
+
+static struct accel_conv net_conv(unsigned n, unsigned c, unsigned hw, unsigned m, unsigned k,
+				  unsigned pad, bool relu)
+{
+	struct accel_conv cv = {
+		.batch = n, .in_channels = c, .in_height = hw, .in_width = hw,
+		.out_channels = m, .kernel_h = k, .kernel_w = k, .groups = 1,
+		.stride_h = 1, .stride_w = 1, .pad_top = pad, .pad_bottom = pad,
+		.pad_left = pad, .pad_right = pad, .ifmap_prec = ROWSTAT_PREC_Q16,
+		.filter_prec = ROWSTAT_PREC_Q16, .ofmap_prec = ROWSTAT_PREC_Q16,
+		.relu = relu, .bias = true, .requant_mult = 3, .requant_shift = 9,
+	};
+
+	return cv;
+}
+
+static void fill(struct rng *r, int16_t *v, size_t n, unsigned span)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = (int16_t)rng_range(r, 0, 2 * span) - (int16_t)span;
+}
+
+/* The test's own host steps, and the layers through the reference. */
+static void host_layer(const struct accel_conv *cv, const int16_t *in, const int16_t *f,
+		       const int32_t *b, int16_t *out)
+{
+	size_t n = layer_ofmap_count(cv);
+	int32_t *acc = malloc(n * sizeof(*acc));
+
+	ref_conv(cv, in, f, b, acc);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (int16_t)acc[i];
+	free(acc);
+}
+
+static void host_maxpool2(const int16_t *in, unsigned planes, unsigned hw, int16_t *out)
+{
+	for (unsigned p = 0; p < planes; p++)
+		for (unsigned y = 0; y < hw / 2; y++)
+			for (unsigned x = 0; x < hw / 2; x++) {
+				const int16_t *a = in + ((size_t)p * hw + 2 * y) * hw + 2 * x;
+				int16_t m = a[0];
+
+				m = a[1] > m ? a[1] : m;
+				m = a[hw] > m ? a[hw] : m;
+				m = a[hw + 1] > m ? a[hw + 1] : m;
+				out[((size_t)p * (hw / 2) + y) * (hw / 2) + x] = m;
+			}
+}
+
+/*
+ * conv -> maxpool -> keep -> conv -> add+ReLU -> global avgpool -> flatten
+ * -> fc, on the device and in the test's own host code: the same values.
+ */
+START_TEST(a_network_runs_exactly)
+{
+	enum { N = 2, C = 3, HW = 12, M = 8, CLASSES = 10 };
+	struct accel_device *dev = open_dev();
+	struct rng r = { 9901 };
+	static int16_t in[N * C * HW * HW], f1[M * C * 9], f2[M * M * 9], f3[CLASSES * M];
+	static int16_t a1[N * M * HW * HW], a2[N * M * 36], a3[N * M * 36], want[N * CLASSES];
+	static int16_t got[N * CLASSES];
+	int32_t b1[M], b2[M], b3[CLASSES];
+	struct accel_step steps[8];
+	struct accel_network *net;
+	struct accel_network_result res;
+	unsigned n, c, h, w;
+
+	fill(&r, in, sizeof(in) / 2, 100);
+	fill(&r, f1, sizeof(f1) / 2, 60);
+	fill(&r, f2, sizeof(f2) / 2, 60);
+	fill(&r, f3, sizeof(f3) / 2, 60);
+	for (unsigned i = 0; i < M; i++)
+		b1[i] = (int32_t)rng_range(&r, 0, 2000) - 1000, b2[i] = b1[i] / 2;
+	for (unsigned i = 0; i < CLASSES; i++)
+		b3[i] = (int32_t)i * 100;
+	memset(steps, 0, sizeof(steps));
+	steps[0] = (struct accel_step){ .kind = ACCEL_STEP_LAYER, .name = "conv1",
+		.cv = net_conv(N, C, HW, M, 3, 1, true), .filters = f1, .bias = b1 };
+	steps[1] = (struct accel_step){ .kind = ACCEL_STEP_MAXPOOL, .k = 2, .stride = 2 };
+	steps[2] = (struct accel_step){ .kind = ACCEL_STEP_KEEP };
+	steps[3] = (struct accel_step){ .kind = ACCEL_STEP_LAYER, .name = "conv2",
+		.cv = net_conv(N, M, 6, M, 3, 1, false), .filters = f2, .bias = b2 };
+	steps[4] = (struct accel_step){ .kind = ACCEL_STEP_ADD, .relu = true };
+	steps[5] = (struct accel_step){ .kind = ACCEL_STEP_AVGPOOL, .k = 6, .stride = 6 };
+	steps[6] = (struct accel_step){ .kind = ACCEL_STEP_FLATTEN };
+	steps[7] = (struct accel_step){ .kind = ACCEL_STEP_LAYER, .name = "fc",
+		.cv = net_conv(N, M, 1, CLASSES, 1, 0, false), .filters = f3, .bias = b3 };
+	ck_assert_msg(accel_network_create(dev, steps, 8, N, C, HW, HW, &net) == 0, "%s",
+		      accel_error());
+	accel_network_output(net, &n, &c, &h, &w);
+	ck_assert_uint_eq(n * 1000 + c * 10 + h + w, N * 1000 + CLASSES * 10 + 2);
+	ck_assert_msg(accel_network_run(net, in, got, &res) == 0, "%s", accel_error());
+	ck_assert_uint_eq(res.layers, 3);
+	ck_assert_uint_eq(res.counts.macs, accel_conv_macs(&steps[0].cv) +
+			  accel_conv_macs(&steps[3].cv) + accel_conv_macs(&steps[7].cv));
+	ck_assert_uint_eq(res.energy, res.layer[0].job.energy + res.layer[1].job.energy +
+			  res.layer[2].job.energy);
+	/* The test's own host computation. */
+	host_layer(&steps[0].cv, in, f1, b1, a1);
+	host_maxpool2(a1, N * M, HW, a2);
+	host_layer(&steps[3].cv, a2, f2, b2, a3);
+	for (unsigned i = 0; i < N * M * 36; i++) {
+		long v = (long)a3[i] + a2[i];
+
+		a3[i] = (int16_t)(v < 0 ? 0 : v > 32767 ? 32767 : v);
+	}
+	{
+		int16_t pooled[N * M];
+
+		for (unsigned p = 0; p < N * M; p++) {
+			long sum = 0;
+
+			for (unsigned k = 0; k < 36; k++)
+				sum += a3[p * 36 + k];
+			pooled[p] = (int16_t)((sum + 18) / 36);	/* non-negative after ReLU */
+		}
+		host_layer(&steps[7].cv, pooled, f3, b3, want);
+	}
+	ck_assert_int_eq(memcmp(got, want, sizeof(got)), 0);
+	{
+		unsigned distinct = 0;
+
+		/* Values, not a saturated or zero tensor. */
+		for (unsigned i = 0; i < N * CLASSES; i++)
+			distinct += got[i] != 0 && got[i] != 32767 && got[i] != -32768 &&
+				    (!i || got[i] != got[i - 1]);
+		ck_assert_uint_ge(distinct, N * CLASSES / 2);
+	}
+	/* Run again: the same buffers give the same result. */
+	memset(got, 0, sizeof(got));
+	ck_assert_int_eq(accel_network_run(net, in, got, &res), 0);
+	ck_assert_int_eq(memcmp(got, want, sizeof(got)), 0);
+	accel_network_free(net);
+	/* Steps that do not chain are refused by step and field. */
+	steps[3].cv.in_channels = 7;
+	assert_error(accel_network_create(dev, steps, 8, N, C, HW, HW, &net), -EINVAL,
+		     "step 3 (conv2): the layer takes 2x7x6x6");
+	steps[3].cv.in_channels = M;
+	assert_error(accel_network_create(dev, steps + 3, 5, N, M, 6, 6, &net), -EINVAL,
+		     "step 1 (add): no KEEP step before it");
+	steps[1].pad = 2;
+	assert_error(accel_network_create(dev, steps, 8, N, C, HW, HW, &net), -EINVAL,
+		     "step 1 (maxpool): pooling k 2, stride 2, pad 2");
+	steps[1].pad = 0;
+	steps[0].filters = NULL;
+	assert_error(accel_network_create(dev, steps, 8, N, C, HW, HW, &net), -EINVAL,
+		     "step 0 (conv1): filters is NULL");
+	assert_error(accel_network_create(dev, steps, 0, N, C, HW, HW, &net), -EINVAL,
+		     "no steps");
+	accel_device_close(dev);
+}
+END_TEST
+
 /* The library's networks are the ones the tests write out from the papers. */
 START_TEST(built_in_networks_match_the_papers)
 {
@@ -763,6 +918,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, quantize_rounds_and_saturates);
 	tcase_add_test(tc, tensors_encode_and_decode);
 	tcase_add_test(tc, built_in_networks_match_the_papers);
+	tcase_add_test(tc, a_network_runs_exactly);
 	tcase_add_test(tc, host_reference_matches);
 	suite_add_tcase(s, tc);
 	return s;

@@ -206,6 +206,62 @@ ACCEL_API uint64_t accel_layer_ifmap_bytes(const struct accel_layer *layer);
 ACCEL_API uint64_t accel_layer_filter_bytes(const struct accel_layer *layer);
 ACCEL_API uint64_t accel_layer_ofmap_bytes(const struct accel_layer *layer);
 
+/* ---- Networks ------------------------------------------------------------- */
+
+/*
+ * A network: steps in order, each on the previous one's output.  Device
+ * steps are layers (raw Q16 or INT8 tensors); host steps are what CNNs
+ * need between them and the device does not do: max or average pooling,
+ * keeping the current tensor for a residual, adding it back (saturating,
+ * optionally with ReLU), and flattening for a classifier.  Two activation
+ * buffers, sized for the largest tensor, serve every layer in turn (and a
+ * third the kept tensor); weights are uploaded once, at creation.
+ */
+enum accel_step_kind {
+	ACCEL_STEP_LAYER,
+	ACCEL_STEP_MAXPOOL,	/* k x k windows, stride, padding (of -inf) */
+	ACCEL_STEP_AVGPOOL,	/* the same, the mean rounded half away from 0 */
+	ACCEL_STEP_KEEP,	/* keep the current tensor for an ADD */
+	ACCEL_STEP_ADD,		/* current += kept, saturating; ReLU if relu */
+	ACCEL_STEP_FLATTEN,	/* [N][C][H][W] -> [N][C*H*W][1][1] */
+};
+
+struct accel_step {
+	enum accel_step_kind kind;
+	const char *name;
+	/* LAYER: the layer (its batch and input shape must chain), weights. */
+	struct accel_conv cv;
+	const int16_t *filters;		/* [M][C/G][R][S] */
+	const int32_t *bias;		/* [M], if cv.bias */
+	/* pooling */
+	unsigned k, stride, pad;
+	bool relu;			/* ADD */
+};
+
+struct accel_network;
+
+/* The first step's input: batch, channels, height, width. */
+ACCEL_API int accel_network_create(struct accel_device *dev, const struct accel_step *steps,
+				   unsigned count, unsigned n, unsigned c, unsigned h,
+				   unsigned w, struct accel_network **net);
+ACCEL_API void accel_network_free(struct accel_network *net);
+/* The output's shape. */
+ACCEL_API void accel_network_output(const struct accel_network *net, unsigned *n,
+				    unsigned *c, unsigned *h, unsigned *w);
+
+/* What a network's run counted: per layer step, and in total. */
+struct accel_network_result {
+	unsigned layers;
+	struct accel_layer_result *layer;	/* [layers], the network's own */
+	struct rs_hw_counters counts;		/* summed (peak PEs: the most) */
+	uint64_t energy;
+	double latency_us, host_us;
+};
+
+/* Runs on input (the first step's shape); writes the output. */
+ACCEL_API int accel_network_run(struct accel_network *net, const int16_t *input,
+				int16_t *output, struct accel_network_result *res);
+
 /* ---- Events ---------------------------------------------------------------- */
 
 /*

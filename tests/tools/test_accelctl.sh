@@ -31,6 +31,8 @@ expect 0 "exact" run --check c=8,h=9,m=12,k=3,p=1,relu
 expect 0 "all exact and the same on both devices" \
 	run --check --compare sim -b 2 c=6,h=11,m=8,k=3,s=2,g=2
 expect 0 "energy by level and data type" stats c=4,h=6,m=4,k=1
+expect 0 "glb reads" stats c=4,h=6,m=4,k=1
+expect 0 "exact" run --check c=5,h=7,m=6,k=3,p=1,int8,relu
 expect 0 "conv5" run -l 5 alexnet
 expect 2 "in_height 0" run c=3,h=0
 expect 2 "not one of n c h w m k s p g" run c=3,h=8,q=2

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"DEVICE: sim, kernel, a node path, a PCI address or an index\n"
 		"        (default: $ROWSTAT_BACKEND, else sim)\n"
 		"NETWORK: alexnet, vgg16, resnet18, mobilenetv2\n"
-		"LAYER: n=,c=,h=,w=,m=,k=,s=,p=,g= and relu, e.g. c=64,h=56,m=64,k=3,p=1,relu\n"
+		"LAYER: n=,c=,h=,w=,m=,k=,s=,p=,g= and relu, nobias, int8,\n"
+		"       e.g. c=64,h=56,m=64,k=3,p=1,relu\n"
 		"run OPTIONS: -b BATCH, -l FIRST[-LAST] (layers by number, from 1),\n"
 		"             --seed N, --check (against the host's reference), -n REPEATS,\n"
 		"             --compare DEVICE (the same bytes and counts on another device)\n");
@@ -196,6 +197,10 @@ static bool parse_layer(const char *spec, struct accel_network_layer *l, unsigne
 			cv->bias = false;
 			continue;
 		}
+		if (!strcmp(t, "int8")) {
+			cv->ifmap_prec = cv->filter_prec = cv->ofmap_prec = ROWSTAT_PREC_INT8;
+			continue;
+		}
 		if (!eq || !eq[1]) {
 			fprintf(stderr, "accelctl: layer field \"%s\": expected NAME=VALUE\n", t);
 			return false;
@@ -243,14 +248,16 @@ static bool parse_layer(const char *spec, struct accel_network_layer *l, unsigne
 	return true;
 }
 
-/* A requantization that keeps typical outputs inside Q16: values of 7 bits. */
+/* A requantization that keeps typical outputs well inside the output's range. */
 static void requant_for(struct accel_conv *cv)
 {
 	double taps = (double)cv->in_channels / cv->groups * cv->kernel_h * cv->kernel_w;
 	double typical = sqrt(taps) * 64 * 64 * 0.6;
 	unsigned shift = 0;
 
-	while (typical / (1u << shift) > 2048 && shift < 30)
+	double target = cv->ofmap_prec == ROWSTAT_PREC_INT8 ? 32 : 2048;
+
+	while (typical / (1u << shift) > target && shift < 30)
 		shift++;
 	cv->requant_shift = shift;
 }
@@ -299,7 +306,7 @@ static int layer_prepare(struct accel_device *dev, const struct accel_network_la
 	l->cv = nl->cv;
 	requant_for(&l->cv);
 	in = (size_t)cv->batch * cv->in_channels * cv->in_height * cv->in_width;
-	fl = accel_layer_filter_bytes(l) / 2;
+	fl = accel_layer_filter_bytes(l) / rs_hw_prec_bytes(cv->filter_prec);
 	lr->ifmap = malloc(in * 2);
 	lr->filters = malloc(fl * 2);
 	lr->bias = malloc(4 * (size_t)cv->out_channels);
@@ -376,6 +383,24 @@ static void print_row(unsigned index, const struct layer_run *lr, bool first)
 		       (unsigned long long)c->cycles, ms(j->latency_us),
 		       (unsigned long long)j->energy, (unsigned long long)dram, lr->host_ms,
 		       ms(lr->res.compile_us));
+		printf(",\"accesses\":{");
+		{
+			const uint64_t *rows[] = { c->rf_reads, c->rf_writes, c->noc, c->glb_reads,
+						   c->glb_writes, c->dram_read_bytes,
+						   c->dram_write_bytes };
+			static const char *const names[] = { "rf_reads", "rf_writes", "noc",
+							     "glb_reads", "glb_writes",
+							     "dram_read_bytes", "dram_write_bytes" };
+
+			for (unsigned r = 0; r < 7; r++) {
+				printf("%s\"%s\":{", r ? "," : "", names[r]);
+				for (unsigned t = 0; t < ROWSTAT_DT_COUNT; t++)
+					printf("%s\"%s\":%llu", t ? "," : "", type_names[t],
+					       (unsigned long long)rows[r][t]);
+				printf("}");
+			}
+		}
+		printf("}");
 		printf(",\"energy_by_level\":{");
 		for (unsigned l = 0; l < ROWSTAT_LEVEL_COUNT; l++) {
 			printf("%s\"%s\":{", l ? "," : "", level_names[l]);
@@ -406,6 +431,29 @@ static void print_row(unsigned index, const struct layer_run *lr, bool first)
 static void print_levels(const struct layer_run *lr)
 {
 	const struct rs_hw_counters *c = &lr->res.job.counts;
+
+	printf("    accesses by level and data type:\n      %-12s", "");
+	for (unsigned t = 0; t < ROWSTAT_DT_COUNT; t++)
+		printf(" %14s", type_names[t]);
+	printf("\n");
+	{
+		const struct {
+			const char *name;
+			const uint64_t *v;
+		} rows[] = {
+			{ "rf reads", c->rf_reads }, { "rf writes", c->rf_writes },
+			{ "noc", c->noc }, { "glb reads", c->glb_reads },
+			{ "glb writes", c->glb_writes }, { "dram rd B", c->dram_read_bytes },
+			{ "dram wr B", c->dram_write_bytes },
+		};
+
+		for (unsigned r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+			printf("      %-12s", rows[r].name);
+			for (unsigned t = 0; t < ROWSTAT_DT_COUNT; t++)
+				printf(" %14llu", (unsigned long long)rows[r].v[t]);
+			printf("\n");
+		}
+	}
 
 	printf("    energy by level and data type (MAC = 1):\n      %-6s", "");
 	for (unsigned t = 0; t < ROWSTAT_DT_COUNT; t++)

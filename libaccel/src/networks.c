@@ -208,7 +208,7 @@ void accel_reference_conv(const struct accel_conv *cv, const int16_t *in,
 		for (unsigned m = 0; m < cv->out_channels; m++)
 			for (unsigned e = 0; e < E; e++)
 				for (unsigned f = 0; f < F; f++) {
-					uint32_t acc = bias ? (uint32_t)bias[m] : 0;
+					uint32_t acc = bias && cv->bias ? (uint32_t)bias[m] : 0;
 
 					for (unsigned c = 0; c < cg; c++)
 						for (unsigned r = 0; r < cv->kernel_h; r++) {

@@ -46,6 +46,16 @@ expect 1 "no such rowstat device" -d 7 info
 expect 1 "no such rowstat device" -d kernel run c=3,h=8,m=4
 ROWSTAT_FIRMWARE=/nonexistent expect 1 "/nonexistent" info
 
+# A layer's ifmap from a file and its ofmap to one: a 1x1 layer of one
+# filter of weight 1 (requant shift 0 for a single tap) copies it.
+python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<8h", 1, -2, 3, -4, 500, 0, 7, -8))' > "$out.in"
+expect 0 "exact" run --check --input "$out.in" --output "$out.o" --seed 5 c=2,h=2,m=1,k=1,nobias
+[ "$(stat -c %s "$out.o")" = 8 ] || { echo "FAIL --output wrote $(stat -c %s "$out.o") bytes, want 8"; failed=1; }
+expect 2 "layer 1's ifmap is 16" run --input "$out.o" c=2,h=2,m=1,k=1
+expect 2 "take one layer" run --input "$out.in" alexnet
+expect 2 "No such file" run --input /nonexistent c=2,h=2,m=1,k=1
+rm -f "$out.in" "$out.o"
+
 # --json parses and carries what the human output shows.
 if "$ctl" --json run -b 2 --check c=8,h=10,m=16,k=3,p=1 > "$out"; then
 	python3 - "$out" <<'PY' || failed=1

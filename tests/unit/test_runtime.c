@@ -471,43 +471,6 @@ START_TEST(several_layers_in_flight)
 }
 END_TEST
 
-/* Two processes, each with its own device, run layers at the same time. */
-START_TEST(two_processes_at_once)
-{
-	pid_t pid[2];
-
-	for (unsigned p = 0; p < 2; p++) {
-		pid[p] = fork();
-		ck_assert_int_ge(pid[p], 0);
-		if (!pid[p]) {
-			struct accel_device *dev;
-			unsigned bad = 0;
-
-			if (accel_device_open(backend(), &dev))
-				_exit(10);
-			for (unsigned i = 0; i < 3; i++) {
-				struct run_case rc;
-				struct accel_layer_result res;
-
-				case_make(dev, &rc, 9100 + 10 * p + i, i % 2);
-				bad += accel_layer_run(dev, &rc.layer, &res) != 0 ||
-				       case_compare(&rc) != 0;
-				case_free(&rc);
-			}
-			accel_device_close(dev);
-			_exit(bad ? 11 : 0);
-		}
-	}
-	for (unsigned p = 0; p < 2; p++) {
-		int status;
-
-		ck_assert_int_eq(waitpid(pid[p], &status, 0), pid[p]);
-		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			      "process %u: status %d", p, status);
-	}
-}
-END_TEST
-
 /*
  * On a device that hangs its RS_TEST_HANG_JOB-th job (the VM bench's
  * fault-hang-job): that job fails as hung, its file is guilty, and a new
@@ -610,6 +573,72 @@ START_TEST(both_backends_give_the_same_bytes_and_counts)
 		case_free(&y);
 	}
 	accel_device_close(sim);
+	accel_device_close(dev);
+}
+END_TEST
+
+/* Every call with a missing argument: its errno and a message naming it. */
+START_TEST(every_call_names_a_missing_argument)
+{
+	struct accel_device *dev = open_dev();
+	struct accel_buffer *buf, *stream;
+	struct accel_layer_result lres;
+	struct accel_network_result nres;
+	struct accel_job_desc d = { 0 };
+	struct accel_layer l = { 0 };
+	struct accel_job *job;
+	struct accel_network *net;
+	struct accel_step step = { .kind = ACCEL_STEP_FLATTEN };
+	int fd;
+	int16_t v[4] = { 0 };
+	uint32_t bytes;
+
+	assert_error(accel_buffer_alloc(dev, 64, NULL), -EINVAL, "buf is NULL");
+	assert_error(accel_buffer_import(NULL, 0, &buf), -EINVAL, "dev is NULL");
+	assert_error(accel_buffer_import(dev, 0, NULL), -EINVAL, "buf is NULL");
+	assert_error(accel_buffer_export(NULL, &fd), -EINVAL, "buf is NULL");
+	ck_assert_int_eq(accel_buffer_alloc(dev, 64, &buf), 0);
+	assert_error(accel_buffer_export(buf, NULL), -EINVAL, "fd is NULL");
+	ck_assert_ptr_null(accel_buffer_map(NULL));
+	ck_assert_uint_eq(accel_buffer_size(NULL), 0);
+	ck_assert_uint_eq(accel_buffer_va(NULL), 0);
+	assert_error(accel_job_submit(NULL, &d, &job), -EINVAL, "dev is NULL");
+	assert_error(accel_job_submit(dev, &d, NULL), -EINVAL, "job is NULL");
+	assert_error(accel_layer_submit(NULL, &l, &job), -EINVAL, "dev is NULL");
+	assert_error(accel_layer_submit(dev, &l, NULL), -EINVAL, "job is NULL");
+	assert_error(accel_layer_job_info(NULL, NULL, NULL), -EINVAL, "job is NULL");
+	/* A plain job is no layer's. */
+	dma_job(dev, accel_buffer_va(buf), &stream, &bytes);
+	d.stream = stream;
+	d.stream_bytes = bytes;
+	d.buffers = &buf;
+	d.buffer_count = 1;
+	ck_assert_int_eq(accel_job_submit(dev, &d, &job), 0);
+	ck_assert_int_eq(accel_job_wait(job, -1, NULL), 0);
+	assert_error(accel_layer_job_info(job, NULL, NULL), -EINVAL, "not a layer's job");
+	accel_job_free(job);
+	assert_error(accel_layer_run(NULL, &l, &lres), -EINVAL, "dev is NULL");
+	assert_error(accel_network_create(NULL, &step, 1, 1, 1, 1, 1, &net), -EINVAL,
+		     "dev is NULL");
+	assert_error(accel_network_create(dev, NULL, 1, 1, 1, 1, 1, &net), -EINVAL,
+		     "steps is NULL");
+	assert_error(accel_network_create(dev, &step, 1, 1, 1, 1, 1, NULL), -EINVAL,
+		     "net is NULL");
+	assert_error(accel_network_create(dev, &step, 1, 1, 0, 1, 1, &net), -EINVAL,
+		     "input 1x0x1x1 is empty");
+	ck_assert_int_eq(accel_network_create(dev, &step, 1, 1, 4, 1, 1, &net), 0);
+	assert_error(accel_network_run(NULL, v, v, &nres), -EINVAL, "net is NULL");
+	assert_error(accel_network_run(net, NULL, v, &nres), -EINVAL, "input is NULL");
+	assert_error(accel_network_run(net, v, NULL, &nres), -EINVAL, "output is NULL");
+	assert_error(accel_network_run(net, v, v, NULL), -EINVAL, "res is NULL");
+	ck_assert_int_eq(accel_network_run(net, v, v, &nres), 0);
+	accel_network_free(net);
+	accel_network_free(NULL);
+	accel_job_free(NULL);
+	accel_buffer_free(NULL);
+	accel_device_close(NULL);
+	accel_buffer_free(stream);
+	accel_buffer_free(buf);
 	accel_device_close(dev);
 }
 END_TEST
@@ -726,105 +755,164 @@ static void host_maxpool2(const int16_t *in, unsigned planes, unsigned hw, int16
 
 /*
  * conv -> maxpool -> keep -> conv -> add+ReLU -> global avgpool -> flatten
- * -> fc, on the device and in the test's own host code: the same values.
+ * -> fc, with weights from seed, and what the test's own host code (through
+ * the reference convolution) makes of input.
  */
+enum { NN = 2, NC = 3, NHW = 12, NM = 8, NCLASSES = 10, NSTEPS = 8 };
+
+struct net_case {
+	int16_t in[NN * NC * NHW * NHW], f1[NM * NC * 9], f2[NM * NM * 9], f3[NCLASSES * NM];
+	int32_t b1[NM], b2[NM], b3[NCLASSES];
+	struct accel_step steps[NSTEPS];
+	int16_t want[NN * NCLASSES];
+};
+
+static void net_case_make(struct net_case *nc, uint64_t seed)
+{
+	static int16_t a1[NN * NM * NHW * NHW], a2[NN * NM * 36], a3[NN * NM * 36];
+	struct rng r = { seed };
+	struct accel_step *st = nc->steps;
+	int16_t pooled[NN * NM];
+
+	fill(&r, nc->in, sizeof(nc->in) / 2, 100);
+	fill(&r, nc->f1, sizeof(nc->f1) / 2, 60);
+	fill(&r, nc->f2, sizeof(nc->f2) / 2, 60);
+	fill(&r, nc->f3, sizeof(nc->f3) / 2, 60);
+	for (unsigned i = 0; i < NM; i++) {
+		nc->b1[i] = (int32_t)rng_range(&r, 0, 2000) - 1000;
+		nc->b2[i] = nc->b1[i] / 2;
+	}
+	for (unsigned i = 0; i < NCLASSES; i++)
+		nc->b3[i] = (int32_t)i * 100;
+	memset(st, 0, sizeof(nc->steps));
+	st[0] = (struct accel_step){ .kind = ACCEL_STEP_LAYER, .name = "conv1",
+		.cv = net_conv(NN, NC, NHW, NM, 3, 1, true), .filters = nc->f1, .bias = nc->b1 };
+	st[1] = (struct accel_step){ .kind = ACCEL_STEP_MAXPOOL, .k = 2, .stride = 2 };
+	st[2] = (struct accel_step){ .kind = ACCEL_STEP_KEEP };
+	st[3] = (struct accel_step){ .kind = ACCEL_STEP_LAYER, .name = "conv2",
+		.cv = net_conv(NN, NM, 6, NM, 3, 1, false), .filters = nc->f2, .bias = nc->b2 };
+	st[4] = (struct accel_step){ .kind = ACCEL_STEP_ADD, .relu = true };
+	st[5] = (struct accel_step){ .kind = ACCEL_STEP_AVGPOOL, .k = 6, .stride = 6 };
+	st[6] = (struct accel_step){ .kind = ACCEL_STEP_FLATTEN };
+	st[7] = (struct accel_step){ .kind = ACCEL_STEP_LAYER, .name = "fc",
+		.cv = net_conv(NN, NM, 1, NCLASSES, 1, 0, false), .filters = nc->f3,
+		.bias = nc->b3 };
+	host_layer(&st[0].cv, nc->in, nc->f1, nc->b1, a1);
+	host_maxpool2(a1, NN * NM, NHW, a2);
+	host_layer(&st[3].cv, a2, nc->f2, nc->b2, a3);
+	for (unsigned i = 0; i < NN * NM * 36; i++) {
+		long v = (long)a3[i] + a2[i];
+
+		a3[i] = (int16_t)(v < 0 ? 0 : v > 32767 ? 32767 : v);
+	}
+	for (unsigned p = 0; p < NN * NM; p++) {
+		long sum = 0;
+
+		for (unsigned k = 0; k < 36; k++)
+			sum += a3[p * 36 + k];
+		pooled[p] = (int16_t)((sum + 18) / 36);	/* non-negative after ReLU */
+	}
+	host_layer(&st[7].cv, pooled, nc->f3, nc->b3, nc->want);
+}
+
+/* Creates and runs the case's network on dev; true if the output is the host's. */
+static bool net_case_run(struct accel_device *dev, struct net_case *nc,
+			 struct accel_network_result *res)
+{
+	struct accel_network *net;
+	int16_t got[NN * NCLASSES];
+	bool same;
+
+	if (accel_network_create(dev, nc->steps, NSTEPS, NN, NC, NHW, NHW, &net))
+		return false;
+	same = !accel_network_run(net, nc->in, got, res) && !memcmp(got, nc->want, sizeof(got));
+	accel_network_free(net);
+	return same;
+}
+
 START_TEST(a_network_runs_exactly)
 {
-	enum { N = 2, C = 3, HW = 12, M = 8, CLASSES = 10 };
+	static struct net_case nc;
 	struct accel_device *dev = open_dev();
-	struct rng r = { 9901 };
-	static int16_t in[N * C * HW * HW], f1[M * C * 9], f2[M * M * 9], f3[CLASSES * M];
-	static int16_t a1[N * M * HW * HW], a2[N * M * 36], a3[N * M * 36], want[N * CLASSES];
-	static int16_t got[N * CLASSES];
-	int32_t b1[M], b2[M], b3[CLASSES];
-	struct accel_step steps[8];
-	struct accel_network *net;
 	struct accel_network_result res;
-	unsigned n, c, h, w;
+	struct accel_network *net;
+	struct accel_step *steps = nc.steps;
+	unsigned n, c, h, w, distinct = 0;
+	int16_t got[NN * NCLASSES];
 
-	fill(&r, in, sizeof(in) / 2, 100);
-	fill(&r, f1, sizeof(f1) / 2, 60);
-	fill(&r, f2, sizeof(f2) / 2, 60);
-	fill(&r, f3, sizeof(f3) / 2, 60);
-	for (unsigned i = 0; i < M; i++)
-		b1[i] = (int32_t)rng_range(&r, 0, 2000) - 1000, b2[i] = b1[i] / 2;
-	for (unsigned i = 0; i < CLASSES; i++)
-		b3[i] = (int32_t)i * 100;
-	memset(steps, 0, sizeof(steps));
-	steps[0] = (struct accel_step){ .kind = ACCEL_STEP_LAYER, .name = "conv1",
-		.cv = net_conv(N, C, HW, M, 3, 1, true), .filters = f1, .bias = b1 };
-	steps[1] = (struct accel_step){ .kind = ACCEL_STEP_MAXPOOL, .k = 2, .stride = 2 };
-	steps[2] = (struct accel_step){ .kind = ACCEL_STEP_KEEP };
-	steps[3] = (struct accel_step){ .kind = ACCEL_STEP_LAYER, .name = "conv2",
-		.cv = net_conv(N, M, 6, M, 3, 1, false), .filters = f2, .bias = b2 };
-	steps[4] = (struct accel_step){ .kind = ACCEL_STEP_ADD, .relu = true };
-	steps[5] = (struct accel_step){ .kind = ACCEL_STEP_AVGPOOL, .k = 6, .stride = 6 };
-	steps[6] = (struct accel_step){ .kind = ACCEL_STEP_FLATTEN };
-	steps[7] = (struct accel_step){ .kind = ACCEL_STEP_LAYER, .name = "fc",
-		.cv = net_conv(N, M, 1, CLASSES, 1, 0, false), .filters = f3, .bias = b3 };
-	ck_assert_msg(accel_network_create(dev, steps, 8, N, C, HW, HW, &net) == 0, "%s",
+	net_case_make(&nc, 9901);
+	ck_assert_msg(accel_network_create(dev, steps, NSTEPS, NN, NC, NHW, NHW, &net) == 0, "%s",
 		      accel_error());
 	accel_network_output(net, &n, &c, &h, &w);
-	ck_assert_uint_eq(n * 1000 + c * 10 + h + w, N * 1000 + CLASSES * 10 + 2);
-	ck_assert_msg(accel_network_run(net, in, got, &res) == 0, "%s", accel_error());
+	ck_assert_uint_eq(n * 1000 + c * 10 + h + w, NN * 1000 + NCLASSES * 10 + 2);
+	ck_assert_msg(accel_network_run(net, nc.in, got, &res) == 0, "%s", accel_error());
 	ck_assert_uint_eq(res.layers, 3);
 	ck_assert_uint_eq(res.counts.macs, accel_conv_macs(&steps[0].cv) +
 			  accel_conv_macs(&steps[3].cv) + accel_conv_macs(&steps[7].cv));
 	ck_assert_uint_eq(res.energy, res.layer[0].job.energy + res.layer[1].job.energy +
 			  res.layer[2].job.energy);
-	/* The test's own host computation. */
-	host_layer(&steps[0].cv, in, f1, b1, a1);
-	host_maxpool2(a1, N * M, HW, a2);
-	host_layer(&steps[3].cv, a2, f2, b2, a3);
-	for (unsigned i = 0; i < N * M * 36; i++) {
-		long v = (long)a3[i] + a2[i];
-
-		a3[i] = (int16_t)(v < 0 ? 0 : v > 32767 ? 32767 : v);
-	}
-	{
-		int16_t pooled[N * M];
-
-		for (unsigned p = 0; p < N * M; p++) {
-			long sum = 0;
-
-			for (unsigned k = 0; k < 36; k++)
-				sum += a3[p * 36 + k];
-			pooled[p] = (int16_t)((sum + 18) / 36);	/* non-negative after ReLU */
-		}
-		host_layer(&steps[7].cv, pooled, f3, b3, want);
-	}
-	ck_assert_int_eq(memcmp(got, want, sizeof(got)), 0);
-	{
-		unsigned distinct = 0;
-
-		/* Values, not a saturated or zero tensor. */
-		for (unsigned i = 0; i < N * CLASSES; i++)
-			distinct += got[i] != 0 && got[i] != 32767 && got[i] != -32768 &&
-				    (!i || got[i] != got[i - 1]);
-		ck_assert_uint_ge(distinct, N * CLASSES / 2);
-	}
+	ck_assert_int_eq(memcmp(got, nc.want, sizeof(got)), 0);
+	/* Values, not a saturated or zero tensor. */
+	for (unsigned i = 0; i < NN * NCLASSES; i++)
+		distinct += got[i] != 0 && got[i] != 32767 && got[i] != -32768 &&
+			    (!i || got[i] != got[i - 1]);
+	ck_assert_uint_ge(distinct, NN * NCLASSES / 2);
 	/* Run again: the same buffers give the same result. */
 	memset(got, 0, sizeof(got));
-	ck_assert_int_eq(accel_network_run(net, in, got, &res), 0);
-	ck_assert_int_eq(memcmp(got, want, sizeof(got)), 0);
+	ck_assert_int_eq(accel_network_run(net, nc.in, got, &res), 0);
+	ck_assert_int_eq(memcmp(got, nc.want, sizeof(got)), 0);
 	accel_network_free(net);
 	/* Steps that do not chain are refused by step and field. */
 	steps[3].cv.in_channels = 7;
-	assert_error(accel_network_create(dev, steps, 8, N, C, HW, HW, &net), -EINVAL,
+	assert_error(accel_network_create(dev, steps, NSTEPS, NN, NC, NHW, NHW, &net), -EINVAL,
 		     "step 3 (conv2): the layer takes 2x7x6x6");
-	steps[3].cv.in_channels = M;
-	assert_error(accel_network_create(dev, steps + 3, 5, N, M, 6, 6, &net), -EINVAL,
+	steps[3].cv.in_channels = NM;
+	assert_error(accel_network_create(dev, steps + 3, 5, NN, NM, 6, 6, &net), -EINVAL,
 		     "step 1 (add): no KEEP step before it");
 	steps[1].pad = 2;
-	assert_error(accel_network_create(dev, steps, 8, N, C, HW, HW, &net), -EINVAL,
+	assert_error(accel_network_create(dev, steps, NSTEPS, NN, NC, NHW, NHW, &net), -EINVAL,
 		     "step 1 (maxpool): pooling k 2, stride 2, pad 2");
 	steps[1].pad = 0;
 	steps[0].filters = NULL;
-	assert_error(accel_network_create(dev, steps, 8, N, C, HW, HW, &net), -EINVAL,
+	assert_error(accel_network_create(dev, steps, NSTEPS, NN, NC, NHW, NHW, &net), -EINVAL,
 		     "step 0 (conv1): filters is NULL");
-	assert_error(accel_network_create(dev, steps, 0, N, C, HW, HW, &net), -EINVAL,
+	assert_error(accel_network_create(dev, steps, 0, NN, NC, NHW, NHW, &net), -EINVAL,
 		     "no steps");
 	accel_device_close(dev);
+}
+END_TEST
+
+/* Two processes, each with its own device, run networks at the same time. */
+START_TEST(two_processes_at_once)
+{
+	pid_t pid[2];
+
+	for (unsigned p = 0; p < 2; p++) {
+		pid[p] = fork();
+		ck_assert_int_ge(pid[p], 0);
+		if (!pid[p]) {
+			static struct net_case nc;
+			struct accel_network_result res;
+			struct accel_device *dev;
+			unsigned bad = 0;
+
+			if (accel_device_open(backend(), &dev))
+				_exit(10);
+			for (unsigned i = 0; i < 3; i++) {
+				net_case_make(&nc, 9100 + 10 * p + i);
+				bad += !net_case_run(dev, &nc, &res);
+			}
+			accel_device_close(dev);
+			_exit(bad ? 11 : 0);
+		}
+	}
+	for (unsigned p = 0; p < 2; p++) {
+		int status;
+
+		ck_assert_int_eq(waitpid(pid[p], &status, 0), pid[p]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "process %u: status %d", p, status);
+	}
 }
 END_TEST
 
@@ -915,6 +1003,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, several_layers_in_flight);
 	tcase_add_test(tc, two_processes_at_once);
 	tcase_add_test(tc, layers_refuse_bad_inputs_by_name);
+	tcase_add_test(tc, every_call_names_a_missing_argument);
 	tcase_add_test(tc, quantize_rounds_and_saturates);
 	tcase_add_test(tc, tensors_encode_and_decode);
 	tcase_add_test(tc, built_in_networks_match_the_papers);

@@ -45,7 +45,9 @@ static void usage(FILE *f)
 		"       e.g. c=64,h=56,m=64,k=3,p=1,relu\n"
 		"run OPTIONS: -b BATCH, -l FIRST[-LAST] (layers by number, from 1),\n"
 		"             --seed N, --check (against the host's reference), -n REPEATS,\n"
-		"             --compare DEVICE (the same bytes and counts on another device)\n");
+		"             --compare DEVICE (the same bytes and counts on another device),\n"
+		"             --input FILE, --output FILE (one layer's ifmap and ofmap, raw\n"
+		"             little-endian values of its precision, [N][C][H][W])\n");
 }
 
 static int fail(int ret, const char *what)
@@ -167,6 +169,7 @@ struct run_opts {
 	unsigned long long seed;
 	bool check, stats;
 	const char *compare;	/* a second device, whose results must be the same */
+	const char *input, *output;	/* one layer's ifmap from, ofmap to, a file */
 };
 
 /* "k=v,k=v,relu": one layer; false with a message on a bad field. */
@@ -292,9 +295,33 @@ static void layer_run_free(struct layer_run *lr)
 	free(lr->bias);
 }
 
+/* Reads exactly bytes from path into dst; false with a message if it cannot. */
+static bool read_input(const char *path, void *dst, uint64_t bytes)
+{
+	FILE *f = fopen(path, "rb");
+	long size;
+	bool ok;
+
+	if (!f) {
+		fprintf(stderr, "accelctl: --input %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	ok = !fseek(f, 0, SEEK_END) && (size = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET);
+	if (ok && (uint64_t)size != bytes) {
+		fprintf(stderr, "accelctl: --input %s: %ld bytes, the layer's ifmap is %llu\n", path,
+			size, (unsigned long long)bytes);
+		ok = false;
+	} else if (ok && fread(dst, 1, bytes, f) != bytes) {
+		fprintf(stderr, "accelctl: --input %s: cannot read it\n", path);
+		ok = false;
+	}
+	fclose(f);
+	return ok;
+}
+
 /* Random data (7-bit values, a third of the ifmap zero) in fresh buffers. */
 static int layer_prepare(struct accel_device *dev, const struct accel_network_layer *nl,
-			 unsigned long long seed, struct layer_run *lr)
+			 unsigned long long seed, struct layer_run *lr, const char *input)
 {
 	struct accel_layer *l = &lr->layer;
 	const struct accel_conv *cv = &l->cv;
@@ -329,6 +356,11 @@ static int layer_prepare(struct accel_device *dev, const struct accel_network_la
 		ret = accel_buffer_alloc(dev, accel_layer_ofmap_bytes(l), &l->ofmap);
 	if (ret)
 		return ret;
+	if (input) {
+		if (!read_input(input, accel_buffer_map(l->ifmap), accel_layer_ifmap_bytes(l)))
+			return -EINVAL;
+		accel_values_unpack(lr->ifmap, accel_buffer_map(l->ifmap), in, cv->ifmap_prec);
+	}
 	accel_values_pack(accel_buffer_map(l->ifmap), lr->ifmap, in, cv->ifmap_prec);
 	accel_values_pack(accel_buffer_map(l->filters), lr->filters, fl, cv->filter_prec);
 	memcpy(accel_buffer_map(l->bias), lr->bias, 4 * (size_t)cv->out_channels);
@@ -348,7 +380,7 @@ static bool layer_check(struct layer_run *lr)
 		free(got);
 		return false;
 	}
-	accel_reference_conv(cv, lr->ifmap, lr->filters, lr->bias, want);
+	accel_reference_conv(cv, lr->ifmap, lr->filters, cv->bias ? lr->bias : NULL, want);
 	accel_values_unpack(got, accel_buffer_map(lr->layer.ofmap), n, cv->ofmap_prec);
 	same = !memcmp(want, got, n * 2);
 	free(want);
@@ -476,6 +508,8 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 		{ "check", no_argument, NULL, 'c' },
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "compare", required_argument, NULL, 'C' },
+		{ "input", required_argument, NULL, 'I' },
+		{ "output", required_argument, NULL, 'O' },
 		{ 0 },
 	};
 	struct run_opts o = { .batch = 1, .first = 1, .last = ~0u, .repeats = bench ? 10 : 1,
@@ -519,6 +553,12 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 		case 'C':
 			o.compare = optarg;
 			break;
+		case 'I':
+			o.input = optarg;
+			break;
+		case 'O':
+			o.output = optarg;
+			break;
 		case 'n':
 			o.repeats = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !o.repeats) {
@@ -550,6 +590,43 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 		free(layers);
 		return EXIT_USAGE;
 	}
+	{
+		unsigned picked = 0;
+
+		for (unsigned i = 0; i < count; i++)
+			picked += i + 1 >= o.first && i + 1 <= o.last;
+		if ((o.input || o.output) && picked != 1) {
+			fprintf(stderr, "accelctl: --input and --output take one layer (-l N), not %u\n",
+				picked);
+			free(layers);
+			return EXIT_USAGE;
+		}
+		for (unsigned i = 0; o.input && i < count; i++) {
+			struct accel_layer l = { .cv = layers[i].cv };
+			FILE *f;
+			long size = -1;
+
+			if (i + 1 < o.first || i + 1 > o.last)
+				continue;
+			f = fopen(o.input, "rb");
+			if (f && !fseek(f, 0, SEEK_END))
+				size = ftell(f);
+			if (f)
+				fclose(f);
+			if (size < 0 || (uint64_t)size != accel_layer_ifmap_bytes(&l)) {
+				if (size < 0)
+					fprintf(stderr, "accelctl: --input %s: %s\n", o.input,
+						strerror(errno));
+				else
+					fprintf(stderr,
+						"accelctl: --input %s: %ld bytes, layer %u's ifmap is %llu\n",
+						o.input, size, i + 1,
+						(unsigned long long)accel_layer_ifmap_bytes(&l));
+				free(layers);
+				return EXIT_USAGE;
+			}
+		}
+	}
 	if (open_device(&dev)) {
 		free(layers);
 		return EXIT_FAILURE;
@@ -579,7 +656,7 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 			fprintf(stderr, "\r  running %u/%u %s...", i + 1, count, layers[i].name);
 			fflush(stderr);
 		}
-		ret = layer_prepare(dev, &layers[i], o.seed + i, &lr);
+		ret = layer_prepare(dev, &layers[i], o.seed + i, &lr, o.input);
 		/* Host time per run: compile (cached after the first), submit, wait. */
 		for (unsigned r = 0; !ret && r < o.repeats; r++) {
 			struct timespec a, b;
@@ -601,10 +678,22 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 		}
 		if (o.check && !layer_check(&lr))
 			differs++;
+		if (o.output) {
+			FILE *f = fopen(o.output, "wb");
+			uint64_t bytes = accel_layer_ofmap_bytes(&lr.layer);
+
+			if (!f || fwrite(accel_buffer_map(lr.layer.ofmap), 1, bytes, f) != bytes) {
+				fprintf(stderr, "accelctl: --output %s: %s\n", o.output,
+					strerror(errno));
+				failed++;
+			}
+			if (f)
+				fclose(f);
+		}
 		if (other) {
 			struct layer_run twin;
 
-			ret = layer_prepare(other, &layers[i], o.seed + i, &twin);
+			ret = layer_prepare(other, &layers[i], o.seed + i, &twin, o.input);
 			if (!ret)
 				ret = accel_layer_run(other, &twin.layer, &twin.res);
 			lr.compared = true;

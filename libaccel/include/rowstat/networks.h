@@ -39,8 +39,8 @@ ACCEL_API int accel_network_layers(const char *name, unsigned batch,
 
 /*
  * The layer on the host, in the device's arithmetic (docs/hardware.md,
- * "Arithmetic"): in [N][C][H][W], filters [M][C/G][R][S], bias [M] or
- * NULL, out [N][M][E][F].  Slow; for checking results.
+ * "Arithmetic"): in [N][C][H][W], filters [M][C/G][R][S], bias [M]
+ * (read only if cv->bias), out [N][M][E][F].  Slow; for checking results.
  */
 ACCEL_API void accel_reference_conv(const struct accel_conv *cv, const int16_t *in,
 				    const int16_t *filters, const int32_t *bias, int16_t *out);

@@ -119,6 +119,9 @@ static int rowstat_param_value(struct rowstat_device *rdev, u32 param, u64 *valu
 	case ROWSTAT_PARAM_ENERGY_MAC ... ROWSTAT_PARAM_ENERGY_DRAM:
 		*value = hw->energy[param - ROWSTAT_PARAM_ENERGY_MAC];
 		break;
+	case ROWSTAT_PARAM_DECODE(0) ... ROWSTAT_PARAM_DECODE(ROWSTAT_OP_LIMIT - 1):
+		*value = hw->decode_cycles[param - ROWSTAT_PARAM_DECODE(0)];
+		break;
 	case ROWSTAT_PARAM_PRIORITIES:
 		*value = rdev->rings;
 		break;

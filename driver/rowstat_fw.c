@@ -113,6 +113,8 @@ int rowstat_fw_boot(struct rowstat_device *rdev)
 	rdev->hw.glb_bw = rowstat_read(rdev, ROWSTAT_REG_CAP_GLB_BW);
 	for (l = 0; l < ROWSTAT_LEVEL_COUNT; l++)
 		rdev->hw.energy[l] = rowstat_read(rdev, ROWSTAT_REG_ENERGY(l));
+	for (l = 0; l < ROWSTAT_OP_LIMIT; l++)
+		rdev->hw.decode_cycles[l] = rowstat_read(rdev, ROWSTAT_REG_DECODE(l));
 	return 0;
 }
 

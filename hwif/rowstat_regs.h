@@ -91,6 +91,9 @@
 #define ROWSTAT_REG_ENERGY_DRAM		0x0050
 /* ENERGY_MAC .. ENERGY_DRAM, indexed by enum rowstat_level. */
 #define ROWSTAT_REG_ENERGY(level)	(ROWSTAT_REG_ENERGY_MAC + 4 * (level))
+/* The running firmware's decode cycles per opcode (0..ROWSTAT_OP_LIMIT-1). */
+#define ROWSTAT_REG_DECODE_BASE		0x00e0
+#define ROWSTAT_REG_DECODE(op)		(ROWSTAT_REG_DECODE_BASE + 4 * (op))
 
 /* Control and status. */
 #define ROWSTAT_REG_CTRL		0x0060

@@ -873,6 +873,10 @@ static uint32_t cap_read(RowstatState *s, hwaddr addr)
     if (addr >= ROWSTAT_REG_ENERGY_MAC && addr <= ROWSTAT_REG_ENERGY_DRAM) {
         return s->hw.energy[(addr - ROWSTAT_REG_ENERGY_MAC) / 4];
     }
+    if (addr >= ROWSTAT_REG_DECODE(0) &&
+        addr < ROWSTAT_REG_DECODE(ROWSTAT_OP_LIMIT)) {
+        return s->hw.decode_cycles[(addr - ROWSTAT_REG_DECODE(0)) / 4];
+    }
     switch (addr) {
     case ROWSTAT_REG_ID:
         return ROWSTAT_ID_MAGIC;

@@ -12,6 +12,7 @@
 #ifndef ROWSTAT_ACCEL_H
 #define ROWSTAT_ACCEL_H
 
+#include <rowstat_cmd.h>	/* ROWSTAT_OP_LIMIT */
 #include <rowstat_common.h>
 
 #if defined(__KERNEL__)
@@ -67,11 +68,15 @@ enum rowstat_param {
 	ROWSTAT_PARAM_JOB_TIMEOUT_MS = 20,	/* a job running longer is reset */
 	ROWSTAT_PARAM_VA_START = 21,	/* where the kernel places buffers */
 	ROWSTAT_PARAM_VA_END = 22,	/* exclusive */
-	ROWSTAT_PARAM_COUNT = 23,
+	/* Cycles the firmware spends decoding each opcode (ROWSTAT_PARAM_DECODE). */
+	ROWSTAT_PARAM_DECODE_BASE = 23,
+	ROWSTAT_PARAM_COUNT = ROWSTAT_PARAM_DECODE_BASE + ROWSTAT_OP_LIMIT,
 };
 
 /* ENERGY_MAC..ENERGY_DRAM, indexed by enum rowstat_level. */
 #define ROWSTAT_PARAM_ENERGY(level)	(ROWSTAT_PARAM_ENERGY_MAC + (level))
+/* The running firmware's decode cycles of opcode op, 0..ROWSTAT_OP_LIMIT-1. */
+#define ROWSTAT_PARAM_DECODE(op)	(ROWSTAT_PARAM_DECODE_BASE + (op))
 
 struct drm_rowstat_get_param {
 	__u32 param;		/* in: enum rowstat_param */

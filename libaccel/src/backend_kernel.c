@@ -261,6 +261,12 @@ static int params_read(int fd, struct accel_device_info *info)
 			return ret;
 		hw->energy[l] = (uint32_t)v;
 	}
+	for (unsigned op = 0; op < ROWSTAT_OP_LIMIT; op++) {
+		ret = get_param(fd, ROWSTAT_PARAM_DECODE(op), &v);
+		if (ret)
+			return ret;
+		hw->decode_cycles[op] = (uint32_t)v;
+	}
 	ret = get_param(fd, ROWSTAT_PARAM_HW_VERSION, &v);
 	if (!ret)
 		info->hw_version = (uint32_t)v;

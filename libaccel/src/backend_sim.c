@@ -224,6 +224,7 @@ static void sim_reported(const struct rs_hw_params *booted, struct rs_hw_params 
 	hw->glb_bw = booted->glb_bw;
 	hw->va_bits = booted->va_bits;
 	memcpy(hw->energy, booted->energy, sizeof(hw->energy));
+	memcpy(hw->decode_cycles, booted->decode_cycles, sizeof(hw->decode_cycles));
 }
 
 /* Boots the image: the device's checks, then its parameters. */

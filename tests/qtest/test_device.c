@@ -124,6 +124,8 @@ START_TEST(identity_and_capabilities)
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_CONTEXTS), 16);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_VA_BITS), 39);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_ENERGY_DRAM), 200 * 256);
+	/* No firmware runs yet: no decode costs. */
+	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_DECODE(ROWSTAT_OP_PASS)), 0);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_FW_STATUS), ROWSTAT_FW_STATE_OFF);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_STATUS), 0);
 	/* Read-only registers ignore writes; undefined offsets read 0. */
@@ -211,6 +213,8 @@ START_TEST(firmware_parameters_are_used)
 	fw.heartbeat_us = 100;
 	for (int i = 0; i < ROWSTAT_LEVEL_COUNT; i++)
 		fw.energy[i] = 300 + i;
+	for (int op = 0; op < ROWSTAT_OP_LIMIT; op++)
+		fw.decode_cycles[op] = 10 + op;
 	fw.arbiter_quantum = 1;
 	len = rs_hw_fw_build(&fw, img, sizeof(img));
 	ck_assert_uint_eq(rsdev_boot(d, img, len), ROWSTAT_FW_STATE_RUNNING);
@@ -218,6 +222,8 @@ START_TEST(firmware_parameters_are_used)
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_DRAM_BW), 1200);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_CAP_GLB_BW), 4);
 	ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_ENERGY_DRAM), 304);
+	for (int op = 0; op < ROWSTAT_OP_LIMIT; op++)
+		ck_assert_uint_eq(rsdev_rd(d, ROWSTAT_REG_DECODE(op)), 10u + op);
 	/* A command table without PASS refuses every convolution. */
 	rsdev_ring_init(d, 0, 3);
 	make_case(d, 1, 5, &jc);

@@ -61,9 +61,9 @@ struct accel_device_info {
 	enum accel_backend backend;
 	char node[64];			/* "sim", or the DRM node's path */
 	/*
-	 * What the driver reports (GET_PARAM) over rs_hw_params_default:
-	 * what the compiler maps with, alike on both backends.  The
-	 * firmware's decode costs are not among them.
+	 * What the driver reports (GET_PARAM) over rs_hw_params_default,
+	 * the running firmware's bandwidths, energy and decode costs
+	 * included: what the compiler maps with, alike on both backends.
 	 */
 	struct rs_hw_params hw;
 	uint32_t hw_version;		/* ROWSTAT_VERSION(major, minor) */

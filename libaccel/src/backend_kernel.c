@@ -277,6 +277,22 @@ static int params_read(int fd, struct accel_device_info *info)
 	return ret;
 }
 
+/*
+ * The image the driver loads (its firmware parameter, under /lib/firmware);
+ * devlink info names the running one after a flash.
+ */
+static void fw_name_read(char *out, size_t len)
+{
+	FILE *f = fopen("/sys/module/rowstat/parameters/firmware", "r");
+	char name[128] = "";
+
+	if (f && fgets(name, sizeof(name), f))
+		name[strcspn(name, "\n")] = 0;
+	if (f)
+		fclose(f);
+	snprintf(out, len, "%.60s", name[0] ? name : "(loaded by rowstat.ko)");
+}
+
 static int kernel_open(struct accel_device *dev, const char *spec)
 {
 	struct kernel_device *kd = calloc(1, sizeof(*kd));
@@ -297,7 +313,7 @@ static int kernel_open(struct accel_device *dev, const char *spec)
 		free(kd);
 		return ret;
 	}
-	snprintf(dev->info.fw_name, sizeof(dev->info.fw_name), "(loaded by rowstat.ko)");
+	fw_name_read(dev->info.fw_name, sizeof(dev->info.fw_name));
 	dev->priv = kd;
 	return 0;
 }

@@ -551,6 +551,7 @@ START_TEST(both_backends_give_the_same_bytes_and_counts)
 	accel_device_info(dev, &b);
 	ck_assert_int_eq(b.backend, ACCEL_BACKEND_KERNEL);
 	ck_assert_int_eq(memcmp(&a.hw, &b.hw, sizeof(a.hw)), 0);
+	ck_assert_str_eq(b.fw_name, "rowstat/rowstat.fw");
 	ck_assert_uint_eq(a.fw_version, b.fw_version);
 	ck_assert_uint_eq(a.hw_version, b.hw_version);
 	for (unsigned i = 0; i < layers; i++) {

@@ -6,7 +6,6 @@
  * space.  A job is a SUBMIT with a syncobj for its fence and a page of its
  * own for the statistics the device writes.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -101,118 +100,45 @@ static void handle_put(struct kernel_device *kd, uint32_t handle)
 		drmIoctl(kd->fd, DRM_IOCTL_GEM_CLOSE, &gc);
 }
 
-/* Copies src into dst of len bytes if it fits; false (dst "") if not. */
-static bool copy_str(char *dst, size_t len, const char *src)
-{
-	size_t n = strlen(src);
-
-	dst[0] = 0;
-	if (n >= len)
-		return false;
-	memcpy(dst, src, n + 1);
-	return true;
-}
-
-/* The PCI address behind a node ("0000:00:04.0"), or "" if none. */
-static void node_pci_address(const char *path, char *out, size_t len)
-{
-	const char *name = strrchr(path, '/');
-	char link[600], target[300];
-	ssize_t n;
-
-	out[0] = 0;
-	name = name ? name + 1 : path;
-	if (strlen(name) > 255)
-		return;
-	snprintf(link, sizeof(link), "/sys/class/%s/%.255s/device",
-		 strncmp(name, "accel", 5) ? "drm" : "accel", name);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0)
-		return;
-	target[n] = 0;
-	name = strrchr(target, '/');
-	copy_str(out, len, name ? name + 1 : target);
-}
-
-/* Is fd a rowstat node? */
-static bool node_is_rowstat(int fd)
-{
-	drmVersionPtr v = drmGetVersion(fd);
-	bool ours = v && v->name && !strcmp(v->name, ROWSTAT_DRIVER_NAME);
-
-	drmFreeVersion(v);
-	return ours;
-}
-
 /*
- * Opens the rowstat node spec names: "kernel" (the first), a path, a PCI
- * address or an index; fills path.  Accel nodes come before render nodes.
+ * Opens the rowstat node spec names: a path, or "kernel" (the first), a PCI
+ * address or an index among those accel_device_list finds; fills path.
  */
 static int node_open(const char *spec, char *path, size_t len)
 {
-	static const char *const dirs[] = { "/dev/accel", "/dev/dri" };
-	static const char *const prefixes[] = { "accel", "renderD" };
+	struct accel_device_entry e[ACCEL_LIST_MAX];
+	const char *node = NULL;
 	char *end;
 	long index = strtol(spec, &end, 10);
 	bool by_index = *spec && !*end && index >= 0;
-	long seen = 0;
+	unsigned count;
+	int fd, ret;
 
 	if (spec[0] == '/') {
-		int fd = open(spec, O_RDWR | O_CLOEXEC);
-
-		if (fd < 0)
-			return accel_fail(-errno, "device %s: %s", spec, strerror(errno));
-		if (!node_is_rowstat(fd) || !copy_str(path, len, spec)) {
-			close(fd);
-			return accel_fail(-ENODEV, "device %s: not a rowstat node", spec);
-		}
-		return fd;
+		node = spec;
+	} else {
+		ret = accel_device_list(e, ACCEL_LIST_MAX, &count);
+		if (ret)
+			return ret;
+		count = count < ACCEL_LIST_MAX ? count : ACCEL_LIST_MAX;
+		for (unsigned i = 0; i < count && !node; i++)
+			if (!strcmp(spec, "kernel") || (by_index && i == index) ||
+			    !strcmp(spec, e[i].pci_address))
+				node = e[i].node;
+		if (!node)
+			return accel_fail(-ENODEV,
+					  "device \"%s\": no such rowstat device (%u found)", spec,
+					  count);
 	}
-	for (unsigned i = 0; i < 2; i++) {
-		DIR *d = opendir(dirs[i]);
-		struct dirent **names = NULL;
-		int count;
-
-		if (!d)
-			continue;
-		closedir(d);
-		count = scandir(dirs[i], &names, NULL, versionsort);
-		for (int k = 0; k < count; k++) {
-			char node[600], pci[64];
-			bool want;
-			int fd;
-
-			if (strncmp(names[k]->d_name, prefixes[i], strlen(prefixes[i]))) {
-				free(names[k]);
-				continue;
-			}
-			snprintf(node, sizeof(node), "%s/%s", dirs[i], names[k]->d_name);
-			free(names[k]);
-			fd = open(node, O_RDWR | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			if (!node_is_rowstat(fd)) {
-				close(fd);
-				continue;
-			}
-			node_pci_address(node, pci, sizeof(pci));
-			want = !strcmp(spec, "kernel") || (by_index && seen == index) ||
-			       !strcmp(spec, pci);
-			seen++;
-			if (!want) {
-				close(fd);
-				continue;
-			}
-			for (int j = k + 1; j < count; j++)
-				free(names[j]);
-			free(names);
-			copy_str(path, len, node);
-			return fd;
-		}
-		free(names);
+	fd = open(node, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return accel_fail(-errno, "device %s: %s", node, strerror(errno));
+	if (!accel_node_is_rowstat(fd) || strlen(node) >= len) {
+		close(fd);
+		return accel_fail(-ENODEV, "device %s: not a rowstat node", node);
 	}
-	return accel_fail(-ENODEV, "device \"%s\": no such rowstat device (%ld found)", spec,
-			  seen);
+	memcpy(path, node, strlen(node) + 1);
+	return fd;
 }
 
 static int get_param(int fd, uint32_t param, uint64_t *value)

@@ -19,7 +19,7 @@
 
 #include "runtime_internal.h"
 
-#define LIST_MAX_NODES 64
+#define LIST_MAX_NODES ACCEL_LIST_MAX
 
 /* PCIe Link Status speed field -> GT/s x 10. */
 static unsigned link_speed(unsigned field)
@@ -54,6 +54,15 @@ static void pci_side(struct pci_access *pacc, struct accel_device_entry *e)
 		e->link_width = (status & PCI_EXP_LNKSTA_WIDTH) >> 4;
 	}
 	pci_free_dev(pd);
+}
+
+bool accel_node_is_rowstat(int fd)
+{
+	drmVersionPtr v = drmGetVersion(fd);
+	bool ours = v && v->name && !strcmp(v->name, ROWSTAT_DRIVER_NAME);
+
+	drmFreeVersion(v);
+	return ours;
 }
 
 /* Fills e if path is a rowstat node; false if it is not one. */

@@ -66,6 +66,11 @@ ACCEL_HIDDEN double accel_now_us(void);
 ACCEL_HIDDEN void accel_result_finish(const struct accel_device *dev,
 				      struct accel_job_result *res);
 
+/* Most DRM nodes accel_device_list looks at, and the kernel backend resolves. */
+#define ACCEL_LIST_MAX 64
+/* Is the open DRM node fd rowstat's (its driver's name)? */
+ACCEL_HIDDEN bool accel_node_is_rowstat(int fd);
+
 extern const struct accel_backend_ops accel_sim_ops ACCEL_HIDDEN;
 extern const struct accel_backend_ops accel_kernel_ops ACCEL_HIDDEN;
 

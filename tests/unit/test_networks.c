@@ -12,9 +12,8 @@
 #include <string.h>
 
 #include <rowstat/runtime.h>
-#include <rs_hw_fw.h>
-
 #include "check_main.h"
+#include "fw_boot.h"
 #include "layer_run.h"
 #include "networks.h"
 #include "ref_conv.h"
@@ -27,23 +26,9 @@ static struct rs_hw_params booted;
 
 static void setup(void)
 {
-	struct rs_hw_firmware fw;
-	const char *why = "";
-	static uint8_t img[1 << 16];
-	FILE *f;
-	size_t len;
-
 	setenv("ROWSTAT_FIRMWARE", TEST_FIRMWARE, 0);
 	rs_hw_params_default(&hw);
-	f = fopen(getenv("ROWSTAT_FIRMWARE"), "rb");
-	ck_assert_ptr_nonnull(f);
-	len = fread(img, 1, sizeof(img), f);
-	fclose(f);
-	ck_assert_int_eq(rs_hw_fw_parse(img, len, ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR,
-								   ROWSTAT_FW_ABI_MINOR),
-					&fw, &why), ROWSTAT_FW_OK);
-	booted = hw;
-	rs_hw_fw_apply(&fw, &booted);
+	ck_assert_int_eq(fw_booted_params(getenv("ROWSTAT_FIRMWARE"), &booted), 0);
 }
 
 /*

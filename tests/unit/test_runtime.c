@@ -23,10 +23,10 @@
 
 #include <rowstat/networks.h>
 #include <rowstat/runtime.h>
-#include <rs_hw_fw.h>
 #include <rs_model.h>
 
 #include "check_main.h"
+#include "fw_boot.h"
 #include "layer_run.h"
 #include "networks.h"
 #include "random_case.h"
@@ -44,20 +44,7 @@ static void setup(void)
 /* The device's parameters once the test's firmware image has booted. */
 static void booted_params(struct rs_hw_params *hw)
 {
-	struct rs_hw_firmware fw;
-	const char *why = "";
-	uint8_t img[1 << 16];
-	FILE *f = fopen(getenv("ROWSTAT_FIRMWARE"), "rb");
-	size_t len;
-
-	ck_assert_ptr_nonnull(f);
-	len = fread(img, 1, sizeof(img), f);
-	fclose(f);
-	ck_assert_int_eq(rs_hw_fw_parse(img, len, ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR,
-								   ROWSTAT_FW_ABI_MINOR),
-					&fw, &why), ROWSTAT_FW_OK);
-	rs_hw_params_default(hw);
-	rs_hw_fw_apply(&fw, hw);
+	ck_assert_int_eq(fw_booted_params(getenv("ROWSTAT_FIRMWARE"), hw), 0);
 }
 
 /* The backend under test: sim, or RS_TEST_BACKEND's. */

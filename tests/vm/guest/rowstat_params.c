@@ -8,9 +8,9 @@
 
 #include <rowstat_mmu.h>
 #include <rowstat_regs.h>
-#include <rs_hw_fw.h>
 
 #include "drm_test.h"
+#include "fw_boot.h"
 
 static int test_params(void)
 {
@@ -58,18 +58,10 @@ static int test_params(void)
 		fail("GET_PARAM FW_VERSION: no firmware version");
 	/* The running image's decode cycles, as the image carries them. */
 	{
-		static uint8_t img[ROWSTAT_FW_MAX_BYTES];
-		struct rs_hw_firmware fw;
-		const char *why = "";
-		FILE *f = fopen("/lib/firmware/rowstat/rowstat.fw", "rb");
-		size_t len = f ? fread(img, 1, sizeof(img), f) : 0;
+		struct rs_hw_params fw;
 
-		if (f)
-			fclose(f);
-		if (rs_hw_fw_parse(img, len, ROWSTAT_VERSION(ROWSTAT_FW_ABI_MAJOR,
-							     ROWSTAT_FW_ABI_MINOR),
-				   &fw, &why) != ROWSTAT_FW_OK)
-			fail("cannot read the firmware image: %s", why);
+		if (fw_booted_params("/lib/firmware/rowstat/rowstat.fw", &fw))
+			fail("cannot read the firmware image");
 		for (unsigned op = 0; op < ROWSTAT_OP_LIMIT; op++)
 			if (get_param(fd, ROWSTAT_PARAM_DECODE(op)) != fw.decode_cycles[op])
 				fail("GET_PARAM DECODE(%u): %llu, the image's %u", op,

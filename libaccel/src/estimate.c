@@ -501,6 +501,72 @@ struct bound_terms {
 	uint64_t filter_energy;	/* filter RF and NoC accesses some tiling saves */
 };
 
+/* What a mapping costs that its buffering choice does not change. */
+struct layout_counts {
+	struct tile_counts tc;
+	struct array_counts a;
+	struct tensor_traffic t;
+	uint64_t glb_total, dram;
+	uint64_t energy;	/* all but the DRAM's */
+};
+
+static void layout_counts_get(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			      const struct accel_mapping *map, const struct accel_layout *lo,
+			      const struct accel_tensor *in, const struct accel_tensor *out,
+			      const struct accel_map_hints *hints, struct layout_counts *lc)
+{
+	const struct array_counts *a = &lc->a;
+	uint64_t ungated;
+
+	tile_counts_get(map, lo, &lc->tc);
+	array_counts(cv, map, lo, &lc->a);
+	tensor_traffic(map, lo, in, out, hints, &lc->t);
+	lc->glb_total = a->psum_wr + a->psum_rd + a->glb_ifmap + lc->t.ifmap_elems + a->outputs;
+	lc->dram = (uint64_t)(lc->t.ifmap_bytes + lc->t.ofmap_bytes) + a->filter_bytes;
+	ungated = ungated_macs(&lo->sh, hints);
+	if (lo->sh.G > 1)
+		ungated /= lo->sh.G;
+	lc->energy = rs_hw_level_energy(ROWSTAT_LEVEL_MAC, ungated, hw->energy) +
+		     rs_hw_level_energy(ROWSTAT_LEVEL_RF, a->macs + 3 * ungated + a->drains +
+					a->noc_ifmap + a->noc_filter, hw->energy) +
+		     rs_hw_level_energy(ROWSTAT_LEVEL_NOC,
+					a->noc_ifmap + a->noc_filter + a->noc_psum, hw->energy) +
+		     rs_hw_level_energy(ROWSTAT_LEVEL_GLB, lc->glb_total, hw->energy);
+}
+
+/*
+ * The estimate from the counts, for map's buffering; dram_more: bytes a
+ * bound adds.  The cycles no buffering hides go to busy.
+ */
+static void layout_finish(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			  const struct accel_layout *lo, const struct layout_counts *lc,
+			  uint64_t dram_more, struct accel_estimate *est, struct busy *busy)
+{
+	const struct tile_counts *tc = &lc->tc;
+	uint64_t G = lo->sh.G, dram = lc->dram + dram_more;
+	double cycles, decode, head;
+
+	memset(est, 0, sizeof(*est));
+	cycles = layer_cycles(hw, map, lo, tc, &lc->a, &lc->t, busy);
+	decode = decode_cycles(hw, map, lo, tc, G * lc->a.passes, &head);
+	if (decode) {
+		/* Decoding outruns the execution, or paces it to the last store. */
+		double last_store = G * lc->t.ofmap_bytes * 1000.0 / hw->dram_bw / tc->psum_tiles;
+
+		cycles = cycles + head > decode + last_store ? cycles + head :
+			 decode + last_store;
+		if (busy->link < decode)
+			busy->link = decode;
+	}
+	est->cycles = (uint64_t)cycles;
+	est->passes = G * lc->a.passes;
+	est->dram_bytes = G * dram;
+	est->glb_accesses = G * lc->glb_total;
+	est->energy = G * (lc->energy + rs_hw_level_energy(ROWSTAT_LEVEL_DRAM, dram, hw->energy));
+	est->pe_active = (unsigned)(lo->dm.max_sets * lo->dc.max_sets *
+				    min_u(map->set_rows, lo->sh.R) * lo->rows.first_max);
+}
+
 /*
  * The estimate, with the GLB bytes if glb; with bt, the bound's terms too.
  * The search prices most mappings only to compare them, and a GLB plan
@@ -512,54 +578,17 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 			const struct accel_map_hints *hints, bool glb, struct accel_estimate *est,
 			struct bound_terms *bt)
 {
-	struct array_counts a;
-	struct tensor_traffic t;
+	struct layout_counts lc;
 	struct accel_glb_plan plan;
 	struct glb_floor fl = { 0 };
-	struct tile_counts tc;
-	uint64_t G = lo->sh.G, glb_total, dram, energy, ungated;
-	double cycles, link_kc, decode, head;
 	uint64_t filter_spare;
+	double link_kc;
 	struct busy busy;
 
-	memset(est, 0, sizeof(*est));
-	tile_counts_get(map, lo, &tc);
-	array_counts(cv, map, lo, &a);
-	tensor_traffic(map, lo, in, out, hints, &t);
-	glb_total = a.psum_wr + a.psum_rd + a.glb_ifmap + t.ifmap_elems + a.outputs;
-	dram = (uint64_t)(t.ifmap_bytes + t.ofmap_bytes) + a.filter_bytes;
-	if (bt) {
-		glb_floor_get(hw, map, lo, &a, &t, &fl);
-		dram += (uint64_t)fl.bytes;
-	}
-	ungated = ungated_macs(&lo->sh, hints);
-	if (G > 1)
-		ungated /= G;
-	energy = rs_hw_level_energy(ROWSTAT_LEVEL_MAC, ungated, hw->energy) +
-		 rs_hw_level_energy(ROWSTAT_LEVEL_RF, a.macs + 3 * ungated + a.drains + a.noc_ifmap +
-				    a.noc_filter, hw->energy) +
-		 rs_hw_level_energy(ROWSTAT_LEVEL_NOC, a.noc_ifmap + a.noc_filter + a.noc_psum,
-				    hw->energy) +
-		 rs_hw_level_energy(ROWSTAT_LEVEL_GLB, glb_total, hw->energy) +
-		 rs_hw_level_energy(ROWSTAT_LEVEL_DRAM, dram, hw->energy);
-	cycles = layer_cycles(hw, map, lo, &tc, &a, &t, &busy);
-	decode = decode_cycles(hw, map, lo, &tc, G * a.passes, &head);
-	if (decode) {
-		/* Decoding outruns the execution, or paces it to the last store. */
-		double last_store = G * t.ofmap_bytes * 1000.0 / hw->dram_bw / tc.psum_tiles;
-
-		cycles = cycles + head > decode + last_store ? cycles + head :
-			 decode + last_store;
-		if (busy.link < decode)
-			busy.link = decode;
-	}
-	est->cycles = (uint64_t)cycles;
-	est->passes = G * a.passes;
-	est->dram_bytes = G * dram;
-	est->glb_accesses = G * glb_total;
-	est->energy = G * energy;
-	est->pe_active = (unsigned)(lo->dm.max_sets * lo->dc.max_sets *
-				    min_u(map->set_rows, lo->sh.R) * lo->rows.first_max);
+	layout_counts_get(hw, cv, map, lo, in, out, hints, &lc);
+	if (bt)
+		glb_floor_get(hw, map, lo, &lc.a, &lc.t, &fl);
+	layout_finish(hw, map, lo, &lc, (uint64_t)fl.bytes, est, &busy);
 	if (glb) {
 		accel_glb_plan_held(&lo->sh, map, lo->rows.held_max, lo->cols.held_max, &plan);
 		est->glb_bytes_used = plan.total;
@@ -571,14 +600,15 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	 * smaller row tiles send it fewer times, down to once.  Otherwise
 	 * the tiles given (whole, or chosen) send the filters the least.
 	 */
-	filter_spare = a.one_block ? a.noc_filter - (uint64_t)lo->sh.Mg * lo->sh.Cg * lo->sh.R *
-						  lo->sh.S : 0;
-	link_kc = G * 1000.0 / hw->dram_bw;
+	filter_spare = lc.a.one_block ? lc.a.noc_filter - (uint64_t)lo->sh.Mg * lo->sh.Cg *
+						       lo->sh.R * lo->sh.S : 0;
+	link_kc = lo->sh.G * 1000.0 / hw->dram_bw;
 	busy.array += fl.filter_bytes * link_kc;
 	busy.link += fl.bytes * link_kc;
 	bt->busy_cycles = busy.array > busy.link ? busy.array : busy.link;
-	bt->filter_energy = G * (rs_hw_level_energy(ROWSTAT_LEVEL_RF, filter_spare, hw->energy) +
-				 rs_hw_level_energy(ROWSTAT_LEVEL_NOC, filter_spare, hw->energy));
+	bt->filter_energy = lo->sh.G *
+			    (rs_hw_level_energy(ROWSTAT_LEVEL_RF, filter_spare, hw->energy) +
+			     rs_hw_level_energy(ROWSTAT_LEVEL_NOC, filter_spare, hw->energy));
 }
 
 void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
@@ -595,6 +625,26 @@ void accel_layout_price(const struct rs_hw_params *hw, const struct accel_conv *
 			const struct accel_map_hints *hints, struct accel_estimate *est)
 {
 	layout_cost(hw, cv, map, lo, in, out, hints, false, est, NULL);
+}
+
+void accel_layout_price_buffers(const struct rs_hw_params *hw, const struct accel_conv *cv,
+				const struct accel_mapping *map, const struct accel_layout *lo,
+				const struct accel_tensor *in, const struct accel_tensor *out,
+				const struct accel_map_hints *hints, unsigned choices,
+				struct accel_estimate est[4])
+{
+	struct accel_mapping m = *map;
+	struct layout_counts lc;
+	struct busy busy;
+
+	layout_counts_get(hw, cv, map, lo, in, out, hints, &lc);
+	for (unsigned db = 0; db < 4; db++) {
+		if (!(choices & 1u << db))
+			continue;
+		m.double_ifmap = db & 1;
+		m.double_psum = db & 2;
+		layout_finish(hw, &m, lo, &lc, 0, &est[db], &busy);
+	}
 }
 
 void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *cv,

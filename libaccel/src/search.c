@@ -185,6 +185,39 @@ struct group {
 	struct score score;
 };
 
+/*
+ * The statistics of the row and column tiles met so far in one search, by
+ * what decides them: configurations share their set shapes and taps, and
+ * stage 2 sets up the same tile sizes for each.  Open addressing; a full
+ * table computes what it cannot hold.
+ */
+#define MEMO_ROWS 4096
+#define MEMO_COLS 1024
+
+struct memo_rows {
+	unsigned tile_e, set_cols, set_rows;	/* tile_e == 0: empty */
+	struct accel_rows rows;
+};
+
+struct memo_cols {
+	unsigned tile_f, taps;
+	struct accel_cols cols;
+};
+
+struct stats_memo {
+	unsigned rows_count, cols_count;
+	struct memo_rows rows[MEMO_ROWS];
+	struct memo_cols cols[MEMO_COLS];
+};
+
+static unsigned memo_hash(unsigned a, unsigned b, unsigned c)
+{
+	uint64_t h = ((uint64_t)a * 0x9e3779b1u) ^ ((uint64_t)b * 0x85ebca77u) ^
+		     ((uint64_t)c * 0xc2b2ae3du);
+
+	return (unsigned)(h ^ h >> 29);
+}
+
 /* One search: its inputs, the stage-1 shortlist and the best so far. */
 struct search {
 	const struct rs_hw_params *hw;
@@ -206,8 +239,63 @@ struct search {
 	unsigned images_most;	/* stage 1's most images per pass */
 	struct group *groups;
 	unsigned groups_count, groups_cap;
+	struct stats_memo *memo;	/* NULL: none */
 	bool nomem;
 };
+
+/* accel_rows_get for this search's layer, through the memo. */
+static void rows_get(struct search *s, unsigned tile_e, unsigned set_cols, unsigned set_rows,
+		     struct accel_rows *rows)
+{
+	struct stats_memo *mm = s->memo;
+	unsigned i;
+
+	if (!mm) {
+		accel_rows_get(&s->sh, s->in, tile_e, set_cols, set_rows, rows);
+		return;
+	}
+	for (i = memo_hash(tile_e, set_cols, set_rows) % MEMO_ROWS; mm->rows[i].tile_e;
+	     i = (i + 1) % MEMO_ROWS) {
+		const struct memo_rows *x = &mm->rows[i];
+
+		if (x->tile_e == tile_e && x->set_cols == set_cols && x->set_rows == set_rows) {
+			*rows = x->rows;
+			return;
+		}
+	}
+	accel_rows_get(&s->sh, s->in, tile_e, set_cols, set_rows, rows);
+	/* Three quarters full at most, so that a probe ends soon. */
+	if (4 * (mm->rows_count + 1) > 3 * MEMO_ROWS)
+		return;
+	mm->rows[i] = (struct memo_rows){ tile_e, set_cols, set_rows, *rows };
+	mm->rows_count++;
+}
+
+/* accel_cols_get for this search's layer, through the memo. */
+static void cols_get(struct search *s, unsigned tile_f, unsigned taps, struct accel_cols *cols)
+{
+	struct stats_memo *mm = s->memo;
+	unsigned i;
+
+	if (!mm) {
+		accel_cols_get(&s->sh, s->in, tile_f, taps, cols);
+		return;
+	}
+	for (i = memo_hash(tile_f, taps, 0) % MEMO_COLS; mm->cols[i].tile_f;
+	     i = (i + 1) % MEMO_COLS) {
+		const struct memo_cols *x = &mm->cols[i];
+
+		if (x->tile_f == tile_f && x->taps == taps) {
+			*cols = x->cols;
+			return;
+		}
+	}
+	accel_cols_get(&s->sh, s->in, tile_f, taps, cols);
+	if (4 * (mm->cols_count + 1) > 3 * MEMO_COLS)
+		return;
+	mm->cols[i] = (struct memo_cols){ tile_f, taps, *cols };
+	mm->cols_count++;
+}
 
 /*
  * Keeps the best ARRAY_KEEP candidates in a heap with the worst on top, so
@@ -645,7 +733,7 @@ static void stage1_taps(struct search *s)
 			if (s->fx->set_cols ? m.set_cols != s->fx->set_cols :
 			    !least_width(sh->E, 1, m.set_cols))
 				continue;
-			accel_rows_get(sh, s->in, sh->E, m.set_cols, m.set_rows, &lo.rows);
+			rows_get(s, sh->E, m.set_cols, m.set_rows, &lo.rows);
 			accel_layout_least_held(sh, s->in, &lo.rows, NULL);
 			for (m.channels_per_pe = s->q_lo;
 			     m.channels_per_pe <= min_u(min_u(sh->P, s->q_hi),
@@ -694,7 +782,7 @@ static void stage1(struct search *s)
 			if (k && most == even)
 				break;
 			s->taps = k ? most : even;
-			accel_cols_get(&s->sh, s->in, s->sh.F, s->taps, &s->cols_whole);
+			cols_get(s, s->sh.F, s->taps, &s->cols_whole);
 			accel_layout_least_held(&s->sh, s->in, NULL, &s->cols_whole);
 			stage1_taps(s);
 		}
@@ -703,11 +791,16 @@ static void stage1(struct search *s)
 	stage1_rank(s);
 }
 
-static int cmp_desc(const void *a, const void *b)
+/* Sorts a few values, largest first: stage 2 does this for every configuration. */
+static void sort_desc(unsigned *v, unsigned n)
 {
-	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	for (unsigned i = 1; i < n; i++) {
+		unsigned x = v[i], j;
 
-	return x < y ? 1 : x > y ? -1 : 0;
+		for (j = i; j && v[j - 1] < x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /*
@@ -734,7 +827,7 @@ static unsigned tile_choices(unsigned total, unsigned sub, bool dense, bool whol
 	/* The smallest tiles: one sub, and one element. */
 	out[n++] = min_u(sub, total);
 	out[n++] = 1;
-	qsort(out, n, sizeof(*out), cmp_desc);
+	sort_desc(out, n);
 	for (unsigned i = 0; i < n; i++)
 		if ((!kept || out[i] != out[kept - 1]) &&
 		    (!whole_subs || out[i] % sub == 0 || out[i] == total))
@@ -761,6 +854,16 @@ static const struct stage2_pass {
 
 #define STAGE2_PASSES (sizeof(stage2_passes) / sizeof(stage2_passes[0]))
 
+/* At most: whole, any size and the smaller choices, for each buffering choice. */
+#define FILTER_TRIES (4 * (TILE_CHOICES + 2))
+
+/* The filter tiles stage2_buffers tries, in its order, by buffering choice. */
+struct filter_tries {
+	unsigned count;
+	unsigned char db[FILTER_TRIES];
+	unsigned tile_m[FILTER_TRIES];
+};
+
 /* One array configuration's tilings: the statistics of each tile choice. */
 struct tiling {
 	unsigned choices;	/* at most this many tiles per dimension */
@@ -776,23 +879,36 @@ struct tiling {
 	struct accel_split dn[TILE_CHOICES], dc[TILE_CHOICES];
 	struct accel_rows rows[TILE_CHOICES];
 	struct accel_cols cols[TILE_CHOICES];
+	/* stage2_buffers' tries, and each tile size priced */
+	struct filter_tries tries;
+	unsigned priced[FILTER_TRIES];
+	struct accel_split priced_dm[FILTER_TRIES];
+	struct accel_estimate priced_est[FILTER_TRIES][4];
 };
+
+/* The GLB bytes of one ifmap tile of tl's tiling: tile_m does not change them. */
+static uint64_t tile_ifmap_bytes(const struct search *s, const struct tiling *tl)
+{
+	struct accel_mapping one = tl->m;
+	struct accel_glb_plan plan;
+
+	one.tile_m = 1;
+	one.double_ifmap = one.double_psum = false;
+	accel_glb_plan_held(&s->sh, &one, tl->lo.rows.held_max, tl->lo.cols.held_max, &plan);
+	return plan.ifmap_bytes;
+}
 
 /*
  * The largest tile_m that fits the GLB (accel_glb_plan_held solved for
- * it): of whole p*t sets, or of any size; 0 if none.
+ * it, given its ifmap tile's bytes): of whole p*t sets, or of any size; 0
+ * if none.
  */
-static unsigned largest_tile_m(const struct search *s, const struct tiling *tl,
-			       const struct accel_mapping *m, bool whole)
+static unsigned largest_tile_m(const struct search *s, const struct accel_mapping *m,
+			       uint64_t ifmap_bytes, bool whole)
 {
-	struct accel_mapping one = *m;
-	struct accel_glb_plan plan;
-	uint64_t budget, per_filter, fit;
+	uint64_t budget = ifmap_bytes * (m->double_ifmap ? 2 : 1), per_filter, fit;
 	unsigned pt = m->filters_per_pe * m->filter_sets;
 
-	one.tile_m = 1;
-	accel_glb_plan_held(&s->sh, &one, tl->lo.rows.held_max, tl->lo.cols.held_max, &plan);
-	budget = plan.ifmap_bytes * (m->double_ifmap ? 2 : 1);
 	if (budget >= s->hw->glb_bytes)
 		return 0;
 	/* align8(tile_m * per_filter) * buffers <= what is left */
@@ -804,18 +920,18 @@ static unsigned largest_tile_m(const struct search *s, const struct tiling *tl,
 	return (unsigned)(whole ? fit / pt * pt : fit);
 }
 
-/* Prices one complete mapping; keeps it as the configuration's and the search's best. */
-static void stage2_try(struct search *s, struct tiling *tl, const struct accel_mapping *m)
+/*
+ * Keeps one priced mapping (dm: its filter split) as the configuration's
+ * and the search's best if it is.
+ */
+static void stage2_keep(struct search *s, struct tiling *tl, const struct accel_mapping *m,
+			const struct accel_split *dm, struct accel_estimate est)
 {
-	struct accel_estimate est;
-	struct score sc;
+	struct score sc = score(&est, s->fx->objective);
 
-	accel_split_get(s->sh.Mg, m->tile_m, m->filters_per_pe * m->filter_sets,
-			m->filters_per_pe, &tl->lo.dm);
-	accel_layout_price(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
-	sc = score(&est, s->fx->objective);
 	if (!tl->found || better(sc, tl->best_score)) {
 		/* A mapping kept is returned whole. */
+		tl->lo.dm = *dm;
 		accel_layout_estimate(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
 		tl->found = true;
 		tl->best_score = sc;
@@ -831,37 +947,72 @@ static void stage2_try(struct search *s, struct tiling *tl, const struct accel_m
 	}
 }
 
+static void filter_try(struct filter_tries *ft, unsigned db, unsigned tile_m)
+{
+	ft->db[ft->count] = (unsigned char)db;
+	ft->tile_m[ft->count++] = tile_m;
+}
+
 /*
  * Both buffering choices for one tiling, with the largest filter tiles
  * that fit (of whole p*t sets and of any size), and the smaller balanced
- * ones: more filter tiles hide more of the last store.
+ * ones: more filter tiles hide more of the last store.  Each tile size is
+ * priced once for every buffering choice that tries it.
  */
 static void stage2_buffers(struct search *s, struct tiling *tl)
 {
 	struct accel_mapping m = tl->m;
+	struct filter_tries *ft = &tl->tries;
+	unsigned *priced = tl->priced, sizes = 0;
+	struct accel_split *dm = tl->priced_dm;
+	uint64_t ifmap_bytes = tile_ifmap_bytes(s, tl);
 
+	ft->count = 0;
 	for (unsigned db = 0; db < 4; db++) {
 		unsigned whole, any;
 
 		m.double_ifmap = db & 1;
 		m.double_psum = db & 2;
-		whole = largest_tile_m(s, tl, &m, true);
-		if (whole) {
-			m.tile_m = whole;
-			stage2_try(s, tl, &m);
-		}
+		whole = largest_tile_m(s, &m, ifmap_bytes, true);
+		if (whole)
+			filter_try(ft, db, whole);
 		if (s->fx->full_sets)
 			continue;
-		any = largest_tile_m(s, tl, &m, false);
-		if (any && any != whole) {
-			m.tile_m = any;
-			stage2_try(s, tl, &m);
-		}
+		any = largest_tile_m(s, &m, ifmap_bytes, false);
+		if (any && any != whole)
+			filter_try(ft, db, any);
 		for (unsigned i = 0; i < tl->nm; i++)
-			if (tl->m_opt[i] < any && tl->m_opt[i] != whole) {
-				m.tile_m = tl->m_opt[i];
-				stage2_try(s, tl, &m);
-			}
+			if (tl->m_opt[i] < any && tl->m_opt[i] != whole)
+				filter_try(ft, db, tl->m_opt[i]);
+	}
+	m = tl->m;
+	for (unsigned i = 0; i < ft->count; i++) {
+		unsigned k, mask = 0;
+
+		for (k = 0; k < sizes && priced[k] != ft->tile_m[i]; k++)
+			;
+		if (k < sizes)
+			continue;
+		for (unsigned j = i; j < ft->count; j++)
+			if (ft->tile_m[j] == ft->tile_m[i])
+				mask |= 1u << ft->db[j];
+		m.tile_m = priced[sizes] = ft->tile_m[i];
+		accel_split_get(s->sh.Mg, m.tile_m, m.filters_per_pe * m.filter_sets,
+				m.filters_per_pe, &dm[sizes]);
+		tl->lo.dm = dm[sizes];
+		accel_layout_price_buffers(s->hw, s->cv, &m, &tl->lo, s->in, s->out, s->hints,
+					   mask, tl->priced_est[sizes]);
+		sizes++;
+	}
+	for (unsigned i = 0; i < ft->count; i++) {
+		unsigned k;
+
+		for (k = 0; priced[k] != ft->tile_m[i]; k++)
+			;
+		m.tile_m = ft->tile_m[i];
+		m.double_ifmap = ft->db[i] & 1;
+		m.double_psum = ft->db[i] & 2;
+		stage2_keep(s, tl, &m, &dm[k], tl->priced_est[k][ft->db[i]]);
 	}
 }
 
@@ -938,9 +1089,9 @@ static void stage2_setup(struct search *s, struct tiling *tl, const struct accel
 		accel_split_get(sh->N, tl->n_opt[i], m->images_per_pass, m->images_per_pass,
 				&tl->dn[i]);
 	for (unsigned i = 0; i < tl->ne; i++)
-		accel_rows_get(sh, s->in, tl->e_opt[i], m->set_cols, m->set_rows, &tl->rows[i]);
+		rows_get(s, tl->e_opt[i], m->set_cols, m->set_rows, &tl->rows[i]);
 	for (unsigned i = 0; i < tl->nf; i++)
-		accel_cols_get(sh, s->in, tl->f_opt[i], m->taps_per_pe, &tl->cols[i]);
+		cols_get(s, tl->f_opt[i], m->taps_per_pe, &tl->cols[i]);
 	for (unsigned i = 0; i < tl->nc; i++)
 		accel_split_parts(sh->Cg, sh->P, tl->c_opt[i], q * m->channel_sets, q,
 				  &tl->dc[i]);
@@ -1004,7 +1155,8 @@ static void tiling_select(struct tiling *tl, const unsigned at[WALKED])
 static void stage2_around(struct search *s, struct tiling *tl, const struct accel_mapping *m)
 {
 	unsigned at[WALKED] = { 0 }, count[WALKED];	/* choice 0: the whole dimension */
-	bool improved = true;
+	unsigned still = 0;	/* walks in a row that improved nothing */
+	bool gained = false;
 
 	stage2_setup(s, tl, m);
 	count[0] = tl->nn;
@@ -1013,29 +1165,34 @@ static void stage2_around(struct search *s, struct tiling *tl, const struct acce
 	count[3] = tl->nc;
 	tiling_select(tl, at);
 	stage2_buffers(s, tl);
-	while (improved) {
-		improved = false;
-		for (unsigned d = 0; d < WALKED; d++) {
-			unsigned best = at[d];
+	/*
+	 * A dimension walked since the others last moved would price the
+	 * same tilings again: the walk ends when every other one is walked
+	 * without a gain after the last that had one (all four, if none).
+	 */
+	for (unsigned d = 0; still < (gained ? WALKED - 1 : WALKED); d = (d + 1) % WALKED) {
+		unsigned best = at[d];
+		bool improved = false;
 
-			for (unsigned i = 0; i < count[d]; i++) {
-				struct score before = tl->best_score;
-				bool had = tl->found;
+		for (unsigned i = 0; i < count[d]; i++) {
+			struct score before = tl->best_score;
+			bool had = tl->found;
 
-				if (i == best)
-					continue;
-				at[d] = i;
-				tiling_select(tl, at);
-				if (!partial_may_improve(s, tl, CHOSEN_CHANNELS))
-					continue;
-				stage2_buffers(s, tl);
-				if (tl->found && (!had || better(tl->best_score, before))) {
-					best = i;
-					improved = true;
-				}
+			if (i == best)
+				continue;
+			at[d] = i;
+			tiling_select(tl, at);
+			if (!partial_may_improve(s, tl, CHOSEN_CHANNELS))
+				continue;
+			stage2_buffers(s, tl);
+			if (tl->found && (!had || better(tl->best_score, before))) {
+				best = i;
+				improved = true;
 			}
-			at[d] = best;
 		}
+		at[d] = best;
+		still = improved ? 0 : still + 1;
+		gained |= improved;
 	}
 	/* Nothing fit on the way: only smaller tiles in several dimensions at once may. */
 	if (!tl->found)
@@ -1052,7 +1209,10 @@ static int search_run(struct search *s)
 	s->list = calloc(ARRAY_KEEP, sizeof(*s->list));
 	tl = malloc(sizeof(*tl));
 	s->fc = filter_choices_get(s);
+	/* Optional: without it, every statistic is computed afresh. */
+	s->memo = calloc(1, sizeof(*s->memo));
 	if (!s->list || !tl || !s->fc) {
+		free(s->memo);
 		free(s->list);
 		free(tl);
 		filter_choices_free(s->fc);
@@ -1062,6 +1222,7 @@ static int search_run(struct search *s)
 	filter_choices_free(s->fc);
 	free(s->groups);
 	if (s->nomem) {
+		free(s->memo);
 		free(s->list);
 		free(tl);
 		return -ENOMEM;
@@ -1097,6 +1258,7 @@ static int search_run(struct search *s)
 	}
 	free(tl);
 	free(s->list);
+	free(s->memo);
 	/* What no tile decides (the DMA strides) is checked on the result. */
 	if (s->found && accel_mapping_check(s->hw, s->cv, s->best, s->in, s->out, NULL, 0))
 		s->found = false;

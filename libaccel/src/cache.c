@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiler_internal.h"
 
@@ -197,4 +198,169 @@ void accel_map_cache_stats(struct accel_map_cache *c, struct accel_map_cache_sta
 	st->entries = c->used;
 	st->capacity = c->capacity;
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* A batch's distinct searches, and the next one a thread takes. */
+struct batch {
+	struct accel_map_cache *cache;
+	const struct rs_hw_params *hw;
+	struct accel_map_request *reqs;
+	const unsigned *order;	/* a request of each distinct search, largest first */
+	struct accel_estimate *ests;	/* of each, in that order */
+	unsigned distinct;
+	unsigned next;		/* atomic */
+};
+
+static void *batch_work(void *arg)
+{
+	struct batch *b = arg;
+	unsigned k;
+
+	while ((k = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->distinct) {
+		struct accel_map_request *r = &b->reqs[b->order[k]];
+
+		r->ret = accel_map_search_cached(b->cache, b->hw, r->cv, r->in, r->out, r->hints,
+						 r->opts, r->map, &b->ests[k]);
+	}
+	return NULL;
+}
+
+/* A request's key hash, size and index, sorted to find repeats and then by size. */
+struct keyed {
+	uint64_t hash, macs;
+	unsigned index;
+};
+
+static int cmp_hash(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Largest first, then in request order: the longest searches start first. */
+static int cmp_macs(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	if (x->macs != y->macs)
+		return x->macs > y->macs ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Finds the repeats: first[i] is the first request with request i's key.
+ * The distinct searches go to order, largest first.
+ */
+static int batch_plan(const struct rs_hw_params *hw, const struct accel_map_request *reqs,
+		      unsigned count, unsigned *first, unsigned *order, unsigned *distinct)
+{
+	struct keyed *kd = calloc(count, sizeof(*kd));
+	struct cache_key *keys = calloc(count, sizeof(*keys));
+	unsigned run = 0, n = 0;
+
+	if (!kd || !keys) {
+		free(kd);
+		free(keys);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < count; i++) {
+		const struct accel_map_request *r = &reqs[i];
+
+		key_get(&keys[i], hw, r->cv, r->in, r->out, r->hints, r->opts);
+		kd[i].hash = key_hash(&keys[i]);
+		kd[i].index = i;
+	}
+	qsort(kd, count, sizeof(*kd), cmp_hash);
+	for (unsigned i = 0; i < count; i++) {
+		unsigned at = kd[i].index;
+
+		if (i && kd[i].hash != kd[i - 1].hash)
+			run = i;
+		first[at] = at;
+		/* Among the same hash, in request order: compare with the firsts. */
+		for (unsigned j = run; j < i; j++) {
+			unsigned other = kd[j].index;
+
+			if (first[other] == other && !memcmp(&keys[other], &keys[at], sizeof(keys[at]))) {
+				first[at] = other;
+				break;
+			}
+		}
+	}
+	for (unsigned i = 0; i < count; i++)
+		if (first[i] == i)
+			kd[n++] = (struct keyed){
+				.macs = accel_conv_check(reqs[i].cv, NULL, 0) ? 0 :
+					accel_conv_macs(reqs[i].cv),
+				.index = i,
+			};
+	qsort(kd, n, sizeof(*kd), cmp_macs);
+	for (unsigned i = 0; i < n; i++)
+		order[i] = kd[i].index;
+	*distinct = n;
+	free(kd);
+	free(keys);
+	return 0;
+}
+
+int accel_map_search_batch(struct accel_map_cache *cache, const struct rs_hw_params *hw,
+			   struct accel_map_request *reqs, unsigned count, unsigned threads)
+{
+	struct batch b = { .cache = cache, .hw = hw, .reqs = reqs };
+	pthread_t tid[ACCEL_MAP_THREADS_MAX];
+	unsigned *first, *order, *slot, started = 0;
+	int ret;
+
+	if (!hw || (!reqs && count))
+		return -EINVAL;
+	for (unsigned i = 0; i < count; i++)
+		if (!reqs[i].cv || !reqs[i].in || !reqs[i].out || !reqs[i].map)
+			return -EINVAL;
+	if (!count)
+		return 0;
+	first = malloc(count * sizeof(*first));
+	order = malloc(count * sizeof(*order));
+	slot = malloc(count * sizeof(*slot));
+	b.ests = calloc(count, sizeof(*b.ests));
+	ret = first && order && slot && b.ests ? 0 : -ENOMEM;
+	if (!ret)
+		ret = batch_plan(hw, reqs, count, first, order, &b.distinct);
+	if (ret)
+		goto out;
+	b.order = order;
+	for (unsigned k = 0; k < b.distinct; k++)
+		slot[order[k]] = k;
+	if (!threads) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	threads = min_u(min_u(threads, ACCEL_MAP_THREADS_MAX), b.distinct);
+	/* A thread that cannot start leaves its share to the others. */
+	while (started + 1 < threads && !pthread_create(&tid[started], NULL, batch_work, &b))
+		started++;
+	batch_work(&b);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (unsigned i = 0; i < count; i++) {
+		struct accel_map_request *r = &reqs[i];
+
+		if (first[i] != i) {
+			r->ret = reqs[first[i]].ret;
+			*r->map = *reqs[first[i]].map;
+		}
+		if (r->est)
+			*r->est = b.ests[slot[first[i]]];
+		if (r->ret && !ret)
+			ret = r->ret;
+	}
+out:
+	free(first);
+	free(order);
+	free(slot);
+	free(b.ests);
+	return ret;
 }

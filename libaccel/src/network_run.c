@@ -117,6 +117,24 @@ static int chain(struct accel_network *net)
 	return 0;
 }
 
+/* Compiles every layer step at once, on every CPU, into the device's cache. */
+static int prepare(struct accel_network *net)
+{
+	struct accel_layer *layers = calloc(net->layers ? net->layers : 1, sizeof(*layers));
+	unsigned k = 0;
+	int ret;
+
+	if (!layers)
+		return accel_fail(-ENOMEM, "network: out of memory");
+	for (unsigned i = 0; i < net->count; i++)
+		if (net->steps[i].s.kind == ACCEL_STEP_LAYER)
+			layers[k++] = (struct accel_layer){ .name = net->steps[i].name,
+							    .cv = net->steps[i].s.cv };
+	ret = accel_layers_prepare(net->dev, layers, k);
+	free(layers);
+	return ret;
+}
+
 /* The weights of every layer step, into buffers of their own. */
 static int upload(struct accel_network *net)
 {
@@ -197,6 +215,8 @@ int accel_network_create(struct accel_device *dev, const struct accel_step *step
 		ret = accel_buffer_alloc(dev, bytes, &net->act[1]);
 	if (!ret && keeps)
 		ret = accel_buffer_alloc(dev, bytes, &net->kept);
+	if (!ret)
+		ret = prepare(net);
 	if (!ret)
 		ret = upload(net);
 	if (ret) {

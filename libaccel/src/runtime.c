@@ -416,6 +416,66 @@ static int layer_check(const struct accel_device *dev, const struct accel_layer 
 	return ret;
 }
 
+void accel_device_map_stats(const struct accel_device *dev, struct accel_map_cache_stats *st)
+{
+	accel_map_cache_stats(dev ? dev->maps : NULL, st);
+}
+
+/* A failed search's message, as accel_layer_submit gives it. */
+static int map_fail(const struct accel_device *dev, const char *name, int ret)
+{
+	if (ret == -ENOSPC)
+		return accel_fail(ret, "layer %s: no mapping fits this device's %u-byte GLB and RFs",
+				  name, dev->info.hw.glb_bytes);
+	return accel_fail(ret, "layer %s: the mapping search failed (%s)", name, strerror(-ret));
+}
+
+int accel_layers_prepare(struct accel_device *dev, const struct accel_layer *layers,
+			 unsigned count)
+{
+	struct accel_map_request *reqs;
+	struct accel_mapping *maps;
+	bool named = false;
+	char err[200];
+	int ret;
+
+	if (!dev || (!layers && count))
+		return accel_fail(-EINVAL, "accel_layers_prepare: %s is NULL",
+				  !dev ? "dev" : "layers");
+	for (unsigned i = 0; i < count; i++)
+		if (accel_conv_check(&layers[i].cv, err, sizeof(err)))
+			return accel_fail(-EINVAL, "layer %s: %s",
+					  layers[i].name ? layers[i].name : "(unnamed)", err);
+	if (!count)
+		return 0;
+	reqs = calloc(count, sizeof(*reqs));
+	maps = calloc(count, sizeof(*maps));
+	if (!reqs || !maps) {
+		free(reqs);
+		free(maps);
+		return accel_fail(-ENOMEM, "accel_layers_prepare: out of memory");
+	}
+	for (unsigned i = 0; i < count; i++)
+		reqs[i] = (struct accel_map_request){
+			.cv = &layers[i].cv, .in = &layers[i].in, .out = &layers[i].out,
+			.hints = layers[i].hints, .opts = layers[i].options, .map = &maps[i],
+		};
+	ret = accel_map_search_batch(dev->maps, &dev->info.hw, reqs, count, 0);
+	for (unsigned i = 0; ret && i < count; i++)
+		if (reqs[i].ret) {
+			named = true;
+			ret = map_fail(dev, layers[i].name ? layers[i].name : "(unnamed)",
+				       reqs[i].ret);
+			break;
+		}
+	/* No layer failed: the batch itself found no memory. */
+	if (ret && !named)
+		ret = accel_fail(ret, "accel_layers_prepare: %s", strerror(-ret));
+	free(reqs);
+	free(maps);
+	return ret;
+}
+
 int accel_layer_submit(struct accel_device *dev, const struct accel_layer *l,
 		       struct accel_job **out)
 {
@@ -443,12 +503,8 @@ int accel_layer_submit(struct accel_device *dev, const struct accel_layer *l,
 	out_fmt.va = l->ofmap->va + l->ofmap_offset;
 	ret = accel_map_search_cached(dev->maps, &dev->info.hw, &l->cv, &in, &out_fmt, l->hints,
 				      l->options, &map, &est);
-	if (ret == -ENOSPC)
-		return accel_fail(ret, "layer %s: no mapping fits this device's %u-byte GLB and RFs",
-				  name, dev->info.hw.glb_bytes);
 	if (ret)
-		return accel_fail(ret, "layer %s: the mapping search failed (%s)", name,
-				  strerror(-ret));
+		return map_fail(dev, name, ret);
 	accel_stream_init(&s);
 	ret = accel_emit_conv(&s, &dev->info.hw, &l->cv, &map,
 			      l->filters->va + l->filters_offset,

@@ -854,14 +854,21 @@ static const struct stage2_pass {
 
 #define STAGE2_PASSES (sizeof(stage2_passes) / sizeof(stage2_passes[0]))
 
-/* At most: whole, any size and the smaller choices, for each buffering choice. */
+/*
+ * The filter tile sizes stage2_buffers prices: slot i < nm is m_opt[i];
+ * then the largest whole and any sizes of each buffering choice, where
+ * they are not among m_opt.
+ */
+#define FILTER_SLOTS (TILE_CHOICES + 8)
 #define FILTER_TRIES (4 * (TILE_CHOICES + 2))
 
-/* The filter tiles stage2_buffers tries, in its order, by buffering choice. */
+/* The filter tiles stage2_buffers tries, in its order: slot and buffering choice. */
 struct filter_tries {
 	unsigned count;
 	unsigned char db[FILTER_TRIES];
-	unsigned tile_m[FILTER_TRIES];
+	unsigned char slot[FILTER_TRIES];
+	unsigned char mask[FILTER_SLOTS];	/* the buffering choices of each slot */
+	unsigned tile_m[FILTER_SLOTS];
 };
 
 /* One array configuration's tilings: the statistics of each tile choice. */
@@ -881,9 +888,8 @@ struct tiling {
 	struct accel_cols cols[TILE_CHOICES];
 	/* stage2_buffers' tries, and each tile size priced */
 	struct filter_tries tries;
-	unsigned priced[FILTER_TRIES];
-	struct accel_split priced_dm[FILTER_TRIES];
-	struct accel_estimate priced_est[FILTER_TRIES][4];
+	struct accel_split priced_dm[FILTER_SLOTS];
+	struct accel_estimate priced_est[FILTER_SLOTS][4];
 };
 
 /* The GLB bytes of one ifmap tile of tl's tiling: tile_m does not change them. */
@@ -947,10 +953,27 @@ static void stage2_keep(struct search *s, struct tiling *tl, const struct accel_
 	}
 }
 
-static void filter_try(struct filter_tries *ft, unsigned db, unsigned tile_m)
+/* Tries tile_m with buffering choice db; special: its slot if not among m_opt. */
+static void filter_try(const struct tiling *tl, struct filter_tries *ft, unsigned db,
+		       unsigned tile_m, unsigned special)
 {
+	unsigned lo = 0, hi = tl->nm, slot = special;
+
+	/* m_opt descends */
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (tl->m_opt[mid] > tile_m)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < tl->nm && tl->m_opt[lo] == tile_m)
+		slot = lo;
+	ft->tile_m[slot] = tile_m;
+	ft->mask[slot] |= (unsigned char)(1u << db);
 	ft->db[ft->count] = (unsigned char)db;
-	ft->tile_m[ft->count++] = tile_m;
+	ft->slot[ft->count++] = (unsigned char)slot;
 }
 
 /*
@@ -963,11 +986,11 @@ static void stage2_buffers(struct search *s, struct tiling *tl)
 {
 	struct accel_mapping m = tl->m;
 	struct filter_tries *ft = &tl->tries;
-	unsigned *priced = tl->priced, sizes = 0;
-	struct accel_split *dm = tl->priced_dm;
 	uint64_t ifmap_bytes = tile_ifmap_bytes(s, tl);
+	unsigned slots = tl->nm + 8;
 
 	ft->count = 0;
+	memset(ft->mask, 0, slots);
 	for (unsigned db = 0; db < 4; db++) {
 		unsigned whole, any;
 
@@ -975,44 +998,34 @@ static void stage2_buffers(struct search *s, struct tiling *tl)
 		m.double_psum = db & 2;
 		whole = largest_tile_m(s, &m, ifmap_bytes, true);
 		if (whole)
-			filter_try(ft, db, whole);
+			filter_try(tl, ft, db, whole, tl->nm + 2 * db);
 		if (s->fx->full_sets)
 			continue;
 		any = largest_tile_m(s, &m, ifmap_bytes, false);
 		if (any && any != whole)
-			filter_try(ft, db, any);
+			filter_try(tl, ft, db, any, tl->nm + 2 * db + 1);
 		for (unsigned i = 0; i < tl->nm; i++)
 			if (tl->m_opt[i] < any && tl->m_opt[i] != whole)
-				filter_try(ft, db, tl->m_opt[i]);
+				filter_try(tl, ft, db, tl->m_opt[i], i);
 	}
 	m = tl->m;
-	for (unsigned i = 0; i < ft->count; i++) {
-		unsigned k, mask = 0;
-
-		for (k = 0; k < sizes && priced[k] != ft->tile_m[i]; k++)
-			;
-		if (k < sizes)
+	for (unsigned k = 0; k < slots; k++) {
+		if (!ft->mask[k])
 			continue;
-		for (unsigned j = i; j < ft->count; j++)
-			if (ft->tile_m[j] == ft->tile_m[i])
-				mask |= 1u << ft->db[j];
-		m.tile_m = priced[sizes] = ft->tile_m[i];
+		m.tile_m = ft->tile_m[k];
 		accel_split_get(s->sh.Mg, m.tile_m, m.filters_per_pe * m.filter_sets,
-				m.filters_per_pe, &dm[sizes]);
-		tl->lo.dm = dm[sizes];
+				m.filters_per_pe, &tl->priced_dm[k]);
+		tl->lo.dm = tl->priced_dm[k];
 		accel_layout_price_buffers(s->hw, s->cv, &m, &tl->lo, s->in, s->out, s->hints,
-					   mask, tl->priced_est[sizes]);
-		sizes++;
+					   ft->mask[k], tl->priced_est[k]);
 	}
 	for (unsigned i = 0; i < ft->count; i++) {
-		unsigned k;
+		unsigned k = ft->slot[i];
 
-		for (k = 0; priced[k] != ft->tile_m[i]; k++)
-			;
-		m.tile_m = ft->tile_m[i];
+		m.tile_m = ft->tile_m[k];
 		m.double_ifmap = ft->db[i] & 1;
 		m.double_psum = ft->db[i] & 2;
-		stage2_keep(s, tl, &m, &dm[k], tl->priced_est[k][ft->db[i]]);
+		stage2_keep(s, tl, &m, &tl->priced_dm[k], tl->priced_est[k][ft->db[i]]);
 	}
 }
 

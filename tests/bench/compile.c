@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "networks.h"
 
@@ -47,6 +48,29 @@ static double map_network(const struct rs_hw_params *hw, const struct net_layer 
 	return total;
 }
 
+/*
+ * Maps every layer in one batch (accel_map_search_batch: each distinct
+ * shape once, on `threads` threads, 0: one per CPU); returns the time.
+ */
+static double map_batch(const struct rs_hw_params *hw, const struct net_layer *layers,
+			unsigned count, unsigned threads, unsigned *failed)
+{
+	static struct accel_map_request reqs[NET_MAX_LAYERS];
+	static struct accel_mapping maps[NET_MAX_LAYERS];
+	struct accel_tensor raw = { 0 };
+	double t0 = now_ms();
+
+	for (unsigned i = 0; i < count; i++)
+		reqs[i] = (struct accel_map_request){
+			.cv = &layers[i].cv, .in = &raw, .out = &raw, .map = &maps[i],
+		};
+	accel_map_search_batch(NULL, hw, reqs, count, threads);
+	*failed = 0;
+	for (unsigned i = 0; i < count; i++)
+		*failed += reqs[i].ret != 0;
+	return now_ms() - t0;
+}
+
 int main(int argc, char **argv)
 {
 	bool verbose = argc > 1 && !strcmp(argv[1], "-v");
@@ -55,14 +79,16 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rs_hw_params_default(&hw);
-	printf("compile: mapping every conv and FC layer (raw tensors, EDP)\n");
+	printf("compile: mapping every conv and FC layer (raw tensors, EDP): each layer,\n"
+	       "         each distinct shape once (cached), and a batch of them on %ld threads\n",
+	       sysconf(_SC_NPROCESSORS_ONLN));
 	for (unsigned id = 0; id < NET_COUNT; id++) {
 		for (unsigned batch = 1; batch <= 4; batch += 3) {
 			unsigned count = net_layers(id, batch, layers, NET_MAX_LAYERS);
 			struct accel_map_cache *cache = accel_map_cache_create(256);
 			struct accel_map_cache_stats st;
-			unsigned failed, failed_cached;
-			double plain, cached;
+			unsigned failed, failed_cached, failed_batch;
+			double plain, cached, batched;
 
 			if (!cache)
 				return 1;
@@ -70,12 +96,14 @@ int main(int argc, char **argv)
 				printf("%s batch %u:\n", net_name(id), batch);
 			plain = map_network(&hw, layers, count, NULL, verbose, &failed);
 			cached = map_network(&hw, layers, count, cache, false, &failed_cached);
+			batched = map_batch(&hw, layers, count, 0, &failed_batch);
 			accel_map_cache_stats(cache, &st);
-			printf("%-12s batch %u: %2u layers %9.1f ms, %2llu shapes cached %9.1f ms",
-			       net_name(id), batch, count, plain, (unsigned long long)st.misses,
-			       cached);
-			if (failed)
-				printf("  (%u not mapped)", failed);
+			printf("%-12s batch %u: %2u layers %7.1f ms, %2llu shapes %7.1f ms, "
+			       "batch %7.1f ms", net_name(id), batch, count, plain,
+			       (unsigned long long)st.misses, cached, batched);
+			if (failed || failed_cached || failed_batch)
+				printf("  (%u, %u, %u not mapped)", failed, failed_cached,
+				       failed_batch);
 			printf("\n");
 			accel_map_cache_destroy(cache);
 		}

@@ -38,6 +38,9 @@ expect 2 "in_height 0" run c=3,h=0
 expect 2 "not one of n c h w m k s p g" run c=3,h=8,q=2
 expect 2 "not one of alexnet" run lenet
 expect 2 "--batch x" run -b x alexnet
+expect 2 "--layers x: expected FIRST" run -l x alexnet
+expect 2 "--layers 0: expected FIRST" run -l 0 alexnet
+expect 2 "--repeat 0: not a positive number" bench -n 0 alexnet
 expect 2 "not a command" frobnicate
 expect 2 "monitor -n x: not a positive number" monitor -n x
 expect 2 "monitor -t 0: not a positive number" monitor -t 0
@@ -63,6 +66,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 l = d["layers"][0]
 assert d["backend"] == "sim" and d["failed"] == 0 and d["differs"] == 0, d
+assert d["shapes"] == 1 and d["compile_ms"] > 0, d
 assert l["macs"] == 2 * 16 * 8 * 10 * 10 * 9, l["macs"]
 assert l["exact"] is True and l["cycles"] > 0 and l["energy"] > 0, l
 assert sum(sum(t.values()) for t in l["energy_by_level"].values()) == l["energy"], l

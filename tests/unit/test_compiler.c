@@ -9,6 +9,7 @@
 
 #include "alexnet.h"
 #include "check_main.h"
+#include "networks.h"
 
 static struct rs_hw_params hw;
 static struct accel_conv conv;
@@ -481,6 +482,99 @@ START_TEST(stream_builder_refuses_values_wider_than_their_fields)
 END_TEST
 
 /*
+ * A batch: ResNet-18's layers (21, of 12 shapes) with a bad one among them
+ * give, on any number of threads, what each search gives alone; each shape
+ * is searched once, and a repeat gets the estimate its first lacks.
+ */
+START_TEST(batch_maps_each_shape_once_as_the_search_would)
+{
+	static struct net_layer layers[NET_MAX_LAYERS];
+	static struct accel_map_request reqs[NET_MAX_LAYERS + 1];
+	static struct accel_mapping maps[NET_MAX_LAYERS + 1], direct[NET_MAX_LAYERS];
+	static struct accel_estimate ests[NET_MAX_LAYERS + 1], direct_est[NET_MAX_LAYERS];
+	unsigned count = net_layers(NET_RESNET18, 1, layers, NET_MAX_LAYERS), bad_at = 5;
+	static const unsigned threads[] = { 1, 2, 3, 0 };
+	struct accel_map_cache *cache = accel_map_cache_create(64);
+	struct accel_map_cache_stats st;
+	struct accel_conv bad = conv;
+	struct rs_hw_params tiny = hw;
+	struct accel_tensor rlc = { .rlc = true, .seg_rows = 1 };
+
+	ck_assert_uint_eq(count, 21);
+	ck_assert_ptr_nonnull(cache);
+	bad.groups = 0;
+	for (unsigned i = 0; i < count; i++)
+		ck_assert_int_eq(accel_map_search(&hw, &layers[i].cv, &raw, &raw, NULL, NULL,
+						  &direct[i], &direct_est[i]), 0);
+	for (unsigned k = 0; k < sizeof(threads) / sizeof(threads[0]); k++) {
+		memset(maps, 0, sizeof(maps));
+		memset(ests, 0, sizeof(ests));
+		for (unsigned i = 0, j = 0; i <= count; i++) {
+			bool is_bad = i == bad_at;
+
+			reqs[i] = (struct accel_map_request){
+				.cv = is_bad ? &bad : &layers[j].cv, .in = &raw, .out = &raw,
+				.map = &maps[i],
+				/* The first of each shape without an estimate, on one run. */
+				.est = k == 1 && i < 8 ? NULL : &ests[i], .ret = 12345,
+			};
+			j += !is_bad;
+		}
+		ck_assert_int_eq(accel_map_search_batch(k == 3 ? cache : NULL, &hw, reqs, count + 1,
+							threads[k]), -EINVAL);
+		for (unsigned i = 0, j = 0; i <= count; i++) {
+			if (i == bad_at) {
+				ck_assert_int_eq(reqs[i].ret, -EINVAL);
+				continue;
+			}
+			ck_assert_msg(reqs[i].ret == 0, "threads %u: layer %s: %d", threads[k],
+				      layers[j].name, reqs[i].ret);
+			ck_assert_msg(same_mapping(&maps[i], &direct[j]), "threads %u: layer %s",
+				      threads[k], layers[j].name);
+			if (reqs[i].est) {
+				ck_assert_uint_eq(ests[i].energy, direct_est[j].energy);
+				ck_assert_uint_eq(ests[i].cycles, direct_est[j].cycles);
+				ck_assert_uint_eq(ests[i].glb_bytes_used, direct_est[j].glb_bytes_used);
+			}
+			j++;
+		}
+	}
+	/* The cached run searched each distinct shape once, the bad one too. */
+	accel_map_cache_stats(cache, &st);
+	ck_assert_uint_eq(st.misses, 13);
+	ck_assert_uint_eq(st.hits, 0);
+	ck_assert_int_eq(accel_map_search_batch(cache, &hw, reqs, count + 1, 2), -EINVAL);
+	accel_map_cache_stats(cache, &st);
+	ck_assert_uint_eq(st.hits, 12);
+	accel_map_cache_destroy(cache);
+
+	/* Nothing fits: every repeat reports it. */
+	tiny.glb_bytes = 4096;
+	bad = conv;
+	bad.in_width = 4096;
+	bad.in_height = 3;
+	for (unsigned i = 0; i < 3; i++)
+		reqs[i] = (struct accel_map_request){ .cv = &bad, .in = &rlc, .out = &raw,
+						      .map = &maps[i] };
+	ck_assert_int_eq(accel_map_search_batch(NULL, &tiny, reqs, 3, 2), -ENOSPC);
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_int_eq(reqs[i].ret, -ENOSPC);
+
+	/* Arguments: nothing is looked at. */
+	ck_assert_int_eq(accel_map_search_batch(NULL, &hw, NULL, 1, 1), -EINVAL);
+	ck_assert_int_eq(accel_map_search_batch(NULL, NULL, reqs, 1, 1), -EINVAL);
+	ck_assert_int_eq(accel_map_search_batch(NULL, &hw, NULL, 0, 1), 0);
+	reqs[0].ret = 12345;
+	reqs[1].map = NULL;
+	ck_assert_int_eq(accel_map_search_batch(NULL, &hw, reqs, 2, 1), -EINVAL);
+	ck_assert_int_eq(reqs[0].ret, 12345);
+	reqs[1].map = &maps[1];
+	reqs[1].cv = NULL;
+	ck_assert_int_eq(accel_map_search_batch(NULL, &hw, reqs, 2, 1), -EINVAL);
+}
+END_TEST
+
+/*
  * accel_map_explain: the chosen mapping is the search's; the runner-ups are
  * legal, of other array configurations, no better, in order and each of a
  * different cost; the limit named is the one whose doubling gains most.
@@ -573,6 +667,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, emitter_refuses_bad_mappings_and_huge_streams);
 	tcase_add_test(tc, stream_builder_refuses_values_wider_than_their_fields);
 	tcase_add_test(tc, search_cache_returns_what_the_search_would);
+	tcase_add_test(tc, batch_maps_each_shape_once_as_the_search_would);
 	tcase_add_test(tc, explain_gives_runner_ups_and_the_binding_limit);
 	suite_add_tcase(s, tc);
 	return s;

@@ -816,6 +816,61 @@ static bool net_case_run(struct accel_device *dev, struct net_case *nc,
 	return same;
 }
 
+/*
+ * Layers compiled ahead, repeats among them, are searched once each; their
+ * runs then hit the device's cache and are exact.  Errors name the layer.
+ */
+START_TEST(layers_are_prepared_once_per_shape)
+{
+	struct accel_device *dev = open_dev();
+	struct accel_map_cache_stats before, st;
+	struct accel_layer_result res;
+	struct run_case rc[4];
+	struct accel_layer layers[6], big = { .name = "big" };
+
+	for (unsigned i = 0; i < 4; i++) {
+		case_make(dev, &rc[i], 6300 + i, i % 2);
+		layers[i] = rc[i].layer;
+	}
+	layers[4] = rc[0].layer;
+	layers[5] = rc[3].layer;
+	accel_device_map_stats(dev, &before);
+	ck_assert_msg(accel_layers_prepare(dev, layers, 6) == 0, "%s", accel_error());
+	accel_device_map_stats(dev, &st);
+	ck_assert_uint_eq(st.misses, before.misses + 4);
+	ck_assert_uint_eq(st.hits, before.hits);
+	for (unsigned i = 0; i < 4; i++) {
+		ck_assert_msg(accel_layer_run(dev, &rc[i].layer, &res) == 0, "%s", accel_error());
+		ck_assert_uint_eq(case_compare(&rc[i]), 0);
+	}
+	accel_device_map_stats(dev, &st);
+	ck_assert_uint_eq(st.misses, before.misses + 4);
+	ck_assert_uint_eq(st.hits, before.hits + 4);
+
+	assert_error(accel_layers_prepare(NULL, layers, 1), -EINVAL, "dev is NULL");
+	assert_error(accel_layers_prepare(dev, NULL, 1), -EINVAL, "layers is NULL");
+	ck_assert_int_eq(accel_layers_prepare(dev, NULL, 0), 0);
+	layers[2].name = "conv9";
+	layers[2].cv.kernel_h = 0;
+	assert_error(accel_layers_prepare(dev, layers, 6), -EINVAL, "layer conv9: ");
+	/* An RLC-plane ifmap loads whole 512x512 planes: no GLB holds one. */
+	big.cv = rc[0].layer.cv;
+	big.cv.batch = big.cv.in_channels = big.cv.out_channels = big.cv.groups = 1;
+	big.cv.in_height = big.cv.in_width = 512;
+	big.cv.kernel_h = big.cv.kernel_w = big.cv.stride_h = big.cv.stride_w = 1;
+	big.cv.pad_top = big.cv.pad_bottom = big.cv.pad_left = big.cv.pad_right = 0;
+	big.in = (struct accel_tensor){ .rlc = true, .seg_rows = 512 };
+	layers[2] = big;
+	assert_error(accel_layers_prepare(dev, layers, 6), -ENOSPC,
+		     "layer big: no mapping fits this device's");
+	for (unsigned i = 0; i < 4; i++)
+		case_free(&rc[i]);
+	accel_device_map_stats(NULL, &st);
+	ck_assert_uint_eq(st.misses + st.hits + st.entries + st.capacity, 0);
+	accel_device_close(dev);
+}
+END_TEST
+
 START_TEST(a_network_runs_exactly)
 {
 	static struct net_case nc;
@@ -823,15 +878,23 @@ START_TEST(a_network_runs_exactly)
 	struct accel_network_result res;
 	struct accel_network *net;
 	struct accel_step *steps = nc.steps;
+	struct accel_map_cache_stats before, st;
 	unsigned n, c, h, w, distinct = 0;
 	int16_t got[NN * NCLASSES];
 
 	net_case_make(&nc, 9901);
+	accel_device_map_stats(dev, &before);
 	ck_assert_msg(accel_network_create(dev, steps, NSTEPS, NN, NC, NHW, NHW, &net) == 0, "%s",
 		      accel_error());
+	/* Its three layers are compiled at creation, and found by the run. */
+	accel_device_map_stats(dev, &st);
+	ck_assert_uint_eq(st.misses, before.misses + 3);
 	accel_network_output(net, &n, &c, &h, &w);
 	ck_assert_uint_eq(n * 1000 + c * 10 + h + w, NN * 1000 + NCLASSES * 10 + 2);
 	ck_assert_msg(accel_network_run(net, nc.in, got, &res) == 0, "%s", accel_error());
+	accel_device_map_stats(dev, &st);
+	ck_assert_uint_eq(st.misses, before.misses + 3);
+	ck_assert_uint_eq(st.hits, before.hits + 3);
 	ck_assert_uint_eq(res.layers, 3);
 	ck_assert_uint_eq(res.counts.macs, accel_conv_macs(&steps[0].cv) +
 			  accel_conv_macs(&steps[3].cv) + accel_conv_macs(&steps[7].cv));
@@ -993,6 +1056,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, quantize_rounds_and_saturates);
 	tcase_add_test(tc, tensors_encode_and_decode);
 	tcase_add_test(tc, built_in_networks_match_the_papers);
+	tcase_add_test(tc, layers_are_prepared_once_per_shape);
 	tcase_add_test(tc, a_network_runs_exactly);
 	tcase_add_test(tc, host_reference_matches);
 	suite_add_tcase(s, tc);

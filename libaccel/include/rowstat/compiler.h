@@ -238,6 +238,34 @@ ACCEL_API int accel_map_search_cached(struct accel_map_cache *cache,
 ACCEL_API void accel_map_cache_stats(struct accel_map_cache *cache,
 				     struct accel_map_cache_stats *stats);
 
+/* One layer of a batch: what accel_map_search takes, and its result. */
+struct accel_map_request {
+	const struct accel_conv *cv;
+	const struct accel_tensor *in, *out;
+	const struct accel_map_hints *hints;	/* may be NULL */
+	const struct accel_map_options *opts;	/* may be NULL */
+	struct accel_mapping *map;
+	struct accel_estimate *est;		/* may be NULL */
+	int ret;				/* set: accel_map_search's */
+};
+
+#define ACCEL_MAP_THREADS_MAX	64
+
+/*
+ * Maps a network's layers at once: each distinct search (by the cache's
+ * key) runs once, through the cache (NULL: none), the largest first on
+ * up to `threads` threads including the caller's (0: one per online CPU,
+ * at most ACCEL_MAP_THREADS_MAX); repeats get its result.  Every request's
+ * ret is set, and its result is what accel_map_search gives alone.
+ * Returns 0 if every request mapped, else the first failure's ret; -EINVAL
+ * with no request looked at if reqs is NULL or a request lacks cv, in,
+ * out or map.
+ */
+ACCEL_API int accel_map_search_batch(struct accel_map_cache *cache,
+				     const struct rs_hw_params *hw,
+				     struct accel_map_request *reqs, unsigned count,
+				     unsigned threads);
+
 /* ---- command streams ---- */
 
 struct accel_stream {

@@ -189,6 +189,19 @@ struct accel_layer_result {
 };
 
 /*
+ * Compiles layers ahead of their submits: each distinct shape is searched
+ * once, on every CPU (accel_map_search_batch), into the device's cache,
+ * where accel_layer_submit finds it.  Only each layer's cv, formats,
+ * options and hints are read.  0, or the first failing layer's -EINVAL
+ * (a bad cv), -ENOSPC (nothing fits the device) or -ENOMEM.
+ */
+ACCEL_API int accel_layers_prepare(struct accel_device *dev, const struct accel_layer *layers,
+				   unsigned count);
+/* The device's cache of searches: hits, misses (each a search), entries (zero for NULL). */
+ACCEL_API void accel_device_map_stats(const struct accel_device *dev,
+				      struct accel_map_cache_stats *stats);
+
+/*
  * Compiles the layer (each shape searched once per device) and submits it.
  * The stream lives in a buffer the job owns.
  */
@@ -215,7 +228,9 @@ ACCEL_API uint64_t accel_layer_ofmap_bytes(const struct accel_layer *layer);
  * keeping the current tensor for a residual, adding it back (saturating,
  * optionally with ReLU), and flattening for a classifier.  Two activation
  * buffers, sized for the largest tensor, serve every layer in turn (and a
- * third the kept tensor); weights are uploaded once, at creation.
+ * third the kept tensor); weights are uploaded once, and every layer is
+ * compiled (accel_layers_prepare), at creation: a layer no mapping fits
+ * fails the creation, not a run.
  */
 enum accel_step_kind {
 	ACCEL_STEP_LAYER,

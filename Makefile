@@ -250,7 +250,9 @@ check-vm: $(VM_GUEST) $(FW_IMAGE)
 		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-hang-job=3 \
 			runtime-hang dmesg-clean || exit 1; \
 		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-fw-crash-job=2 \
-			fwcrash dmesg-clean || exit 1; done
+			fwcrash dmesg-clean || exit 1; \
+		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-fw-crash-job=2 \
+			runtime-fwcrash dmesg-clean || exit 1; done
 	@tests/vm/selftest-arguments.sh
 	@tests/vm/selftest-watchdog.sh
 

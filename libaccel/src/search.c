@@ -191,8 +191,8 @@ struct group {
  * stage 2 sets up the same tile sizes for each.  Open addressing; a full
  * table computes what it cannot hold.
  */
-#define MEMO_ROWS 4096
-#define MEMO_COLS 1024
+#define MEMO_ROWS 2048
+#define MEMO_COLS 512
 
 struct memo_rows {
 	unsigned tile_e, set_cols, set_rows;	/* tile_e == 0: empty */

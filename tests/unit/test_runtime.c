@@ -23,6 +23,7 @@
 
 #include <rowstat/networks.h>
 #include <rowstat/runtime.h>
+#include <rowstat_accel.h>
 #include <rs_model.h>
 
 #include "check_main.h"
@@ -247,9 +248,14 @@ START_TEST(jobs_refuse_bad_descriptions)
 	d.stream = stream;
 	d.buffer_count = 1;
 	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "buffers is NULL");
-	list[0] = foreign;
+	list[0] = NULL;
 	d.buffers = list;
+	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "buffers[0] is NULL");
+	list[0] = foreign;
 	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "buffers[0] belongs to another");
+	d.buffer_count = ROWSTAT_SUBMIT_MAX_BOS + 1;
+	assert_error(accel_job_submit(dev, &d, &job), -EINVAL, "buffers, at most");
+	d.buffer_count = 1;
 	assert_error(accel_job_submit(dev, NULL, &job), -EINVAL, "desc is NULL");
 	assert_error(accel_job_wait(NULL, 0, NULL), -EINVAL, "job is NULL");
 	assert_error(accel_events_open(NULL), -EINVAL, "ev is NULL");
@@ -457,6 +463,57 @@ START_TEST(several_layers_in_flight)
 END_TEST
 
 /*
+ * A job queued behind a long layer has not ended when waited for with no
+ * time: -ETIME, and it runs on to end well.  The device runs jobs in
+ * order, and AlexNet's CONV2 takes the model tens of milliseconds.
+ */
+START_TEST(a_wait_times_out_and_the_job_runs_on)
+{
+	struct accel_device *dev = open_dev();
+	struct accel_network_layer *nl = calloc(ACCEL_NETWORK_MAX_LAYERS, sizeof(*nl));
+	struct accel_layer big = { 0 };
+	struct accel_buffer *stream;
+	struct accel_job_desc d = { 0 };
+	struct accel_job *first, *second;
+	struct accel_job_result res;
+	unsigned count;
+	uint32_t bytes;
+
+	ck_assert_ptr_nonnull(nl);
+	ck_assert_int_eq(accel_network_layers("alexnet", 1, nl, ACCEL_NETWORK_MAX_LAYERS,
+					      &count), 0);
+	big.name = nl[1].name;
+	big.cv = nl[1].cv;
+	ck_assert_int_eq(accel_buffer_alloc(dev, accel_layer_ifmap_bytes(&big), &big.ifmap), 0);
+	ck_assert_int_eq(accel_buffer_alloc(dev, accel_layer_filter_bytes(&big), &big.filters),
+			 0);
+	ck_assert_int_eq(accel_buffer_alloc(dev, 4ull * big.cv.out_channels, &big.bias), 0);
+	ck_assert_int_eq(accel_buffer_alloc(dev, accel_layer_ofmap_bytes(&big), &big.ofmap), 0);
+	/* Compiled first, so that the submit returns at once. */
+	ck_assert_int_eq(accel_layers_prepare(dev, &big, 1), 0);
+	dma_job(dev, 0x100000, &stream, &bytes);
+	d.stream = stream;
+	d.stream_bytes = bytes;
+	ck_assert_int_eq(accel_layer_submit(dev, &big, &first), 0);
+	ck_assert_int_eq(accel_job_submit(dev, &d, &second), 0);
+	assert_error(accel_job_wait(second, 0, &res), -ETIME, "still running after 0 ms");
+	ck_assert_int_eq(accel_job_wait(second, -1, &res), 0);
+	ck_assert_int_eq(res.status, ROWSTAT_OK);
+	ck_assert_int_eq(accel_job_wait(first, -1, &res), 0);
+	ck_assert_uint_eq(res.counts.macs, accel_conv_macs(&big.cv));
+	accel_job_free(first);
+	accel_job_free(second);
+	accel_buffer_free(stream);
+	accel_buffer_free(big.ifmap);
+	accel_buffer_free(big.filters);
+	accel_buffer_free(big.bias);
+	accel_buffer_free(big.ofmap);
+	free(nl);
+	accel_device_close(dev);
+}
+END_TEST
+
+/*
  * On a device that hangs its RS_TEST_HANG_JOB-th job (the VM bench's
  * fault-hang-job): that job fails as hung, its file is guilty, and a new
  * open runs the next layer exactly.
@@ -490,6 +547,58 @@ START_TEST(a_hung_job_is_an_error_and_the_next_runs)
 	ck_assert_int_eq(accel_layer_run(dev, &rc.layer, &res), 0);
 	ck_assert_uint_eq(case_compare(&rc), 0);
 	case_free(&rc);
+	accel_device_close(dev);
+}
+END_TEST
+
+/*
+ * On a device whose firmware crashes after its RS_TEST_FW_CRASH_JOB-th job
+ * (the VM bench's fault-fw-crash-job): the jobs before it are exact, the
+ * firmware reporter tells listeners, and after the driver's reset the
+ * same open device runs exactly again.  No job is to blame, so none is
+ * guilty: a job the reset cut short (-ECANCELED) is the only error.
+ */
+START_TEST(a_firmware_crash_is_reported_and_the_device_comes_back)
+{
+	unsigned crash = (unsigned)atoi(getenv("RS_TEST_FW_CRASH_JOB")), exact = 0, cut = 0;
+	struct accel_device *dev = open_dev();
+	struct accel_layer_result res;
+	struct accel_events *ev;
+	struct accel_event e = { 0 };
+	struct run_case rc;
+
+	ck_assert_msg(accel_events_open(&ev) == 0, "%s", accel_error());
+	for (unsigned i = 1; i <= crash; i++) {
+		case_make(dev, &rc, 9500 + i, i % 2);
+		ck_assert_msg(accel_layer_run(dev, &rc.layer, &res) == 0, "job %u: %s", i,
+			      accel_error());
+		ck_assert_uint_eq(case_compare(&rc), 0);
+		case_free(&rc);
+	}
+	do
+		ck_assert_msg(accel_events_next(ev, 30000, &e) == 0, "no firmware event: %s",
+			      accel_error());
+	while (e.kind != ACCEL_EVENT_HEALTH || strcmp(e.reporter, "firmware"));
+	ck_assert_uint_ge(e.errors, 1);
+	accel_events_close(ev);
+	for (unsigned i = 0; exact < 3; i++) {
+		int ret;
+
+		ck_assert_uint_lt(i, 6);
+		case_make(dev, &rc, 9600 + i, i % 2);
+		ret = accel_layer_run(dev, &rc.layer, &res);
+		if (ret) {
+			/* Submitted while the reset was under way. */
+			assert_error(ret, -ECANCELED, "");
+			ck_assert_uint_eq(exact, 0);
+			cut++;
+		} else {
+			ck_assert_uint_eq(case_compare(&rc), 0);
+			exact++;
+		}
+		case_free(&rc);
+	}
+	ck_assert_uint_le(cut, 2);
 	accel_device_close(dev);
 }
 END_TEST
@@ -922,6 +1031,24 @@ START_TEST(a_network_runs_exactly)
 	assert_error(accel_network_create(dev, steps, NSTEPS, NN, NC, NHW, NHW, &net), -EINVAL,
 		     "step 1 (maxpool): pooling k 2, stride 2, pad 2");
 	steps[1].pad = 0;
+	{
+		/* The residual's shapes differ once pooled; a kind that is no step. */
+		struct accel_step odd[3] = {
+			{ .kind = ACCEL_STEP_KEEP },
+			{ .kind = ACCEL_STEP_MAXPOOL, .k = 2, .stride = 2 },
+			{ .kind = ACCEL_STEP_ADD },
+		};
+
+		assert_error(accel_network_create(dev, odd, 3, NN, NM, 6, 6, &net), -EINVAL,
+			     "step 2 (add): the kept tensor's shape differs");
+		odd[1].kind = (enum accel_step_kind)99;
+		assert_error(accel_network_create(dev, odd, 3, NN, NM, 6, 6, &net), -EINVAL,
+			     "step 1 (?): kind 99 is no step");
+	}
+	steps[3].cv.ofmap_prec = ROWSTAT_PREC_INT8;
+	assert_error(accel_network_create(dev, steps, NSTEPS, NN, NC, NHW, NHW, &net), -EINVAL,
+		     "step 3 (conv2): ifmap_prec and ofmap_prec must be the network's precision");
+	steps[3].cv.ofmap_prec = steps[0].cv.ofmap_prec;
 	steps[0].filters = NULL;
 	assert_error(accel_network_create(dev, steps, NSTEPS, NN, NC, NHW, NHW, &net), -EINVAL,
 		     "step 0 (conv1): filters is NULL");
@@ -1039,6 +1166,12 @@ static Suite *runtime_suite(void)
 		suite_add_tcase(s, tc);
 		return s;
 	}
+	/* And one whose firmware crashes, only the crash's. */
+	if (getenv("RS_TEST_FW_CRASH_JOB")) {
+		tcase_add_test(tc, a_firmware_crash_is_reported_and_the_device_comes_back);
+		suite_add_tcase(s, tc);
+		return s;
+	}
 	tcase_add_test(tc, open_boots_the_firmware);
 	tcase_add_test(tc, devices_are_listed);
 	if (!strcmp(backend(), "sim"))
@@ -1050,6 +1183,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, a_failed_job_is_an_error_and_the_next_runs);
 	tcase_add_test(tc, layers_run_exactly_and_count_as_the_model);
 	tcase_add_test(tc, several_layers_in_flight);
+	tcase_add_test(tc, a_wait_times_out_and_the_job_runs_on);
 	tcase_add_test(tc, two_processes_at_once);
 	tcase_add_test(tc, layers_refuse_bad_inputs_by_name);
 	tcase_add_test(tc, every_call_names_a_missing_argument);

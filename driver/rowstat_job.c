@@ -226,23 +226,6 @@ void rowstat_ring_complete(struct rowstat_ring *ring)
 	spin_unlock_irqrestore(&ring->lock, flags);
 }
 
-/* The errno a failed job's fence carries (uapi/rowstat_accel.h, SUBMIT). */
-static int rowstat_status_errno(u32 status)
-{
-	switch (status) {
-	case ROWSTAT_ERR_FAULT:
-		return -EFAULT;
-	case ROWSTAT_ERR_BUDGET:
-		return -ETIME;
-	case ROWSTAT_ERR_CANCELLED:
-		return -ECANCELED;
-	case ROWSTAT_ERR_INTERNAL:
-		return -EIO;
-	default:
-		return -EINVAL;
-	}
-}
-
 /*
  * JOB_ERROR: a halted ring's failed job gets its error, the jobs before it
  * completed, and the ring goes on with the next entry.
@@ -269,7 +252,10 @@ void rowstat_job_error(struct rowstat_device *rdev)
 
 			if (job->seqno != seq)
 				continue;
-			err = rowstat_status_errno(ROWSTAT_RING_STATUS_ERROR(status));
+			err = rs_hw_status_errno(ROWSTAT_RING_STATUS_ERROR(status));
+			/* A failure that names no error: the device contradicts itself. */
+			if (!err)
+				err = -EIO;
 			if (err == -EFAULT)
 				WRITE_ONCE(job->ctx->guilty, true);
 			rowstat_job_retire(ring, job, err, true);

@@ -14,9 +14,11 @@
 
 #ifdef __KERNEL__
 /* The kernel driver compiles the firmware and register checks (Kbuild). */
+#include <linux/errno.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
 #else
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -265,6 +267,29 @@ RS_HW_API void rs_hw_stats_encode(enum rowstat_status status, uint32_t error_off
 RS_HW_API int rs_hw_stats_decode(const struct rowstat_job_stats *in,
 				 enum rowstat_status *status, uint32_t *error_offset,
 				 uint64_t *fault_va, struct rs_hw_counters *c);
+
+/*
+ * The errno a job that ended with `status` fails with (uapi/rowstat_accel.h,
+ * SUBMIT): the driver's fence carries it, and libaccel's sim backend gives
+ * the same.
+ */
+static inline int rs_hw_status_errno(enum rowstat_status status)
+{
+	switch (status) {
+	case ROWSTAT_OK:
+		return 0;
+	case ROWSTAT_ERR_FAULT:
+		return -EFAULT;
+	case ROWSTAT_ERR_BUDGET:
+		return -ETIME;
+	case ROWSTAT_ERR_CANCELLED:
+		return -ECANCELED;
+	case ROWSTAT_ERR_INTERNAL:
+		return -EIO;
+	default:
+		return -EINVAL;
+	}
+}
 
 /* ---- Names, for messages and tools -------------------------------------- */
 

@@ -106,25 +106,6 @@ static int sim_write(void *opaque, uint64_t va, const void *buf, size_t len)
 	return b ? 0 : -1;
 }
 
-/* The errno a failed job carries, as the driver's fence does (uapi SUBMIT). */
-static int sim_status_errno(enum rowstat_status status)
-{
-	switch (status) {
-	case ROWSTAT_OK:
-		return 0;
-	case ROWSTAT_ERR_FAULT:
-		return -EFAULT;
-	case ROWSTAT_ERR_BUDGET:
-		return -ETIME;
-	case ROWSTAT_ERR_CANCELLED:
-		return -ECANCELED;
-	case ROWSTAT_ERR_INTERNAL:
-		return -EIO;
-	default:
-		return -EINVAL;
-	}
-}
-
 static void sim_run(struct sim_device *sd, struct accel_job *job)
 {
 	struct rs_model_mem mem = { .read = sim_read, .write = sim_write, .opaque = sd };
@@ -136,7 +117,7 @@ static void sim_run(struct sim_device *sd, struct accel_job *job)
 		     job->desc.stream_bytes, &mem, NULL, &res);
 	memset(r, 0, sizeof(*r));
 	r->status = res.status;
-	r->error = sim_status_errno(res.status);
+	r->error = rs_hw_status_errno(res.status);
 	r->error_offset = res.error_offset;
 	r->fault_va = res.fault_va;
 	r->counts = res.counts;

@@ -252,6 +252,22 @@ START_TEST(output_size_at_its_edges)
 }
 END_TEST
 
+/* SUBMIT's fence errors (uapi/rowstat_accel.h), one rule for the driver and libaccel. */
+START_TEST(a_status_fails_a_job_with_its_errno)
+{
+	ck_assert_int_eq(rs_hw_status_errno(ROWSTAT_OK), 0);
+	ck_assert_int_eq(rs_hw_status_errno(ROWSTAT_ERR_FAULT), -EFAULT);
+	ck_assert_int_eq(rs_hw_status_errno(ROWSTAT_ERR_BUDGET), -ETIME);
+	ck_assert_int_eq(rs_hw_status_errno(ROWSTAT_ERR_CANCELLED), -ECANCELED);
+	ck_assert_int_eq(rs_hw_status_errno(ROWSTAT_ERR_INTERNAL), -EIO);
+	/* Every other status is a refused stream. */
+	for (int st = ROWSTAT_OK + 1; st <= ROWSTAT_ERR_COUNT; st++)
+		if (st != ROWSTAT_ERR_FAULT && st != ROWSTAT_ERR_BUDGET &&
+		    st != ROWSTAT_ERR_CANCELLED && st != ROWSTAT_ERR_INTERNAL)
+			ck_assert_int_eq(rs_hw_status_errno((enum rowstat_status)st), -EINVAL);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("rules");
@@ -263,6 +279,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, parameters_come_from_the_capability_registers);
 	tcase_add_test(tc, foreign_or_broken_devices_are_refused);
 	tcase_add_test(tc, output_size_at_its_edges);
+	tcase_add_test(tc, a_status_fails_a_job_with_its_errno);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,7 @@
  * input rows and columns a tile needs, and the GLB plan of a mapping.
  */
 #include <math.h>
+#include <string.h>
 
 #include "compiler_internal.h"
 
@@ -174,26 +175,96 @@ void accel_glb_plan(const struct accel_shape *sh, const struct accel_tensor *in,
 }
 
 /*
- * Expected pairs of a segment with zeros at random: one per nonzero, one
- * per 32 zeros in a row (a run holds at most 31, then a zero level), and
- * a closing pair when the segment ends in zeros.  Words round up, by a
- * third on average when the pairs vary, exactly when they cannot.
+ * A segment with zeros at random, value by value: a nonzero closes a pair;
+ * a zero extends the open run, and the 32nd zero in a row closes a pair
+ * of its own (a run holds at most 31, then a zero level); the segment's
+ * end closes a run left open.  Exact up to RLC_EXACT values: the chain of
+ * (open run, pairs mod 3) gives the expected pairs and how their words
+ * round up.  Beyond it the expected pairs are summed in closed form, and
+ * the words round up by a third of a word, their average.
  */
+#define RUN_CAP (ROWSTAT_RLC_MAX_RUN + 1)
+#define RLC_EXACT 8192
+
+static double rlc_bytes_exact(unsigned len, double density)
+{
+	double z = 1 - density, pairs = 0, round = 0, p[RUN_CAP][3] = { { 0 } }, q[RUN_CAP][3];
+
+	p[0][0] = 1;
+	for (unsigned i = 0; i < len; i++) {
+		memset(q, 0, sizeof(q));
+		for (unsigned r = 0; r < RUN_CAP; r++)
+			for (unsigned k = 0; k < 3; k++) {
+				double x = p[r][k];
+
+				if (x == 0)
+					continue;
+				q[0][(k + 1) % 3] += x * density;
+				pairs += x * density;
+				if (r + 1 == RUN_CAP) {
+					q[0][(k + 1) % 3] += x * z;
+					pairs += x * z;
+				} else {
+					q[r + 1][k] += x * z;
+				}
+			}
+		memcpy(p, q, sizeof(p));
+	}
+	for (unsigned r = 0; r < RUN_CAP; r++)
+		for (unsigned k = 0; k < 3; k++) {
+			unsigned total = (k + (r > 0)) % 3;
+
+			pairs += r > 0 ? p[r][k] : 0;
+			/* ceil(P / 3) = (P + (3 - P mod 3) mod 3) / 3 */
+			round += p[r][k] * ((3 - total) % 3);
+		}
+	return ROWSTAT_RLC_WORD_BYTES * (pairs + round) / 3;
+}
+
+static double rlc_bytes_long(unsigned len, double density)
+{
+	double z = 1 - density, q = pow(z, RUN_CAP), qm = 1, blocks = 0, closed = 0;
+
+	/* Runs of 32m zeros end at a value, or the segment starts with one. */
+	for (unsigned m = 1; (uint64_t)RUN_CAP * m <= len; m++) {
+		qm *= q;
+		if ((uint64_t)RUN_CAP * m < len)
+			blocks += density * qm * (len - (double)RUN_CAP * m);
+		blocks += qm;
+	}
+	/* The end closes a run unless its trailing zeros are whole blocks. */
+	qm = 1;
+	for (unsigned m = 0; (uint64_t)RUN_CAP * m < len; m++, qm *= q)
+		closed += density * qm;
+	if (len % RUN_CAP == 0)
+		closed += pow(z, len);
+	return ROWSTAT_RLC_WORD_BYTES * (len * density + blocks + (1 - closed) + 1) / 3;
+}
+
+/* The last segments priced, per thread: a search asks for the same few. */
+#define RLC_MEMO 8
+
 double accel_rlc_segment_bytes(unsigned len, double density)
 {
-	double z = 1 - density, z32 = pow(z, 32), most = (len + 2) / 3;
-	double pairs, long_runs, words;
+	static __thread struct {
+		unsigned len;
+		double density, bytes;
+	} memo[RLC_MEMO];
+	static __thread unsigned next;
+	double bytes;
 
+	/* Every value a pair of its own. */
 	if (density >= 1)
-		return 8.0 * most;
-	long_runs = z32 < 1 ? (len * density + 1) * z32 / (1 - z32) : len;
-	/* Runs end with the segment: no more than len / 32 long ones. */
-	if (long_runs > len / 32.0)
-		long_runs = len / 32.0;
-	pairs = len * density + long_runs + z;
-	words = (pairs + 1) / 3;
-	if (words > most)
-		words = most;
-	/* A segment takes a word at least: all of it when it holds 3 values. */
-	return 8.0 * (words > 1 ? words : 1);
+		return (double)ROWSTAT_RLC_SLOT_BYTES((uint64_t)len);
+	if (density < 0)
+		density = 0;
+	for (unsigned i = 0; i < RLC_MEMO; i++)
+		if (memo[i].len == len && memo[i].density == density)
+			return memo[i].bytes;
+	bytes = len <= RLC_EXACT ? rlc_bytes_exact(len, density) : rlc_bytes_long(len, density);
+	memo[next].len = len;
+	memo[next].density = density;
+	memo[next].bytes = bytes;
+	next = (next + 1) % RLC_MEMO;
+	return bytes;
 }

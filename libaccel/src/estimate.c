@@ -253,6 +253,135 @@ static void array_counts(const struct accel_conv *cv, const struct accel_mapping
 			    (uint64_t)lo->rch * lo->dc.subs * sh->S);
 }
 
+/*
+ * The pieces of one dimension a pass covers, by size and by whether they
+ * start a reduction (the first filter-row or filter-column chunk, the
+ * first channel sub of a psum tile): how many, and the sums a pass's
+ * costs read (taps, in-image rows or columns).
+ */
+#define PIECE_KINDS 16
+
+struct pieces {
+	unsigned kinds;
+	bool overflow;
+	struct piece {
+		unsigned size;
+		bool first;
+		double count, taps, real;
+	} v[PIECE_KINDS];
+};
+
+static void piece_add(struct pieces *pc, unsigned size, bool first, double taps, double real)
+{
+	unsigned k;
+
+	for (k = 0; k < pc->kinds && (pc->v[k].size != size || pc->v[k].first != first); k++)
+		;
+	if (k == pc->kinds) {
+		if (k == PIECE_KINDS) {
+			pc->overflow = true;
+			return;
+		}
+		pc->v[k] = (struct piece){ .size = size, .first = first };
+		pc->kinds++;
+	}
+	pc->v[k].count++;
+	pc->v[k].taps += taps;
+	pc->v[k].real += real;
+}
+
+/* Subs of `sub` in tiles of `tile` over `total` values. */
+static void pieces_of(struct pieces *pc, unsigned total, unsigned tile, unsigned sub)
+{
+	for (unsigned a = 0; a < total; a += tile)
+		for (unsigned b = a; b < min_u(a + tile, total); b += sub)
+			piece_add(pc, min_u(sub, min_u(a + tile, total) - b), false, 0, 0);
+}
+
+/*
+ * The array's cycles of one group, pass by pass: a pass takes the longer
+ * of its MACs and its GLB accesses (rounded up), so passes unlike each
+ * other, the remainders of tiles and subs and the first reduction step's
+ * psums, take more than the longer of the totals.  The passes fall into
+ * classes by their images, output rows, output columns, channels, filters
+ * and whether they start a psum tile; the classes differ where the MACs
+ * or the GLB bind, and within a class they bind alike.  Negative when a
+ * dimension has too many kinds of pieces to class (then the totals do).
+ */
+static double pass_compute(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			   const struct accel_layout *lo)
+{
+	const struct accel_shape *sh = &lo->sh;
+	unsigned q = map->channels_per_pe, p = map->filters_per_pe;
+	unsigned qr = q * map->channel_sets, pt = p * map->filter_sets;
+	struct pieces n = { 0 }, e = { 0 }, f = { 0 }, m = { 0 }, c = { 0 };
+	double bw = hw->glb_bw, total = 0;
+
+	pieces_of(&n, sh->N, map->tile_n, map->images_per_pass);
+	pieces_of(&m, sh->Mg, map->tile_m, pt);
+	for (unsigned ca = 0; ca < sh->Cg;) {
+		unsigned part = ca / sh->P;
+		unsigned cb = min_u(ca + map->tile_c, min_u((part + 1) * sh->P, sh->Cg));
+
+		for (unsigned c0 = ca; c0 < cb; c0 += qr)
+			piece_add(&c, min_u(qr, cb - c0), ca == 0 && c0 == ca, 0, 0);
+		ca = cb;
+	}
+	for (unsigned ea = 0; ea < sh->E; ea += map->tile_e) {
+		unsigned eb = min_u(ea + map->tile_e, sh->E);
+
+		for (unsigned e0 = ea; e0 < eb; e0 += map->set_cols) {
+			unsigned e1 = min_u(e0 + map->set_cols, eb);
+
+			for (unsigned r0 = 0; r0 < sh->R; r0 += map->set_rows) {
+				uint64_t used, real;
+
+				used_positions(e0, e1, r0, min_u(r0 + map->set_rows, sh->R), sh->Uh,
+					       sh->pt, sh->H, &used, &real);
+				piece_add(&e, e1 - e0, r0 == 0, 0, (double)real);
+			}
+		}
+	}
+	for (unsigned fa = 0; fa < sh->F; fa += map->tile_f) {
+		unsigned fb = min_u(fa + map->tile_f, sh->F);
+
+		for (unsigned s0 = 0; s0 < sh->S; s0 += map->taps_per_pe) {
+			unsigned s1 = min_u(s0 + map->taps_per_pe, sh->S);
+			uint64_t used, real;
+
+			used_positions(fa, fb, s0, s1, sh->Uw, sh->pl, sh->W, &used, &real);
+			piece_add(&f, fb - fa, s0 == 0, s1 - s0, (double)real);
+		}
+	}
+	if (n.overflow || e.overflow || f.overflow || m.overflow || c.overflow)
+		return -1;
+	for (unsigned a = 0; a < n.kinds; a++)
+		for (unsigned b = 0; b < e.kinds; b++)
+			for (unsigned d = 0; d < f.kinds; d++)
+				for (unsigned g = 0; g < m.kinds; g++)
+					for (unsigned k = 0; k < c.kinds; k++) {
+						const struct piece *pn = &n.v[a], *pe = &e.v[b];
+						const struct piece *pf = &f.v[d], *pm = &m.v[g];
+						const struct piece *pc = &c.v[k];
+						bool init = pc->first && pe->first && pf->first;
+						double others = pn->count * pm->count * pc->count;
+						double passes = others * pe->count * pf->count;
+						double nn = pn->size, ee = pe->size, ff = pf->size;
+						double cc = pc->size, mm = pm->size;
+						double macs = nn * ff * min_u(pc->size, q) *
+							      min_u(pm->size, p) * pf->taps *
+							      others * pe->count;
+						double glb = (nn * cc * pe->real * pf->real * others +
+							      nn * mm * ee * ff * (init ? 1 : 2) *
+							      passes) / bw;
+
+						/* Each pass's GLB time rounds up: half a cycle. */
+						total += macs >= glb ? macs :
+							 glb + (bw > 1 ? 0.5 * passes : 0);
+					}
+	return total;
+}
+
 /* DRAM traffic of the ifmap tiles and the ofmap. */
 struct tensor_traffic {
 	double ifmap_bytes, ofmap_bytes;
@@ -376,14 +505,16 @@ struct busy {
 static double layer_cycles(const struct rs_hw_params *hw, const struct accel_mapping *map,
 			   const struct accel_layout *lo, const struct tile_counts *tc,
 			   const struct array_counts *a, const struct tensor_traffic *t,
-			   struct busy *busy)
+			   double passes_time, struct busy *busy)
 {
 	double G = lo->sh.G, per_kc = 1000.0 / hw->dram_bw;
 	uint64_t glb_array = a->psum_wr + a->psum_rd + a->glb_ifmap;
 	/* floor(glb_array / glb_bw), exact in doubles below 2^53 */
 	uint64_t glb_cycles = (uint64_t)((double)glb_array / hw->glb_bw);
-	double compute = G * ((a->mac_cycles > glb_cycles ? a->mac_cycles : glb_cycles) +
-			      a->fill);
+	/* The passes' MACs against their GLB accesses: class by class, or in total. */
+	double longer = passes_time >= 0 ? passes_time :
+			(double)(a->mac_cycles > glb_cycles ? a->mac_cycles : glb_cycles);
+	double compute = G * (longer + a->fill);
 	/* Every transfer takes whole cycles: half a cycle more each, on average. */
 	double filter_cycles = G * (a->filter_bytes * per_kc + 0.5 * a->filter_transfers);
 	double load = G * t->ifmap_bytes * per_kc + 0.5 * tc->loads;
@@ -536,18 +667,20 @@ static void layout_counts_get(const struct rs_hw_params *hw, const struct accel_
 
 /*
  * The estimate from the counts, for map's buffering; dram_more: bytes a
- * bound adds.  The cycles no buffering hides go to busy.
+ * bound adds; passes_time: pass_compute's, or negative for the totals'.
+ * The cycles no buffering hides go to busy.
  */
 static void layout_finish(const struct rs_hw_params *hw, const struct accel_mapping *map,
 			  const struct accel_layout *lo, const struct layout_counts *lc,
-			  uint64_t dram_more, struct accel_estimate *est, struct busy *busy)
+			  uint64_t dram_more, double passes_time, struct accel_estimate *est,
+			  struct busy *busy)
 {
 	const struct tile_counts *tc = &lc->tc;
 	uint64_t G = lo->sh.G, dram = lc->dram + dram_more;
 	double cycles, decode, head;
 
 	memset(est, 0, sizeof(*est));
-	cycles = layer_cycles(hw, map, lo, tc, &lc->a, &lc->t, busy);
+	cycles = layer_cycles(hw, map, lo, tc, &lc->a, &lc->t, passes_time, busy);
 	decode = decode_cycles(hw, map, lo, tc, G * lc->a.passes, &head);
 	if (decode) {
 		/* Decoding outruns the execution, or paces it to the last store. */
@@ -588,7 +721,13 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	layout_counts_get(hw, cv, map, lo, in, out, hints, &lc);
 	if (bt)
 		glb_floor_get(hw, map, lo, &lc.a, &lc.t, &fl);
-	layout_finish(hw, map, lo, &lc, (uint64_t)fl.bytes, est, &busy);
+	/*
+	 * An estimate classes the passes; the search's prices and bounds take
+	 * the totals, which never exceed it (the longer of sums is no more
+	 * than the sum of the longer), for speed.
+	 */
+	layout_finish(hw, map, lo, &lc, (uint64_t)fl.bytes,
+		      glb ? pass_compute(hw, map, lo) : -1, est, &busy);
 	if (glb) {
 		accel_glb_plan_held(&lo->sh, map, lo->rows.held_max, lo->cols.held_max, &plan);
 		est->glb_bytes_used = plan.total;
@@ -643,7 +782,7 @@ void accel_layout_price_buffers(const struct rs_hw_params *hw, const struct acce
 			continue;
 		m.double_ifmap = db & 1;
 		m.double_psum = db & 2;
-		layout_finish(hw, &m, lo, &lc, 0, &est[db], &busy);
+		layout_finish(hw, &m, lo, &lc, 0, -1, &est[db], &busy);
 	}
 }
 

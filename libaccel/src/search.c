@@ -876,8 +876,7 @@ struct tiling {
 	unsigned choices;	/* at most this many tiles per dimension */
 	bool found;
 	struct score best_score;
-	struct accel_mapping best;	/* of this configuration */
-	struct accel_estimate best_est;
+	struct accel_mapping best;	/* of this configuration, by price */
 	struct accel_mapping m;
 	struct accel_layout lo;
 	unsigned nn, ne, nf, nc, nm;
@@ -928,25 +927,31 @@ static unsigned largest_tile_m(const struct search *s, const struct accel_mappin
 
 /*
  * Keeps one priced mapping (dm: its filter split) as the configuration's
- * and the search's best if it is.
+ * best if its price is, and as the search's if its estimate is.  A price
+ * takes the passes' MACs and GLB time in total, an estimate class by
+ * class (estimate.c, pass_compute), and a price is never above its
+ * estimate: so only a price below the best estimate can beat it, and only
+ * those are estimated.  The search's choice is then the best estimate of
+ * every mapping it priced.
  */
 static void stage2_keep(struct search *s, struct tiling *tl, const struct accel_mapping *m,
 			const struct accel_split *dm, struct accel_estimate est)
 {
-	struct score sc = score(&est, s->fx->objective);
+	struct score sc = score(&est, s->fx->objective), full_sc;
 
 	if (!tl->found || better(sc, tl->best_score)) {
-		/* A mapping kept is returned whole. */
-		tl->lo.dm = *dm;
-		accel_layout_estimate(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
 		tl->found = true;
 		tl->best_score = sc;
 		tl->best = *m;
-		tl->best_est = est;
 	}
-	if (!s->found || better(sc, s->best_score)) {
+	if (s->found && !better(sc, s->best_score))
+		return;
+	tl->lo.dm = *dm;
+	accel_layout_estimate(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
+	full_sc = score(&est, s->fx->objective);
+	if (!s->found || better(full_sc, s->best_score)) {
 		s->found = true;
-		s->best_score = sc;
+		s->best_score = full_sc;
 		*s->best = *m;
 		if (s->best_est)
 			*s->best_est = est;
@@ -1263,9 +1268,14 @@ static int search_run(struct search *s)
 			c->passes = k + 1;
 			c->tried = tl->found;
 			c->tried_score = tl->best_score;
-			if (s->runners && tl->found)
-				runners_offer(s->runners, &tl->best, &tl->best_est,
-					      tl->best_score);
+			if (s->runners && tl->found) {
+				struct accel_estimate est;
+
+				accel_mapping_estimate(s->hw, s->cv, &tl->best, s->in, s->out,
+						       s->hints, &est);
+				runners_offer(s->runners, &tl->best, &est,
+					      score(&est, s->fx->objective));
+			}
 		}
 		qsort(s->list, s->count, sizeof(*s->list), cmp_tried);
 	}

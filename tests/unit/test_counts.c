@@ -257,7 +257,7 @@ static void firmware_params(struct rs_hw_params *h)
  * twice: on the bare hardware, and with the repository firmware's decode
  * cycles, which tiny passes and transfers make the pace.
  */
-#define CYCLE_MEAN_LIMIT 0.03
+#define CYCLE_MEAN_LIMIT 0.02
 #define CYCLE_WORST_LIMIT 0.12
 
 START_TEST(estimate_predicts_data_independent_counts)

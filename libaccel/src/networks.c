@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rowstat/networks.h>
@@ -197,8 +198,9 @@ static int16_t requantize(int32_t acc, const struct accel_conv *cv)
 	return (int16_t)(z > hi ? hi : z < -hi - 1 ? -hi - 1 : z);
 }
 
-void accel_reference_conv(const struct accel_conv *cv, const int16_t *in,
-			  const int16_t *filters, const int32_t *bias, int16_t *out)
+/* Output by output: what the plane-wise version does without its memory. */
+static void reference_by_output(const struct accel_conv *cv, const int16_t *in,
+				const int16_t *filters, const int32_t *bias, int16_t *out)
 {
 	unsigned E = accel_conv_out_height(cv), F = accel_conv_out_width(cv);
 	unsigned cg = cv->in_channels / cv->groups, mg = cv->out_channels / cv->groups;
@@ -236,4 +238,82 @@ void accel_reference_conv(const struct accel_conv *cv, const int16_t *in,
 						}
 					out[o++] = requantize((int32_t)acc, cv);
 				}
+}
+
+/* The first output index whose window position o * stride + k - pad is >= 0. */
+static unsigned first_inside(unsigned k, unsigned pad, unsigned stride)
+{
+	return k >= pad ? 0 : (pad - k + stride - 1) / stride;
+}
+
+/* One past the last output index whose position is < limit (at most count). */
+static unsigned end_inside(unsigned k, unsigned pad, unsigned stride, unsigned limit,
+			   unsigned count)
+{
+	long last = (long)limit - 1 + (long)pad - (long)k;	/* o * stride <= last */
+
+	if (last < 0)
+		return 0;
+	return (unsigned)((unsigned long)last / stride + 1 < count ?
+			  (unsigned long)last / stride + 1 : count);
+}
+
+/*
+ * Plane by plane: each filter tap adds its weight times a shifted input
+ * plane to an output plane of accumulators, row by row, so the inner loop
+ * runs over contiguous columns with no bounds test.  Sums wrap at 32 bits
+ * as the device's do, so their order does not matter.
+ */
+void accel_reference_conv(const struct accel_conv *cv, const int16_t *in,
+			  const int16_t *filters, const int32_t *bias, int16_t *out)
+{
+	unsigned E = accel_conv_out_height(cv), F = accel_conv_out_width(cv);
+	unsigned cg = cv->in_channels / cv->groups, mg = cv->out_channels / cv->groups;
+	unsigned U = cv->stride_h, V = cv->stride_w;
+	size_t plane = (size_t)E * F, o = 0;
+	uint32_t *acc = malloc(plane * sizeof(*acc));
+
+	if (!acc) {
+		reference_by_output(cv, in, filters, bias, out);
+		return;
+	}
+	for (unsigned n = 0; n < cv->batch; n++)
+		for (unsigned m = 0; m < cv->out_channels; m++) {
+			uint32_t start = bias && cv->bias ? (uint32_t)bias[m] : 0;
+
+			for (size_t i = 0; i < plane; i++)
+				acc[i] = start;
+			for (unsigned c = 0; c < cg; c++) {
+				const int16_t *src = in + ((size_t)n * cv->in_channels + m / mg * cg + c) *
+							  cv->in_height * cv->in_width;
+
+				for (unsigned r = 0; r < cv->kernel_h; r++) {
+					unsigned e0 = first_inside(r, cv->pad_top, U);
+					unsigned e1 = end_inside(r, cv->pad_top, U, cv->in_height, E);
+
+					for (unsigned s = 0; s < cv->kernel_w; s++) {
+						unsigned f0 = first_inside(s, cv->pad_left, V);
+						unsigned f1 = end_inside(s, cv->pad_left, V, cv->in_width, F);
+						int32_t w = filters[(((size_t)m * cg + c) * cv->kernel_h + r) *
+								    cv->kernel_w + s];
+
+						if (!w)
+							continue;
+						for (unsigned e = e0; e < e1; e++) {
+							/* Input column of output f: f * V + s - pad_left. */
+							const int16_t *row = src + (size_t)(e * U + r - cv->pad_top) *
+										   cv->in_width;
+							long x = (long)f0 * V + s - cv->pad_left;
+							uint32_t *dst = acc + (size_t)e * F;
+
+							for (unsigned f = f0; f < f1; f++, x += V)
+								dst[f] += (uint32_t)(w * row[x]);
+						}
+					}
+				}
+			}
+			for (size_t i = 0; i < plane; i++)
+				out[o++] = requantize((int32_t)acc[i], cv);
+		}
+	free(acc);
 }

@@ -188,35 +188,25 @@ struct group {
 /*
  * The statistics of the row and column tiles met so far in one search, by
  * what decides them: configurations share their set shapes and taps, and
- * stage 2 sets up the same tile sizes for each.  Open addressing; a full
- * table computes what it cannot hold.
+ * stage 2 sets up the same tile sizes for each.  Rows are keyed by
+ * (tile_e, set_cols, set_rows), columns by (tile_f, taps, 0): set_rows is
+ * never 0, so one table holds both.  Open addressing; a full table
+ * computes what it cannot hold.
  */
-#define MEMO_ROWS 2048
-#define MEMO_COLS 512
+#define MEMO_SLOTS 2048
 
-struct memo_rows {
-	unsigned tile_e, set_cols, set_rows;	/* tile_e == 0: empty */
-	struct accel_rows rows;
-};
-
-struct memo_cols {
-	unsigned tile_f, taps;
-	struct accel_cols cols;
+struct memo_entry {
+	unsigned key[3];	/* key[0] == 0: empty */
+	union {
+		struct accel_rows rows;
+		struct accel_cols cols;
+	};
 };
 
 struct stats_memo {
-	unsigned rows_count, cols_count;
-	struct memo_rows rows[MEMO_ROWS];
-	struct memo_cols cols[MEMO_COLS];
+	unsigned count;
+	struct memo_entry v[MEMO_SLOTS];
 };
-
-static unsigned memo_hash(unsigned a, unsigned b, unsigned c)
-{
-	uint64_t h = ((uint64_t)a * 0x9e3779b1u) ^ ((uint64_t)b * 0x85ebca77u) ^
-		     ((uint64_t)c * 0xc2b2ae3du);
-
-	return (unsigned)(h ^ h >> 29);
-}
 
 /* One search: its inputs, the stage-1 shortlist and the best so far. */
 struct search {
@@ -243,58 +233,68 @@ struct search {
 	bool nomem;
 };
 
+/*
+ * The memo's entry for a key: found (*found), or claimed for the caller to
+ * fill; NULL without a memo or with it three quarters full, so that a
+ * probe ends soon.
+ */
+static struct memo_entry *memo_entry(struct search *s, unsigned a, unsigned b, unsigned c,
+				     bool *found)
+{
+	struct stats_memo *mm = s->memo;
+	uint64_t h = ((uint64_t)a * 0x9e3779b1u) ^ ((uint64_t)b * 0x85ebca77u) ^
+		     ((uint64_t)c * 0xc2b2ae3du);
+	unsigned i;
+
+	*found = false;
+	if (!mm)
+		return NULL;
+	for (i = (unsigned)(h ^ h >> 29) % MEMO_SLOTS; mm->v[i].key[0]; i = (i + 1) % MEMO_SLOTS) {
+		const unsigned *k = mm->v[i].key;
+
+		if (k[0] == a && k[1] == b && k[2] == c) {
+			*found = true;
+			return &mm->v[i];
+		}
+	}
+	if (4 * (mm->count + 1) > 3 * MEMO_SLOTS)
+		return NULL;
+	mm->count++;
+	mm->v[i].key[0] = a;
+	mm->v[i].key[1] = b;
+	mm->v[i].key[2] = c;
+	return &mm->v[i];
+}
+
 /* accel_rows_get for this search's layer, through the memo. */
 static void rows_get(struct search *s, unsigned tile_e, unsigned set_cols, unsigned set_rows,
 		     struct accel_rows *rows)
 {
-	struct stats_memo *mm = s->memo;
-	unsigned i;
+	bool found;
+	struct memo_entry *e = memo_entry(s, tile_e, set_cols, set_rows, &found);
 
-	if (!mm) {
-		accel_rows_get(&s->sh, s->in, tile_e, set_cols, set_rows, rows);
+	if (found) {
+		*rows = e->rows;
 		return;
-	}
-	for (i = memo_hash(tile_e, set_cols, set_rows) % MEMO_ROWS; mm->rows[i].tile_e;
-	     i = (i + 1) % MEMO_ROWS) {
-		const struct memo_rows *x = &mm->rows[i];
-
-		if (x->tile_e == tile_e && x->set_cols == set_cols && x->set_rows == set_rows) {
-			*rows = x->rows;
-			return;
-		}
 	}
 	accel_rows_get(&s->sh, s->in, tile_e, set_cols, set_rows, rows);
-	/* Three quarters full at most, so that a probe ends soon. */
-	if (4 * (mm->rows_count + 1) > 3 * MEMO_ROWS)
-		return;
-	mm->rows[i] = (struct memo_rows){ tile_e, set_cols, set_rows, *rows };
-	mm->rows_count++;
+	if (e)
+		e->rows = *rows;
 }
 
 /* accel_cols_get for this search's layer, through the memo. */
 static void cols_get(struct search *s, unsigned tile_f, unsigned taps, struct accel_cols *cols)
 {
-	struct stats_memo *mm = s->memo;
-	unsigned i;
+	bool found;
+	struct memo_entry *e = memo_entry(s, tile_f, taps, 0, &found);
 
-	if (!mm) {
-		accel_cols_get(&s->sh, s->in, tile_f, taps, cols);
+	if (found) {
+		*cols = e->cols;
 		return;
-	}
-	for (i = memo_hash(tile_f, taps, 0) % MEMO_COLS; mm->cols[i].tile_f;
-	     i = (i + 1) % MEMO_COLS) {
-		const struct memo_cols *x = &mm->cols[i];
-
-		if (x->tile_f == tile_f && x->taps == taps) {
-			*cols = x->cols;
-			return;
-		}
 	}
 	accel_cols_get(&s->sh, s->in, tile_f, taps, cols);
-	if (4 * (mm->cols_count + 1) > 3 * MEMO_COLS)
-		return;
-	mm->cols[i] = (struct memo_cols){ tile_f, taps, *cols };
-	mm->cols_count++;
+	if (e)
+		e->cols = *cols;
 }
 
 /*

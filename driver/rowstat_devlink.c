@@ -70,12 +70,16 @@ static int rowstat_devlink_flash_update(struct devlink *devlink,
 
 	if (!drm_dev_enter(&rdev->drm, &idx))
 		return -ENODEV;
+	/* A recovery may be booting the image this replaces: not meanwhile. */
+	mutex_lock(&rdev->reset_lock);
 	ret = rowstat_fw_replace(rdev, params->fw->data, params->fw->size, &why);
+	if (!ret)
+		strscpy(rdev->fw_name, "(flashed)", sizeof(rdev->fw_name));
+	mutex_unlock(&rdev->reset_lock);
 	if (ret) {
 		NL_SET_ERR_MSG_MOD(extack, "the image is not a valid rowstat firmware");
 		drm_err(&rdev->drm, "flash: refused the image: %s\n", why);
 	} else {
-		strscpy(rdev->fw_name, "(flashed)", sizeof(rdev->fw_name));
 		ret = rowstat_device_recover(rdev);
 		if (ret)
 			NL_SET_ERR_MSG_MOD(extack, "the device did not boot the image");

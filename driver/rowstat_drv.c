@@ -435,6 +435,29 @@ static void rowstat_pci_remove(struct pci_dev *pdev)
 	rowstat_devlink_fini(rdev);
 }
 
+/*
+ * The firmware image running: the name the driver loaded, or "(flashed)"
+ * after a devlink flash, which passes the image but not its file's name.
+ */
+static ssize_t firmware_name_show(struct device *dev, struct device_attribute *attr,
+				  char *buf)
+{
+	struct rowstat_device *rdev = pci_get_drvdata(to_pci_dev(dev));
+	ssize_t len;
+
+	mutex_lock(&rdev->reset_lock);
+	len = sysfs_emit(buf, "%s\n", rdev->fw_name);
+	mutex_unlock(&rdev->reset_lock);
+	return len;
+}
+static DEVICE_ATTR_RO(firmware_name);
+
+static struct attribute *rowstat_attrs[] = {
+	&dev_attr_firmware_name.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(rowstat);
+
 static const struct pci_device_id rowstat_pci_ids[] = {
 	{ PCI_DEVICE(ROWSTAT_PCI_VENDOR_ID, ROWSTAT_PCI_DEVICE_ID) },
 	{ }
@@ -446,6 +469,7 @@ static struct pci_driver rowstat_pci_driver = {
 	.id_table = rowstat_pci_ids,
 	.probe = rowstat_pci_probe,
 	.remove = rowstat_pci_remove,
+	.dev_groups = rowstat_groups,
 };
 
 static int __init rowstat_init(void)

@@ -187,7 +187,16 @@ struct rowstat_device {
 	/* reset_lock serialises recovery against itself and against removal. */
 	struct mutex reset_lock;
 	bool fw_crashed;		/* the firmware stopped: no job is guilty */
+	/*
+	 * Every recovery runs on reset_wq, one at a time: each ring's timeout,
+	 * a firmware crash, a flash.  A recovery stops every scheduler, which
+	 * cancels the other rings' timeouts still queued behind it: they
+	 * timed out waiting on the same fault, and must not reset again.
+	 */
+	struct workqueue_struct *reset_wq;
 	struct work_struct crash_work;
+	struct work_struct recover_work;
+	int recover_ret;
 
 	struct rowstat_counters count;
 	struct dentry *debugfs;

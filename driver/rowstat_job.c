@@ -349,9 +349,20 @@ static int rowstat_recover(struct rowstat_device *rdev, struct rowstat_job *time
 }
 
 /* A reset with no job to blame (a new firmware image). */
+static void rowstat_recover_work(struct work_struct *work)
+{
+	struct rowstat_device *rdev = container_of(work, struct rowstat_device,
+						   recover_work);
+
+	rdev->recover_ret = rowstat_recover(rdev, NULL, NULL);
+}
+
+/* Queued behind the timeouts and crashes in flight, and waited for. */
 int rowstat_device_recover(struct rowstat_device *rdev)
 {
-	return rowstat_recover(rdev, NULL, NULL);
+	queue_work(rdev->reset_wq, &rdev->recover_work);
+	flush_work(&rdev->recover_work);
+	return rdev->recover_ret;
 }
 
 /*
@@ -451,7 +462,7 @@ void rowstat_fw_crashed(struct rowstat_device *rdev)
 	rowstat_health_event(rdev, ROWSTAT_HEALTH_FIRMWARE, &ev);
 	atomic64_inc(&rdev->count.fw_crashes);
 	WRITE_ONCE(rdev->fw_crashed, true);
-	schedule_work(&rdev->crash_work);
+	queue_work(rdev->reset_wq, &rdev->crash_work);
 }
 
 static void rowstat_job_put_resources(struct rowstat_job *job)
@@ -502,22 +513,28 @@ int rowstat_sched_init(struct rowstat_device *rdev)
 	unsigned int n;
 	int ret;
 
+	rdev->reset_wq = alloc_ordered_workqueue("rowstat-reset", 0);
+	if (!rdev->reset_wq)
+		return -ENOMEM;
 	INIT_WORK(&rdev->crash_work, rowstat_crash_work);
+	INIT_WORK(&rdev->recover_work, rowstat_recover_work);
 	for (n = 0; n < rdev->rings; n++) {
 		struct rowstat_ring *ring = &rdev->ring[n];
 
 #ifdef HAVE_DRM_SCHED_INIT_SUBMIT_WQ
 		ret = drm_sched_init(&ring->sched, &rowstat_sched_ops, NULL,
 				     DRM_SCHED_PRIORITY_COUNT, ROWSTAT_RING_ENTRIES, 0,
-				     timeout, NULL, NULL, ring->name, rdev->drm.dev);
+				     timeout, rdev->reset_wq, NULL, ring->name,
+				     rdev->drm.dev);
 #else
 		ret = drm_sched_init(&ring->sched, &rowstat_sched_ops,
-				     ROWSTAT_RING_ENTRIES, 0, timeout, NULL, NULL,
-				     ring->name, rdev->drm.dev);
+				     ROWSTAT_RING_ENTRIES, 0, timeout, rdev->reset_wq,
+				     NULL, ring->name, rdev->drm.dev);
 #endif
 		if (ret) {
 			while (n--)
 				drm_sched_fini(&rdev->ring[n].sched);
+			destroy_workqueue(rdev->reset_wq);
 			return ret;
 		}
 	}
@@ -550,6 +567,7 @@ void rowstat_sched_fini(struct rowstat_device *rdev)
 			msleep(20);
 		drm_sched_fini(&rdev->ring[n].sched);
 	}
+	destroy_workqueue(rdev->reset_wq);
 }
 
 int rowstat_file_entities_init(struct rowstat_file *rfile)

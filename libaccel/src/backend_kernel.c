@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -203,19 +205,39 @@ static int params_read(int fd, struct accel_device_info *info)
 	return ret;
 }
 
-/*
- * The image the driver loads (its firmware parameter, under /lib/firmware);
- * devlink info names the running one after a flash.
- */
-static void fw_name_read(char *out, size_t len)
+/* The first line of a small text file, without its newline; 0 or -errno. */
+static int line_read(const char *path, char *out, size_t len)
 {
-	FILE *f = fopen("/sys/module/rowstat/parameters/firmware", "r");
-	char name[128] = "";
+	FILE *f = fopen(path, "r");
+	int ret = 0;
 
-	if (f && fgets(name, sizeof(name), f))
-		name[strcspn(name, "\n")] = 0;
-	if (f)
-		fclose(f);
+	if (!f)
+		return -errno;
+	if (!fgets(out, (int)len, f))
+		ret = -EIO;
+	fclose(f);
+	out[ret ? 0 : strcspn(out, "\n")] = 0;
+	return ret;
+}
+
+/*
+ * The image the device runs, from the driver's firmware_name attribute of
+ * the node's PCI device ("(flashed)" after a devlink flash); from a driver
+ * without it, the image its firmware parameter names.
+ */
+static void fw_name_read(int fd, char *out, size_t len)
+{
+	char path[96], name[128] = "";
+	struct stat st;
+
+	if (!fstat(fd, &st)) {
+		snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/firmware_name",
+			 major(st.st_rdev), minor(st.st_rdev));
+		if (line_read(path, name, sizeof(name)))
+			name[0] = 0;
+	}
+	if (!name[0] && line_read("/sys/module/rowstat/parameters/firmware", name, sizeof(name)))
+		name[0] = 0;
 	snprintf(out, len, "%.60s", name[0] ? name : "(loaded by rowstat.ko)");
 }
 
@@ -239,7 +261,7 @@ static int kernel_open(struct accel_device *dev, const char *spec)
 		free(kd);
 		return ret;
 	}
-	fw_name_read(dev->info.fw_name, sizeof(dev->info.fw_name));
+	fw_name_read(kd->fd, dev->info.fw_name, sizeof(dev->info.fw_name));
 	dev->priv = kd;
 	return 0;
 }

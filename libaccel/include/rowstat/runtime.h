@@ -68,7 +68,8 @@ struct accel_device_info {
 	struct rs_hw_params hw;
 	uint32_t hw_version;		/* ROWSTAT_VERSION(major, minor) */
 	uint32_t fw_version;
-	char fw_name[64];		/* sim: the image's path; kernel: the name the driver loads */
+	/* sim: the image's path; kernel: the running image's, "(flashed)" after a flash */
+	char fw_name[64];
 };
 
 ACCEL_API void accel_device_info(const struct accel_device *dev,

@@ -50,5 +50,10 @@ want "$(devlink dev info "$dev")" "fw 1.0" "dev info after a refused flash"
 devlink dev flash "$dev" file rowstat/rowstat-1.1.fw || fail "flashing 1.1 failed"
 want "$(devlink dev info "$dev")" "fw 1.1" "dev info after flashing 1.1"
 rowstat-submit conv > /dev/null || fail "a job on the flashed firmware failed"
+# The image running, in sysfs and through libaccel (firmware-test checks
+# the name of one loaded).
+name=$(cat "/sys/bus/pci/devices/$addr/firmware_name")
+[ "$name" = "(flashed)" ] || fail "firmware_name '$name' after a flash, want (flashed)"
+want "$(accelctl -d kernel info)" "1.1 ((flashed))" "accelctl info after a flash"
 echo "flash: corrupt image refused; 1.1 running, jobs exact"
 echo "PASS devlink"

@@ -25,8 +25,19 @@ insmod /lib/modules/rowstat.ko job_timeout_ms=5 || fail "insmod with job_timeout
 [ -z "$(node)" ] || fail "job_timeout_ms=5: the device probed anyway"
 dmesg | grep -q "job_timeout_ms=5: must be 10..60000" || fail "job_timeout_ms=5: no message"
 echo "job_timeout_ms=5: refused"
-rmmod rowstat
-insmod /lib/modules/rowstat.ko || fail "insmod with the good image"
-chmod 0666 /dev/accel/accel* /dev/dri/renderD* 2>/dev/null
-rowstat-submit conv > /dev/null || fail "a job after the good image failed"
+# The image running, by name, in sysfs and through libaccel: another, then
+# the default.
+for image in rowstat/rowstat-1.1.fw:1.1 rowstat/rowstat.fw:1.0; do
+	version=${image#*:}
+	image=${image%%:*}
+	rmmod rowstat
+	insmod /lib/modules/rowstat.ko firmware="$image" || fail "insmod with $image"
+	chmod 0666 /dev/accel/accel* /dev/dri/renderD* 2>/dev/null
+	name=$(cat /sys/bus/pci/drivers/rowstat/0*/firmware_name) || fail "$image: no firmware_name"
+	[ "$name" = "$image" ] || fail "firmware_name '$name', want $image"
+	accelctl -d kernel info | grep -q "firmware $version ($image)" ||
+		{ accelctl -d kernel info; fail "$image: accelctl info"; }
+	rowstat-submit conv > /dev/null || fail "a job on $image failed"
+	echo "$image: firmware $version running, named in sysfs and by accelctl info"
+done
 echo "PASS firmware"

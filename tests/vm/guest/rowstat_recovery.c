@@ -6,6 +6,8 @@
  *            then fails with -ENODEV, and a rebind works
  *   hang N   (device with fault-hang-job=N) the hung job fails with
  *            -ETIMEDOUT, innocent jobs complete exactly
+ *   hang-rings N  (the same device) a hang that times out two rings at
+ *            once resets the device once
  *   fwcrash  (device with fault-fw-crash-job=2) the firmware crashes; the
  *            driver resets and reboots it
  */
@@ -94,6 +96,63 @@ static int test_hang(int hang_job)
 		fail("a job after recovery failed");
 	conv_check(&innocent[0]);
 	printf("hang: %u checks\n", checks);
+	return 0;
+}
+
+/*
+ * A hang times out on two rings together: the hung job on ring 0, and an
+ * innocent job of another file queued on ring 1 just after it, whose timer
+ * fires a moment later.  One recovery serves both (docs/driver.md, "One
+ * recovery at a time"): one timeout, one reset, the hung job fails, the
+ * innocent one runs again exactly and its file is not guilty.
+ */
+static int test_hang_rings(int hang_job)
+{
+	int fd = open_node(), other = open_node();
+	struct conv_job cj, innocent;
+	uint32_t sync = syncobj_new(fd), innocent_sync = syncobj_new(other);
+	long long timeouts, resets;
+	int status;
+
+	if (hang_job < 1)
+		fail("hang-rings: bad job number");
+	conv_prepare(fd, &cj, 400);
+	conv_prepare(other, &innocent, 401);
+	/*
+	 * On ring 0: the device stays on the ring it served last while its
+	 * quantum lasts, so it takes ring 0's job first.
+	 */
+	for (int i = 0; i + 1 < hang_job; i++) {
+		conv_submit(fd, &cj, sync, 0);
+		if ((status = syncobj_wait(fd, sync, 60)))
+			fail("job %d before the hang: %d", i + 1, status);
+		conv_check(&cj);
+	}
+	timeouts = debugfs_counter("timeouts");
+	resets = debugfs_counter("resets");
+	/* Back to back: both rings' timers fire together. */
+	conv_submit(fd, &cj, sync, 0);
+	conv_submit(other, &innocent, innocent_sync, 1);
+	status = syncobj_wait(fd, sync, 60);
+	if (status != -ETIMEDOUT)
+		fail("hang-rings: the hung job's fence: %d, want -ETIMEDOUT", status);
+	if ((status = syncobj_wait(other, innocent_sync, 60)))
+		fail("hang-rings: the innocent job on ring 1: %d", status);
+	conv_check(&innocent);
+	/* Let a second, stale timeout show itself if there is one. */
+	usleep(1500 * 1000);
+	if (debugfs_counter("timeouts") - timeouts != 1 ||
+	    debugfs_counter("resets") - resets != 1)
+		fail("hang-rings: %lld timeouts and %lld resets, want 1 and 1",
+		     debugfs_counter("timeouts") - timeouts, debugfs_counter("resets") - resets);
+	printf("hang-rings: two rings timed out, one reset; the innocent job is exact\n");
+	conv_submit(other, &innocent, innocent_sync, 1);
+	if ((status = syncobj_wait(other, innocent_sync, 60)))
+		fail("hang-rings: the innocent file after the reset: %d", status);
+	conv_check(&innocent);
+	close(fd);
+	close(other);
+	printf("hang-rings: %u checks\n", checks);
 	return 0;
 }
 
@@ -225,10 +284,17 @@ static int test_hang_args(char **args)
 	return test_hang(atoi(args[0]));
 }
 
+static int test_hang_rings_args(char **args)
+{
+	return test_hang_rings(atoi(args[0]));
+}
+
 static const struct subtest tests[] = {
 	{ .name = "kill", .run = test_kill },
 	{ .name = "unbind", .run = test_unbind },
 	{ .name = "hang", .run_args = test_hang_args, .nargs = 1, .usage = "N",
+	  .on_request = true },
+	{ .name = "hang-rings", .run_args = test_hang_rings_args, .nargs = 1, .usage = "N",
 	  .on_request = true },
 	{ .name = "fwcrash", .run = test_fwcrash, .on_request = true },
 };

@@ -35,11 +35,14 @@ static int field_range(char *err, size_t errlen, const char *name, unsigned v,
 
 /*
  * The device's own rules (rs_hw_layer_check), without its capabilities,
- * on the LAYER of each part: more input channels than one LAYER carries
- * are split (accel_channel_parts), up to ACCEL_MAX_IN_CHANNELS.
+ * on the largest LAYER the layer runs as: more input channels than one
+ * LAYER carries are split (accel_channel_parts), up to
+ * ACCEL_MAX_IN_CHANNELS; more images or filters are sub-layers
+ * (accel_sublayers_get), up to ACCEL_MAX_BATCH and ACCEL_MAX_OUT_CHANNELS.
  */
 int accel_conv_check(const struct accel_conv *cv, char *err, size_t errlen)
 {
+	struct accel_sublayers sl;
 	unsigned per_part;
 	uint64_t filter;
 	struct rs_hw_layer ls = {
@@ -55,12 +58,22 @@ int accel_conv_check(const struct accel_conv *cv, char *err, size_t errlen)
 		.requant_shift = cv->requant_shift,
 	};
 
-	if (field_range(err, errlen, "in_channels", cv->in_channels, 1, ACCEL_MAX_IN_CHANNELS))
+	if (field_range(err, errlen, "in_channels", cv->in_channels, 1, ACCEL_MAX_IN_CHANNELS) ||
+	    field_range(err, errlen, "batch", cv->batch, 1, ACCEL_MAX_BATCH) ||
+	    field_range(err, errlen, "out_channels", cv->out_channels, 1,
+			ACCEL_MAX_OUT_CHANNELS))
 		return -EINVAL;
 	if (cv->in_channels > ROWSTAT_MAX_CHANNELS && cv->groups > ROWSTAT_MAX_CHANNELS)
 		return einval(err, errlen,
 			      "groups %u above %u: a layer of more than %u in_channels is split by channel, each part with every group",
 			      cv->groups, ROWSTAT_MAX_CHANNELS, ROWSTAT_MAX_CHANNELS);
+	if (cv->out_channels > ROWSTAT_MAX_CHANNELS && cv->groups != 1)
+		return einval(err, errlen,
+			      "groups %u: a layer of more than %u out_channels is split by filter only with groups 1",
+			      cv->groups, ROWSTAT_MAX_CHANNELS);
+	accel_sublayers_get(cv, &sl);
+	ls.batch = sl.n_size + (sl.n_big > 0);
+	ls.out_channels = sl.m_size + (sl.m_big > 0);
 	if (cv->groups && cv->in_channels % cv->groups == 0 &&
 	    cv->in_channels > ROWSTAT_MAX_CHANNELS) {
 		accel_channel_parts(cv, &per_part);
@@ -146,16 +159,23 @@ int accel_mapping_check(const struct rs_hw_params *hw, const struct accel_conv *
 	struct accel_shape sh;
 	struct accel_glb_plan plan;
 	struct rs_hw_mapping m;
+	struct accel_sublayers sl;
+	struct accel_conv part;
+	unsigned n0, m0;
 	int ret = accel_conv_check(cv, err, errlen);
 
 	if (ret)
 		return ret;
 	accel_shape_get(cv, &sh);
 	accel_hw_mapping(map, &m);
-	if (rs_hw_mapping_check(hw, &m, "", err, errlen))
-		return -EINVAL;
-	if (check_tiles(&sh, map, in, out, err, errlen) ||
+	if (rs_hw_mapping_check(hw, &m, "", err, errlen) ||
 	    check_strides(&sh, in, out, err, errlen))
+		return -EINVAL;
+	/* Its tiles fit every sub-layer when they fit the smallest, the last. */
+	accel_sublayers_get(cv, &sl);
+	accel_sublayer(cv, &sl, sl.n_parts - 1, sl.m_parts - 1, &part, &n0, &m0);
+	accel_shape_get(&part, &sh);
+	if (check_tiles(&sh, map, in, out, err, errlen))
 		return -EINVAL;
 	accel_glb_plan(&sh, in, map, &plan);
 	if (plan.total > hw->glb_bytes)

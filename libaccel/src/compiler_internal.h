@@ -72,6 +72,30 @@ void accel_shape_get(const struct accel_conv *cv, struct accel_shape *sh);
 /* How many parts a layer's channels are split into, and *per_part of each group's. */
 unsigned accel_channel_parts(const struct accel_conv *cv, unsigned *per_part);
 
+/*
+ * A layer with more images or filters than one LAYER carries runs as
+ * sub-layers, each with every input channel: balanced parts of the batch
+ * (independent images) and, for groups 1, of the filters (independent
+ * output channels).  The first `big` parts of a dimension have one more
+ * than `size`.
+ */
+struct accel_sublayers {
+	unsigned n_parts, n_size, n_big;
+	unsigned m_parts, m_size, m_big;
+};
+
+/* The sub-layers of a layer (one of each for most). */
+void accel_sublayers_get(const struct accel_conv *cv, struct accel_sublayers *sl);
+
+static inline bool accel_sublayered(const struct accel_sublayers *sl)
+{
+	return sl->n_parts > 1 || sl->m_parts > 1;
+}
+
+/* Sub-layer conv of part (i, j), and the first image and filter it covers. */
+void accel_sublayer(const struct accel_conv *cv, const struct accel_sublayers *sl, unsigned i,
+		    unsigned j, struct accel_conv *part, unsigned *n0, unsigned *m0);
+
 /* Channels per group of part k. */
 static inline unsigned accel_part_channels(const struct accel_shape *sh, unsigned k)
 {

@@ -40,6 +40,8 @@ struct emitter {
 	struct accel_glb_plan plan;
 	uint64_t filter_va, bias_va;
 	unsigned part;		/* the LAYER in force */
+	/* The ofmap tensor's filters, and the sub-layer's first among them. */
+	unsigned out_m, out_m0;
 };
 
 /* A channel of the whole layer (group-major), in its part's LAYER. */
@@ -180,6 +182,8 @@ static void emit_store(struct emitter *em, const struct step *st)
 	unsigned mn = st->mb - st->ma, nn = st->nb - st->na;
 	uint64_t grow = (uint64_t)fn * 4, gplane = grow * en, gimage = gplane * mn;
 	uint64_t va = em->out->va;
+	/* The sub-layer's filters are a slice of the ofmap tensor's. */
+	unsigned M = em->out_m, m = em->out_m0 + st->ma;
 
 	memset(&d, 0, sizeof(d));
 	d.direction = ROWSTAT_DMA_STORE;
@@ -188,29 +192,26 @@ static void emit_store(struct emitter *em, const struct step *st)
 	if (!em->out->rlc) {
 		uint64_t count[4] = { fn, en, mn, nn };
 		uint64_t ds[3] = { (uint64_t)sh->F * ob, (uint64_t)sh->E * sh->F * ob,
-				   (uint64_t)sh->M * sh->E * sh->F * ob };
+				   (uint64_t)M * sh->E * sh->F * ob };
 		uint64_t gs[3] = { grow, gplane, gimage };
 
-		va += ((((uint64_t)st->na * sh->M + st->ma) * sh->E + st->ea) *
-		       sh->F + st->fa) * ob;
+		va += ((((uint64_t)st->na * M + m) * sh->E + st->ea) * sh->F + st->fa) * ob;
 		set_dma(&d, count, ds, gs);
 	} else if (em->out->seg_rows == 1) {
 		uint64_t slot = ROWSTAT_RLC_SLOT_BYTES((uint64_t)sh->F);
 		uint64_t count[4] = { sh->F, en, mn, nn };
-		uint64_t ds[3] = { slot, slot * sh->E, slot * sh->E * sh->M };
+		uint64_t ds[3] = { slot, slot * sh->E, slot * sh->E * M };
 		uint64_t gs[3] = { grow, gplane, gimage };
 
-		va += accel_tensor_segment_offset(st->na, st->ma, st->ea, sh->M,
-					       sh->E, sh->F, 1);
+		va += accel_tensor_segment_offset(st->na, m, st->ea, M, sh->E, sh->F, 1);
 		set_dma(&d, count, ds, gs);
 	} else {
 		uint64_t slot = ROWSTAT_RLC_SLOT_BYTES((uint64_t)sh->E * sh->F);
 		uint64_t count[4] = { (uint64_t)sh->E * sh->F, mn, nn, 1 };
-		uint64_t ds[3] = { slot, slot * sh->M, 0 };
+		uint64_t ds[3] = { slot, slot * M, 0 };
 		uint64_t gs[3] = { gplane, gimage, 0 };
 
-		va += accel_tensor_segment_offset(st->na, st->ma, 0, sh->M, sh->E,
-					       sh->F, sh->E);
+		va += accel_tensor_segment_offset(st->na, m, 0, M, sh->E, sh->F, sh->E);
 		set_dma(&d, count, ds, gs);
 	}
 	d.flags = em->out->rlc ? ROWSTAT_DMA_RLC : 0;
@@ -412,13 +413,53 @@ static void emit_schedule(struct emitter *em, const struct step *steps, size_t c
 	}
 }
 
+/*
+ * One sub-layer (the whole layer for most): its images from n0 and its
+ * filters from m0 of the layer's tensors, whose geometry the tensors keep.
+ */
+static int emit_sublayer(struct accel_stream *s, const struct accel_conv *cv,
+			 const struct accel_conv *layer, unsigned n0, unsigned m0,
+			 const struct accel_mapping *map, uint64_t filter_va, uint64_t bias_va,
+			 const struct accel_tensor *in, const struct accel_tensor *out)
+{
+	struct accel_shape whole;
+	struct accel_tensor in_part = *in, out_part = *out;
+	struct emitter em;
+	struct step_list steps;
+	int ret;
+
+	accel_shape_get(layer, &whole);
+	in_part.va += accel_tensor_bytes(n0, whole.C, whole.H, whole.W, whole.ib, in);
+	out_part.va += accel_tensor_bytes(n0, whole.M, whole.E, whole.F, whole.ob, out);
+	memset(&em, 0, sizeof(em));
+	em.s = s;
+	em.cv = cv;
+	em.map = map;
+	em.in = &in_part;
+	em.out = &out_part;
+	em.filter_va = filter_va + (uint64_t)m0 * whole.Cg * whole.R * whole.S * whole.wb;
+	em.bias_va = bias_va + (uint64_t)m0 * sizeof(int32_t);
+	em.out_m = whole.M;
+	em.out_m0 = m0;
+	accel_shape_get(cv, &em.sh);
+	accel_glb_plan(&em.sh, &in_part, map, &em.plan);
+	ret = plan_steps(&em, &steps);
+	if (ret || !steps.n) {
+		free(steps.v);
+		return ret ? ret : -EINVAL;
+	}
+	emit_layer(&em, steps.v[0].part);
+	emit_schedule(&em, steps.v, steps.n);
+	free(steps.v);
+	return 0;
+}
+
 int accel_emit_conv(struct accel_stream *s, const struct rs_hw_params *hw,
 		    const struct accel_conv *cv, const struct accel_mapping *map,
 		    uint64_t filter_va, uint64_t bias_va, const struct accel_tensor *in,
 		    const struct accel_tensor *out, char *err, size_t errlen)
 {
-	struct emitter em;
-	struct step_list steps;
+	struct accel_sublayers sl;
 	struct accel_estimate est;
 	size_t room;
 	int ret = accel_mapping_check(hw, cv, map, in, out, err, errlen);
@@ -434,24 +475,18 @@ int accel_emit_conv(struct accel_stream *s, const struct rs_hw_params *hw,
 			 (unsigned long long)est.passes, room);
 		return -E2BIG;
 	}
-	memset(&em, 0, sizeof(em));
-	em.s = s;
-	em.cv = cv;
-	em.map = map;
-	em.in = in;
-	em.out = out;
-	em.filter_va = filter_va;
-	em.bias_va = bias_va;
-	accel_shape_get(cv, &em.sh);
-	accel_glb_plan(&em.sh, in, map, &em.plan);
-	ret = plan_steps(&em, &steps);
-	if (ret || !steps.n) {
-		free(steps.v);
-		return ret ? ret : -EINVAL;
+	accel_sublayers_get(cv, &sl);
+	for (unsigned i = 0; i < sl.n_parts && !ret; i++) {
+		for (unsigned j = 0; j < sl.m_parts && !ret; j++) {
+			struct accel_conv part;
+			unsigned n0, m0;
+
+			accel_sublayer(cv, &sl, i, j, &part, &n0, &m0);
+			ret = emit_sublayer(s, &part, cv, n0, m0, map, filter_va, bias_va, in, out);
+		}
 	}
-	emit_layer(&em, steps.v[0].part);
-	emit_schedule(&em, steps.v, steps.n);
-	free(steps.v);
+	if (ret)
+		return ret;
 	if (s->error == -E2BIG ||
 	    (!s->error && s->len + sizeof(struct rowstat_cmd_end) > ROWSTAT_STREAM_MAX_BYTES)) {
 		snprintf(err, errlen,

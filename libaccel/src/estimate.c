@@ -838,13 +838,50 @@ void accel_config_bound(const struct rs_hw_params *hw, const struct accel_conv *
 	accel_layout_bound(hw, cv, &whole, &lo, in, out, hints, energy, cycles, NULL);
 }
 
+static void estimate_add(struct accel_estimate *sum, const struct accel_estimate *e,
+			 uint64_t times)
+{
+	sum->cycles += times * e->cycles;
+	sum->passes += times * e->passes;
+	sum->dram_bytes += times * e->dram_bytes;
+	sum->glb_accesses += times * e->glb_accesses;
+	sum->energy += times * e->energy;
+	sum->pe_active = sum->pe_active > e->pe_active ? sum->pe_active : e->pe_active;
+	sum->glb_bytes_used = sum->glb_bytes_used > e->glb_bytes_used ?
+			      sum->glb_bytes_used : e->glb_bytes_used;
+}
+
 void accel_mapping_estimate(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			    const struct accel_mapping *map, const struct accel_tensor *in,
 			    const struct accel_tensor *out,
 			    const struct accel_map_hints *hints, struct accel_estimate *est)
 {
+	struct accel_sublayers sl;
 	struct accel_layout lo;
 
-	accel_layout_get(cv, in, map, &lo);
-	accel_layout_estimate(hw, cv, map, &lo, in, out, hints, est);
+	accel_sublayers_get(cv, &sl);
+	if (!accel_sublayered(&sl)) {
+		accel_layout_get(cv, in, map, &lo);
+		accel_layout_estimate(hw, cv, map, &lo, in, out, hints, est);
+		return;
+	}
+	/* Sub-layers run one after the other: at most two sizes a dimension. */
+	memset(est, 0, sizeof(*est));
+	for (unsigned bn = 0; bn < 2; bn++) {
+		unsigned n_count = bn ? sl.n_big : sl.n_parts - sl.n_big;
+
+		for (unsigned bm = 0; bm < 2 && n_count; bm++) {
+			unsigned m_count = bm ? sl.m_big : sl.m_parts - sl.m_big;
+			struct accel_conv part = *cv;
+			struct accel_estimate e;
+
+			if (!m_count)
+				continue;
+			part.batch = sl.n_size + bn;
+			part.out_channels = sl.m_size + bm;
+			accel_layout_get(&part, in, map, &lo);
+			accel_layout_estimate(hw, &part, map, &lo, in, out, hints, &e);
+			estimate_add(est, &e, (uint64_t)n_count * m_count);
+		}
+	}
 }

@@ -211,7 +211,9 @@ struct stats_memo {
 /* One search: its inputs, the stage-1 shortlist and the best so far. */
 struct search {
 	const struct rs_hw_params *hw;
-	const struct accel_conv *cv;
+	const struct accel_conv *cv;	/* what it maps: the smallest sub-layer */
+	const struct accel_conv *layer;	/* what it reports estimates of */
+	struct accel_conv part;
 	const struct accel_tensor *in, *out;
 	const struct accel_map_hints *hints;
 	const struct accel_map_options *fx;
@@ -1271,7 +1273,7 @@ static int search_run(struct search *s)
 			if (s->runners && tl->found) {
 				struct accel_estimate est;
 
-				accel_mapping_estimate(s->hw, s->cv, &tl->best, s->in, s->out,
+				accel_mapping_estimate(s->hw, s->layer, &tl->best, s->in, s->out,
 						       s->hints, &est);
 				runners_offer(s->runners, &tl->best, &est,
 					      score(&est, s->fx->objective));
@@ -1283,8 +1285,11 @@ static int search_run(struct search *s)
 	free(s->list);
 	free(s->memo);
 	/* What no tile decides (the DMA strides) is checked on the result. */
-	if (s->found && accel_mapping_check(s->hw, s->cv, s->best, s->in, s->out, NULL, 0))
+	if (s->found && accel_mapping_check(s->hw, s->layer, s->best, s->in, s->out, NULL, 0))
 		s->found = false;
+	if (s->found && s->best_est && s->layer != s->cv)
+		accel_mapping_estimate(s->hw, s->layer, s->best, s->in, s->out, s->hints,
+				       s->best_est);
 	return s->found ? 0 : -ENOSPC;
 }
 
@@ -1295,15 +1300,25 @@ static int search_init(struct search *s, const struct rs_hw_params *hw,
 		       const struct accel_map_options *opts)
 {
 	static const struct accel_map_options none;
+	struct accel_sublayers sl;
+	unsigned n0, m0;
 
 	memset(s, 0, sizeof(*s));
 	s->hw = hw;
-	s->cv = cv;
+	s->cv = s->layer = cv;
 	s->in = in;
 	s->out = out;
 	s->hints = hints;
 	s->fx = opts ? opts : &none;
-	return accel_conv_check(cv, NULL, 0) ? -EINVAL : 0;
+	if (accel_conv_check(cv, NULL, 0))
+		return -EINVAL;
+	/* A mapping of the smallest sub-layer is legal for them all. */
+	accel_sublayers_get(cv, &sl);
+	if (accel_sublayered(&sl)) {
+		accel_sublayer(cv, &sl, sl.n_parts - 1, sl.m_parts - 1, &s->part, &n0, &m0);
+		s->cv = &s->part;
+	}
+	return 0;
 }
 
 int accel_map_search(const struct rs_hw_params *hw, const struct accel_conv *cv,

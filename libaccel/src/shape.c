@@ -107,6 +107,41 @@ unsigned accel_channel_parts(const struct accel_conv *cv, unsigned *per_part)
 	return parts;
 }
 
+/* Balanced parts of at most `most`: how many, the smaller size, how many larger. */
+static void balanced_parts(unsigned total, unsigned most, unsigned *parts, unsigned *size,
+			   unsigned *big)
+{
+	*parts = total > most ? div_up(total, most) : 1;
+	*size = total / *parts;
+	*big = total % *parts;
+}
+
+void accel_sublayers_get(const struct accel_conv *cv, struct accel_sublayers *sl)
+{
+	balanced_parts(cv->batch, ROWSTAT_MAX_BATCH, &sl->n_parts, &sl->n_size, &sl->n_big);
+	if (cv->groups == 1)
+		balanced_parts(cv->out_channels, ROWSTAT_MAX_CHANNELS, &sl->m_parts, &sl->m_size,
+			       &sl->m_big);
+	else
+		balanced_parts(cv->out_channels, cv->out_channels, &sl->m_parts, &sl->m_size,
+			       &sl->m_big);
+}
+
+/* Part k's first index and size. */
+static unsigned part_start(unsigned size, unsigned big, unsigned k, unsigned *len)
+{
+	*len = size + (k < big);
+	return k * size + min_u(k, big);
+}
+
+void accel_sublayer(const struct accel_conv *cv, const struct accel_sublayers *sl, unsigned i,
+		    unsigned j, struct accel_conv *part, unsigned *n0, unsigned *m0)
+{
+	*part = *cv;
+	*n0 = part_start(sl->n_size, sl->n_big, i, &part->batch);
+	*m0 = part_start(sl->m_size, sl->m_big, j, &part->out_channels);
+}
+
 struct span accel_input_rows(const struct accel_shape *sh, unsigned ea, unsigned eb)
 {
 	return span_clip((long)ea * sh->Uh - sh->pt,

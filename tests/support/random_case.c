@@ -123,34 +123,54 @@ int random_mapping(struct rng *r, const struct rs_hw_params *hw,
 	return -1;
 }
 
+/* A square layer of stride 1, with case `index`'s bias or ReLU. */
+struct fixed_case {
+	unsigned C, H, M, R, pad, G, N, prec, shift;
+};
+
+static void fixed_conv(const struct fixed_case *c, unsigned index, struct accel_conv *cv)
+{
+	memset(cv, 0, sizeof(*cv));
+	cv->batch = c->N;
+	cv->in_channels = c->C;
+	cv->in_height = cv->in_width = c->H;
+	cv->out_channels = c->M;
+	cv->kernel_h = cv->kernel_w = c->R;
+	cv->groups = c->G;
+	cv->stride_h = cv->stride_w = 1;
+	cv->pad_top = cv->pad_bottom = cv->pad_left = cv->pad_right = c->pad;
+	cv->ifmap_prec = cv->filter_prec = cv->ofmap_prec = c->prec;
+	cv->bias = index % 2 == 0;
+	cv->relu = index % 2 == 1;
+	cv->requant_mult = 3;
+	cv->requant_shift = c->shift;
+}
+
 unsigned split_conv(unsigned index, struct accel_conv *cv)
 {
-	/* C, H, M, R, pad, G, batch, precisions */
-	static const struct {
-		unsigned C, H, M, R, pad, G, N, prec;
-	} cases[] = {
-		{ 9216, 1, 40, 1, 0, 1, 2, ROWSTAT_PREC_Q16 },	/* AlexNet FC6, 40 outputs */
-		{ 8200, 4, 6, 3, 1, 1, 1, ROWSTAT_PREC_Q16 },	/* two parts of 4100 */
-		{ 16400, 3, 4, 3, 1, 2, 1, ROWSTAT_PREC_Q16 },	/* 2 groups of 3 parts */
-		{ 25088, 1, 12, 1, 0, 1, 1, ROWSTAT_PREC_INT8 },	/* VGG-16 FC6, 12 outputs */
+	static const struct fixed_case cases[] = {
+		/* C, H, M, R, pad, G, batch, precisions, requant shift */
+		{ 9216, 1, 40, 1, 0, 1, 2, ROWSTAT_PREC_Q16, 9 },	/* AlexNet FC6, 40 outputs */
+		{ 8200, 4, 6, 3, 1, 1, 1, ROWSTAT_PREC_Q16, 9 },	/* two parts of 4100 */
+		{ 16400, 3, 4, 3, 1, 2, 1, ROWSTAT_PREC_Q16, 9 },	/* 2 groups of 3 parts */
+		{ 25088, 1, 12, 1, 0, 1, 1, ROWSTAT_PREC_INT8, 9 },	/* VGG-16 FC6, 12 outputs */
 	};
 
-	if (index < sizeof(cases) / sizeof(cases[0])) {
-		memset(cv, 0, sizeof(*cv));
-		cv->batch = cases[index].N;
-		cv->in_channels = cases[index].C;
-		cv->in_height = cv->in_width = cases[index].H;
-		cv->out_channels = cases[index].M;
-		cv->kernel_h = cv->kernel_w = cases[index].R;
-		cv->groups = cases[index].G;
-		cv->stride_h = cv->stride_w = 1;
-		cv->pad_top = cv->pad_bottom = cases[index].pad;
-		cv->pad_left = cv->pad_right = cases[index].pad;
-		cv->ifmap_prec = cv->filter_prec = cv->ofmap_prec = cases[index].prec;
-		cv->bias = index % 2 == 0;
-		cv->relu = index % 2 == 1;
-		cv->requant_mult = 3;
-		cv->requant_shift = 9;
-	}
+	if (index < sizeof(cases) / sizeof(cases[0]))
+		fixed_conv(&cases[index], index, cv);
+	return sizeof(cases) / sizeof(cases[0]);
+}
+
+unsigned sublayer_conv(unsigned index, struct accel_conv *cv)
+{
+	static const struct fixed_case cases[] = {
+		/* past one LAYER's images or filters */
+		{ 3, 5, 4, 3, 1, 1, 1030, ROWSTAT_PREC_Q16, 5 },	/* two batch parts of 515 */
+		{ 8, 1, 8200, 1, 0, 1, 2, ROWSTAT_PREC_INT8, 5 },	/* two filter parts of 4100 */
+		{ 1, 1, 8193, 1, 0, 1, 1025, ROWSTAT_PREC_Q16, 5 },	/* 2 x 2 uneven parts */
+	};
+
+	if (index < sizeof(cases) / sizeof(cases[0]))
+		fixed_conv(&cases[index], index, cv);
 	return sizeof(cases) / sizeof(cases[0]);
 }

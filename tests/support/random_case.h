@@ -23,5 +23,10 @@ int random_mapping(struct rng *r, const struct rs_hw_params *hw,
  * many cases there are.
  */
 unsigned split_conv(unsigned index, struct accel_conv *cv);
+/*
+ * Layer `index` of those with more images or filters than one LAYER
+ * carries (sub-layers); returns how many there are.
+ */
+unsigned sublayer_conv(unsigned index, struct accel_conv *cv);
 
 #endif

@@ -112,11 +112,34 @@ START_TEST(layer_checks_name_the_field)
 	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "groups 9000 above 8192: a layer of more than 8192 in_channels is "
 			 "split by channel, each part with every group");
+	/* Past one LAYER's images or filters, sub-layers, up to their own limits. */
 	c = conv;
+	c.groups = 1;
 	c.in_channels = 9000;
 	c.out_channels = 9000;
+	c.batch = 2000;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), 0);
+	c.out_channels = ACCEL_MAX_OUT_CHANNELS;
+	c.batch = ACCEL_MAX_BATCH;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), 0);
+	c.out_channels = ACCEL_MAX_OUT_CHANNELS + 1;
 	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "out_channels 9000 outside 1..8192");
+	ck_assert_str_eq(err, "out_channels 1048577 outside 1..1048576");
+	c.out_channels = 0;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "out_channels 0 outside 1..1048576");
+	c.out_channels = 9000;
+	c.batch = ACCEL_MAX_BATCH + 1;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "batch 65537 outside 1..65536");
+	c.batch = 0;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "batch 0 outside 1..65536");
+	c.batch = 1;
+	c.groups = 2;
+	ck_assert_int_eq(accel_conv_check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "groups 2: a layer of more than 8192 out_channels is split by "
+			 "filter only with groups 1");
 	c = conv;
 	c.in_channels = ACCEL_MAX_IN_CHANNELS;
 	c.in_height = c.in_width = c.kernel_h = c.kernel_w = 64;

@@ -523,6 +523,58 @@ START_TEST(split_layers_count_honestly)
 END_TEST
 
 /*
+ * A layer run as sub-layers (more images or filters than one LAYER): the
+ * model counts what the step counter counts, and the estimate, the sum of
+ * its sub-layers', predicts it exactly (raw tensors), cycles included to
+ * the estimate's usual error.
+ */
+START_TEST(sublayers_count_honestly)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	struct accel_conv cv;
+	unsigned cases = sublayer_conv(0, &cv), checked = 0;
+
+	for (unsigned i = 0; i < cases; i++) {
+		struct layer_case lc;
+		struct rng r = { 9950 + i };
+		struct accel_estimate est, searched;
+		struct rs_model_result res;
+		uint64_t glb = 0, dram = 0;
+		char err[256];
+
+		memset(&lc, 0, sizeof(lc));
+		sublayer_conv(i, &lc.cv);
+		ck_assert_int_eq(accel_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL, NULL,
+						  &lc.map, &searched), 0);
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 0), 0);
+		ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "%s", err);
+		check_case(model, &lc, 9950 + i);
+		accel_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
+		/* The search reports the whole layer's estimate, not a sub-layer's. */
+		ck_assert_uint_eq(searched.cycles, est.cycles);
+		ck_assert_uint_eq(searched.energy, est.energy);
+		ck_assert_int_eq(layer_execute(model, &lc, &res, NULL), ROWSTAT_OK);
+		for (int t = 0; t < ROWSTAT_DT_COUNT; t++) {
+			glb += res.counts.glb_reads[t] + res.counts.glb_writes[t];
+			dram += res.counts.dram_read_bytes[t] + res.counts.dram_write_bytes[t];
+		}
+		ck_assert_uint_eq(res.counts.macs, accel_conv_macs(&lc.cv));
+		ck_assert_uint_eq(est.passes, res.counts.passes);
+		ck_assert_uint_eq(est.glb_accesses, glb);
+		ck_assert_uint_eq(est.dram_bytes, dram);
+		ck_assert_uint_eq(est.pe_active, res.counts.pe_active_max);
+		ck_assert_msg(fabs((double)est.cycles / (double)res.counts.cycles - 1) <=
+			      CYCLE_WORST_LIMIT, "case %u: cycles %llu estimated, %llu counted", i,
+			      (unsigned long long)est.cycles, (unsigned long long)res.counts.cycles);
+		layer_free(&lc);
+		checked++;
+	}
+	ck_assert_uint_eq(checked, cases);
+	rs_model_destroy(model);
+}
+END_TEST
+
+/*
  * The expected RLC bytes of a segment at a density, against the encoder's
  * average over random segments: within 2% at every density from none to
  * all, on segments of one value, of rows and of planes, short and past the
@@ -580,6 +632,7 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(est, estimate_predicts_data_independent_counts, 0, 2);
 	tcase_add_test(est, estimate_sees_bias_loads_delay_the_prefetch);
 	tcase_add_test(est, split_layers_count_honestly);
+	tcase_add_test(est, sublayers_count_honestly);
 	tcase_add_test(est, estimate_follows_gating_and_compression);
 	tcase_add_test(est, rlc_size_expected_at_every_density);
 	suite_add_tcase(s, est);

@@ -110,6 +110,20 @@ START_TEST(random_layers_match_reference_scalar)
 }
 END_TEST
 
+/* LAYER commands in a placed case's stream. */
+static unsigned stream_layers(const struct layer_case *lc)
+{
+	unsigned layers = 0;
+
+	for (size_t at = 0; at < lc->stream.len;) {
+		const struct rowstat_cmd_header *h = (const void *)(lc->stream.buf + at);
+
+		layers += h->opcode == ROWSTAT_OP_LAYER;
+		at += 4u * le16toh(h->dwords);
+	}
+	return layers;
+}
+
 /*
  * Layers with more input channels than one LAYER carries run as several
  * LAYERs accumulating in the GLB: exact under the mapper's choice by every
@@ -127,7 +141,6 @@ START_TEST(split_layers_match_reference)
 			struct layer_case lc;
 			struct rng r = { 4400 + 10 * i + k };
 			struct accel_map_options opts = { .objective = k % 3 };
-			unsigned layers = 0;
 			char err[256];
 
 			memset(&lc, 0, sizeof(lc));
@@ -144,14 +157,7 @@ START_TEST(split_layers_match_reference)
 			ck_assert_msg(layer_place(&lc, &hw, err, sizeof(err)) == 0, "case %u: %s",
 				      i, err);
 			/* More than one LAYER in the stream. */
-			for (size_t at = 0; at < lc.stream.len;) {
-				const struct rowstat_cmd_header *h =
-					(const void *)(lc.stream.buf + at);
-
-				layers += h->opcode == ROWSTAT_OP_LAYER;
-				at += 4u * le16toh(h->dwords);
-			}
-			ck_assert_uint_ge(layers, 2);
+			ck_assert_uint_ge(stream_layers(&lc), 2);
 			ck_assert_msg(run_and_compare(model, &lc, 4400 + 10 * i + k) == 0,
 				      "case %u mapping %u: outputs differ from the reference", i, k);
 			layer_free(&lc);
@@ -159,6 +165,62 @@ START_TEST(split_layers_match_reference)
 		}
 	}
 	ck_assert_uint_eq(ran, cases * 5);
+	rs_model_destroy(model);
+}
+END_TEST
+
+/*
+ * Layers with more images or filters than one LAYER carries run as
+ * sub-layers over slices of the same tensors: exact under the mapper's
+ * choice by every objective, under random legal mappings (those the
+ * stream can hold), and with RLC tensors of rows and of planes.
+ */
+START_TEST(sublayers_match_reference)
+{
+	struct rs_model *model = rs_model_create(&hw);
+	struct accel_conv cv;
+	unsigned cases = sublayer_conv(0, &cv), ran = 0, random_ran = 0;
+
+	ck_assert_ptr_nonnull(model);
+	for (unsigned i = 0; i < cases; i++) {
+		for (unsigned k = 0; k < 7; k++) {
+			struct layer_case lc;
+			struct rng r = { 5500 + 10 * i + k };
+			struct accel_map_options opts = { .objective = k % 3 };
+			char err[256];
+			int ret;
+
+			memset(&lc, 0, sizeof(lc));
+			sublayer_conv(i, &lc.cv);
+			/* 5, 6: RLC tensors, in rows and in planes, sliced by image and filter. */
+			if (k >= 5) {
+				lc.in.rlc = lc.out.rlc = true;
+				lc.in.seg_rows = k == 5 ? 1 : lc.cv.in_height;
+				lc.out.seg_rows = k == 5 ? 1 : accel_conv_out_height(&lc.cv);
+			}
+			if (k < 3 || k >= 5)
+				ck_assert_int_eq(accel_map_search(&hw, &lc.cv, &lc.in, &lc.out, NULL,
+								  &opts, &lc.map, NULL), 0);
+			else
+				ck_assert_int_eq(random_mapping(&r, &hw, &lc.cv, &lc.in, &lc.out,
+								&lc.map), 0);
+			ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 0), 0);
+			ret = layer_place(&lc, &hw, err, sizeof(err));
+			if (k >= 3 && k < 5 && ret == -E2BIG) {
+				layer_free(&lc);
+				continue;
+			}
+			ck_assert_msg(ret == 0, "case %u: %s", i, err);
+			ck_assert_uint_ge(stream_layers(&lc), 2);
+			ck_assert_msg(run_and_compare(model, &lc, 5500 + 10 * i + k) == 0,
+				      "case %u mapping %u: outputs differ from the reference", i, k);
+			layer_free(&lc);
+			ran++;
+			random_ran += k >= 3 && k < 5;
+		}
+	}
+	ck_assert_uint_ge(ran, cases * 5);
+	ck_assert_uint_ge(random_ran, 1);
 	rs_model_destroy(model);
 }
 END_TEST
@@ -319,6 +381,7 @@ static Suite *make_suite(void)
 	tcase_add_test(random, mapper_choices_match_reference);
 	tcase_add_test(random, padding_only_rows_and_wide_strides);
 	tcase_add_test(random, split_layers_match_reference);
+	tcase_add_test(random, sublayers_match_reference);
 	suite_add_tcase(s, random);
 	tcase_add_checked_fixture(alexnet, setup, NULL);
 	tcase_set_timeout(alexnet, 900);

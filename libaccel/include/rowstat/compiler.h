@@ -26,11 +26,16 @@ extern "C" {
 
 /*
  * A convolution layer; fully connected layers are 1x1 convolutions.  Its
- * fields have the LAYER command's ranges (docs/hardware.md 7.2), except
- * in_channels: a layer with more than one LAYER carries is compiled as
- * several that accumulate on the device, up to ACCEL_MAX_IN_CHANNELS.
+ * fields have the LAYER command's ranges (docs/hardware.md 7.2), except:
+ *   - in_channels: a layer with more than one LAYER carries is compiled as
+ *     several that accumulate on the device, up to ACCEL_MAX_IN_CHANNELS;
+ *   - batch, and out_channels of a layer of one group: a layer with more
+ *     is compiled as sub-layers over parts of its images and filters, up
+ *     to ACCEL_MAX_BATCH and ACCEL_MAX_OUT_CHANNELS.
  */
 #define ACCEL_MAX_IN_CHANNELS	(1u << 20)
+#define ACCEL_MAX_BATCH		(1u << 16)
+#define ACCEL_MAX_OUT_CHANNELS	(1u << 20)
 
 struct accel_conv {
 	unsigned batch, in_channels, in_height, in_width;

@@ -105,16 +105,16 @@ struct enumeration {
 	struct array_config *config;
 	size_t configs, configs_cap;
 	struct map_enum_result *res;
+	double tolerance;	/* prune what cannot beat the best by more than this */
+	double pruned_least;	/* the least objective value of a bound pruned */
 	int error;
 };
 
-/* Could a mapping bounded below by (energy, cycles) still beat the best? */
-static bool may_improve(const struct enumeration *en, double energy, double cycles)
+/* Exactly: the objective first, then the other quantity on a tie. */
+static bool exact_may_improve(const struct enumeration *en, double energy, double cycles)
 {
 	const struct map_enum_result *r = en->res;
 
-	if (!r->found)
-		return true;
 	switch (en->obj) {
 	case ACCEL_MAP_ENERGY:
 		return energy < r->est.energy ||
@@ -125,6 +125,35 @@ static bool may_improve(const struct enumeration *en, double energy, double cycl
 	default:
 		return energy * cycles < (double)r->est.energy * r->est.cycles;
 	}
+}
+
+static double objective_of(enum accel_map_objective obj, double energy, double cycles)
+{
+	return obj == ACCEL_MAP_ENERGY ? energy : obj == ACCEL_MAP_LATENCY ? cycles :
+	       energy * cycles;
+}
+
+/*
+ * Could a mapping bounded below by (energy, cycles) still beat the best (by
+ * more than the tolerance, if any)?  A bound pruned is remembered: the
+ * least of them bounds the optimum from below.
+ */
+static bool may_improve(struct enumeration *en, double energy, double cycles)
+{
+	const struct map_enum_result *r = en->res;
+	double value = objective_of(en->obj, energy, cycles);
+	bool may;
+
+	if (!r->found)
+		return true;
+	if (en->tolerance > 0)
+		may = value * (1 + en->tolerance) <
+		      objective_of(en->obj, (double)r->est.energy, (double)r->est.cycles);
+	else
+		may = exact_may_improve(en, energy, cycles);
+	if (!may && value < en->pruned_least)
+		en->pruned_least = value;
+	return may;
 }
 
 static bool bound_may_improve(struct enumeration *en, const struct accel_mapping *m,
@@ -530,9 +559,18 @@ int map_enum_optimum(const struct rs_hw_params *hw, const struct accel_conv *cv,
 		     const struct accel_map_hints *hints, enum accel_map_objective obj,
 		     const struct accel_mapping *incumbent, struct map_enum_result *res)
 {
+	return map_enum_near_optimum(hw, cv, in, out, hints, obj, 0, incumbent, res);
+}
+
+int map_enum_near_optimum(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			  const struct accel_tensor *in, const struct accel_tensor *out,
+			  const struct accel_map_hints *hints, enum accel_map_objective obj,
+			  double tolerance, const struct accel_mapping *incumbent,
+			  struct map_enum_result *res)
+{
 	struct enumeration en = {
 		.hw = hw, .cv = cv, .in = in, .out = out, .hints = hints, .obj = obj,
-		.res = res,
+		.res = res, .tolerance = tolerance, .pruned_least = INFINITY,
 	};
 	unsigned row_tables;
 
@@ -585,5 +623,10 @@ int map_enum_optimum(const struct rs_hw_params *hw, const struct accel_conv *cv,
 	free(en.dm.min);
 	free(en.dc.at);
 	free(en.dc.min);
+	if (res->found) {
+		double found = map_enum_value(obj, &res->est);
+
+		res->lower_bound = en.pruned_least < found ? en.pruned_least : found;
+	}
 	return en.error;
 }

@@ -29,6 +29,11 @@ struct map_enum_result {
 	uint64_t array_configs;		/* canonical array configurations */
 	uint64_t array_searched;	/* of those, not pruned by their bound */
 	uint64_t evaluated;		/* complete mappings estimated */
+	/*
+	 * The optimum's objective value (map_enum_value) is at least this:
+	 * the found mapping's, or less after map_enum_near_optimum.
+	 */
+	double lower_bound;
 };
 
 /*
@@ -39,6 +44,20 @@ int map_enum_optimum(const struct rs_hw_params *hw, const struct accel_conv *cv,
 		     const struct accel_tensor *in, const struct accel_tensor *out,
 		     const struct accel_map_hints *hints, enum accel_map_objective obj,
 		     const struct accel_mapping *incumbent, struct map_enum_result *res);
+
+/*
+ * The same, pruning every bound that cannot beat the best found by more
+ * than `tolerance` (0.02: 2%): the mapping found is within 1 + tolerance
+ * of the optimum, and res->lower_bound bounds the optimum from below, so
+ * a mapping's ratio to it bounds its distance from the optimum.  For
+ * layers the exact enumeration takes hours on (AlexNet's CONV3-5 by
+ * energy).
+ */
+int map_enum_near_optimum(const struct rs_hw_params *hw, const struct accel_conv *cv,
+			  const struct accel_tensor *in, const struct accel_tensor *out,
+			  const struct accel_map_hints *hints, enum accel_map_objective obj,
+			  double tolerance, const struct accel_mapping *incumbent,
+			  struct map_enum_result *res);
 
 /* True if (energy, cycles) a beats b by the objective. */
 bool map_enum_better(enum accel_map_objective obj, uint64_t energy_a, uint64_t cycles_a,

@@ -107,6 +107,33 @@ static struct accel_conv small_conv(unsigned batch, unsigned c, unsigned hw_in, 
 	};
 }
 
+/*
+ * Within a tolerance, the enumerator's mapping is that near the optimum,
+ * and its lower bound lies between the optimum and its mapping's value
+ * over 1 + tolerance.
+ */
+static void near_optimum_agrees(const struct accel_conv *cv, const struct accel_tensor *in,
+				const struct accel_tensor *out, unsigned obj, double optimum,
+				const char *what)
+{
+	static const double tolerances[] = { 0.01, 0.05, 0.3 };
+
+	for (unsigned i = 0; i < 3; i++) {
+		double tol = tolerances[i], value;
+		struct map_enum_result r;
+
+		ck_assert_int_eq(map_enum_near_optimum(&hw, cv, in, out, NULL, obj, tol, NULL, &r),
+				 0);
+		ck_assert(r.found);
+		value = map_enum_value(obj, &r.est);
+		ck_assert_msg(value <= optimum * (1 + tol) && r.lower_bound <= optimum &&
+			      r.lower_bound * (1 + tol) >= value,
+			      "%s obj %u tolerance %.2f: value %.6g, lower bound %.6g, optimum %.6g",
+			      what, obj, tol, value, r.lower_bound, optimum);
+		ck_assert_int_eq(accel_mapping_check(&hw, cv, &r.map, in, out, NULL, 0), 0);
+	}
+}
+
 static void agree(const struct accel_conv *cv, const struct accel_tensor *in,
 		  const struct accel_tensor *out, const char *what)
 {
@@ -137,6 +164,8 @@ static void agree(const struct accel_conv *cv, const struct accel_tensor *in,
 		ck_assert(memcmp(&again, &r.est, sizeof(again)) == 0);
 		/* It pruned: fewer mappings priced than brute force checked. */
 		ck_assert_uint_lt(r.evaluated, b.legal);
+		ck_assert(r.lower_bound == map_enum_value(obj, &r.est));
+		near_optimum_agrees(cv, in, out, obj, map_enum_value(obj, &b.best[obj]), what);
 	}
 }
 

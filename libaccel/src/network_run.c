@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rowstat/networks.h>
+
 #include "runtime_internal.h"
 
 /* A tensor's shape: batch, channels, height, width. */
@@ -42,9 +44,9 @@ static uint64_t elems(const struct shape *s)
 static const char *step_kind(enum accel_step_kind k)
 {
 	static const char *const names[] = { "layer", "maxpool", "avgpool", "keep", "add",
-					     "flatten" };
+					     "flatten", "swap" };
 
-	return k <= ACCEL_STEP_FLATTEN ? names[k] : "?";
+	return k <= ACCEL_STEP_SWAP ? names[k] : "?";
 }
 
 /* Each step's output shape; -EINVAL naming the step and field that do not chain. */
@@ -107,6 +109,16 @@ static int chain(struct accel_network *net)
 			cur.c *= cur.h * cur.w;
 			cur.h = cur.w = 1;
 			break;
+		case ACCEL_STEP_SWAP: {
+			struct shape was = cur;
+
+			if (!have_kept)
+				return accel_fail(-EINVAL, "step %u (%s): no KEEP step before it",
+						  i, name);
+			cur = kept;
+			kept = was;
+			break;
+		}
 		default:
 			return accel_fail(-EINVAL, "step %u (%s): kind %d is no step", i, name,
 					  st->s.kind);
@@ -188,7 +200,7 @@ int accel_network_create(struct accel_device *dev, const struct accel_step *step
 		snprintf(net->steps[i].name, sizeof(net->steps[i].name), "%s",
 			 steps[i].name ? steps[i].name : step_kind(steps[i].kind));
 		net->steps[i].s.name = net->steps[i].name;
-		keeps |= steps[i].kind == ACCEL_STEP_KEEP;
+		keeps |= steps[i].kind == ACCEL_STEP_KEEP || steps[i].kind == ACCEL_STEP_SWAP;
 	}
 	for (unsigned i = 0; i < count; i++)
 		if (steps[i].kind == ACCEL_STEP_LAYER) {
@@ -352,6 +364,15 @@ int accel_network_run(struct accel_network *net, const int16_t *input, int16_t *
 			break;
 		case ACCEL_STEP_FLATTEN:
 			break;	/* [N][C][H][W] is already [N][C*H*W] */
+		case ACCEL_STEP_SWAP: {
+			size_t was = count * rs_hw_prec_bytes(prec);
+			size_t now = elems(&st->out) * rs_hw_prec_bytes(prec);
+
+			memcpy(net->scratch[0], here, was);
+			memcpy(here, accel_buffer_map(net->kept), now);
+			memcpy(accel_buffer_map(net->kept), net->scratch[0], was);
+			break;
+		}
 		}
 	}
 	if (ret)
@@ -359,4 +380,95 @@ int accel_network_run(struct accel_network *net, const int16_t *input, int16_t *
 	accel_values_unpack(output, accel_buffer_map(net->act[cur]), elems(&net->output), prec);
 	res->host_us = accel_now_us() - t0;
 	return 0;
+}
+
+/* One host step of the reference on values (cur, kept), other for output. */
+static void reference_step(const struct net_step *st, int16_t **cur, int16_t **other,
+			   int16_t **kept, unsigned prec)
+{
+	const struct accel_step *s = &st->s;
+	uint64_t count = elems(&st->in);
+	int16_t *t;
+
+	switch (s->kind) {
+	case ACCEL_STEP_LAYER:
+		accel_reference_conv(&s->cv, *cur, s->filters, s->bias, *other);
+		break;
+	case ACCEL_STEP_MAXPOOL:
+	case ACCEL_STEP_AVGPOOL:
+		pool(st, *cur, *other);
+		break;
+	case ACCEL_STEP_KEEP:
+		memcpy(*kept, *cur, count * sizeof(int16_t));
+		return;
+	case ACCEL_STEP_ADD:
+		for (uint64_t k = 0; k < count; k++) {
+			long v = (long)(*cur)[k] + (*kept)[k];
+
+			(*cur)[k] = clamp(s->relu && v < 0 ? 0 : v, prec);
+		}
+		return;
+	case ACCEL_STEP_SWAP:
+		t = *cur;
+		*cur = *kept;
+		*kept = t;
+		return;
+	default:
+		return;
+	}
+	t = *cur;
+	*cur = *other;
+	*other = t;
+}
+
+int accel_network_reference(const struct accel_step *steps, unsigned count, unsigned n,
+			    unsigned c, unsigned h, unsigned w, const int16_t *input,
+			    int16_t *output)
+{
+	struct accel_network net = { .count = count, .input = { n, c, h, w },
+				     .prec = ROWSTAT_PREC_Q16 };
+	int16_t *buf[3] = { NULL }, *cur, *other, *kept;
+	uint64_t most;
+	int ret;
+
+	if (!steps || !count || !input || !output)
+		return accel_fail(-EINVAL, "accel_network_reference: %s",
+				  !steps ? "steps is NULL" : !count ? "no steps" :
+				  !input ? "input is NULL" : "output is NULL");
+	if (!n || !c || !h || !w)
+		return accel_fail(-EINVAL, "network: input %ux%ux%ux%u is empty", n, c, h, w);
+	net.steps = calloc(count, sizeof(*net.steps));
+	if (!net.steps)
+		return accel_fail(-ENOMEM, "network: out of memory");
+	for (unsigned i = 0; i < count; i++) {
+		net.steps[i].s = steps[i];
+		snprintf(net.steps[i].name, sizeof(net.steps[i].name), "%s",
+			 steps[i].name ? steps[i].name : step_kind(steps[i].kind));
+	}
+	for (unsigned i = 0; i < count; i++)
+		if (steps[i].kind == ACCEL_STEP_LAYER) {
+			net.prec = steps[i].cv.ifmap_prec;
+			break;
+		}
+	ret = chain(&net);
+	most = elems(&net.input);
+	for (unsigned i = 0; !ret && i < count; i++)
+		if (elems(&net.steps[i].out) > most)
+			most = elems(&net.steps[i].out);
+	for (unsigned k = 0; !ret && k < 3; k++)
+		if (!(buf[k] = malloc(most * sizeof(int16_t))))
+			ret = accel_fail(-ENOMEM, "network: out of memory");
+	if (!ret) {
+		cur = buf[0];
+		other = buf[1];
+		kept = buf[2];
+		memcpy(cur, input, elems(&net.input) * sizeof(int16_t));
+		for (unsigned i = 0; i < count; i++)
+			reference_step(&net.steps[i], &cur, &other, &kept, net.prec);
+		memcpy(output, cur, elems(&net.output) * sizeof(int16_t));
+	}
+	for (unsigned k = 0; k < 3; k++)
+		free(buf[k]);
+	free(net.steps);
+	return ret;
 }

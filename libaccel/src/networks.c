@@ -12,10 +12,51 @@
 
 #include "runtime_internal.h"
 
+/* Where a builder writes: layers alone, or every step. */
 struct net_out {
 	struct accel_network_layer *layers;
+	struct accel_network_step *steps;
 	unsigned cap, count, batch;
 };
+
+/* A slot for the next step (NULL past cap), which the count includes. */
+static struct accel_network_step *next_step(struct net_out *o, enum accel_step_kind kind,
+					    const char *name)
+{
+	struct accel_network_step *st = o->count < o->cap ? &o->steps[o->count] : NULL;
+
+	o->count++;
+	if (st) {
+		memset(st, 0, sizeof(*st));
+		snprintf(st->name, sizeof(st->name), "%s", name);
+		st->step.kind = kind;
+		st->step.name = st->name;
+	}
+	return st;
+}
+
+/* A host step between layers; only the step lists have them. */
+static void host_step(struct net_out *o, enum accel_step_kind kind, const char *name,
+		      unsigned k, unsigned stride, unsigned pad, bool relu)
+{
+	struct accel_network_step *st;
+
+	if (!o->steps)
+		return;
+	st = next_step(o, kind, name);
+	if (st) {
+		st->step.k = k;
+		st->step.stride = stride;
+		st->step.pad = pad;
+		st->step.relu = relu;
+	}
+}
+
+static void maxpool(struct net_out *o, const char *name, unsigned k, unsigned stride,
+		    unsigned pad)
+{
+	host_step(o, ACCEL_STEP_MAXPOOL, name, k, stride, pad, false);
+}
 
 /* A k x k convolution, padded to keep the size at stride 1 ("same"). */
 static void layer(struct net_out *o, const char *name, unsigned in_c, unsigned size,
@@ -30,11 +71,29 @@ static void layer(struct net_out *o, const char *name, unsigned in_c, unsigned s
 		.ofmap_prec = ROWSTAT_PREC_Q16, .relu = relu, .bias = true, .requant_mult = 1,
 	};
 
+	if (o->steps) {
+		struct accel_network_step *st = next_step(o, ACCEL_STEP_LAYER, name);
+
+		if (st)
+			st->step.cv = cv;
+		return;
+	}
 	if (o->count < o->cap) {
 		snprintf(o->layers[o->count].name, sizeof(o->layers[0].name), "%s", name);
 		o->layers[o->count].cv = cv;
 	}
 	o->count++;
+}
+
+/* The last step written, if it is a layer: to adjust its padding. */
+static struct accel_conv *last_conv(struct net_out *o)
+{
+	if (!o->count || o->count > o->cap)
+		return NULL;
+	if (o->steps)
+		return o->steps[o->count - 1].step.kind == ACCEL_STEP_LAYER ?
+		       &o->steps[o->count - 1].step.cv : NULL;
+	return &o->layers[o->count - 1].cv;
 }
 
 static void classifier(struct net_out *o, const char *name, unsigned features,
@@ -45,16 +104,20 @@ static void classifier(struct net_out *o, const char *name, unsigned features,
 
 static void net_alexnet(struct net_out *o)
 {
-	layer(o, "conv1", 3, 227, 96, 11, 4, 1, true);
-	if (o->count <= o->cap) {
-		struct accel_conv *cv = &o->layers[o->count - 1].cv;
+	struct accel_conv *conv1;
 
-		cv->pad_top = cv->pad_bottom = cv->pad_left = cv->pad_right = 0;
-	}
+	layer(o, "conv1", 3, 227, 96, 11, 4, 1, true);
+	conv1 = last_conv(o);
+	if (conv1)
+		conv1->pad_top = conv1->pad_bottom = conv1->pad_left = conv1->pad_right = 0;
+	maxpool(o, "pool1", 3, 2, 0);
 	layer(o, "conv2", 96, 27, 256, 5, 1, 2, true);
+	maxpool(o, "pool2", 3, 2, 0);
 	layer(o, "conv3", 256, 13, 384, 3, 1, 1, true);
 	layer(o, "conv4", 384, 13, 384, 3, 1, 2, true);
 	layer(o, "conv5", 384, 13, 256, 3, 1, 2, true);
+	maxpool(o, "pool5", 3, 2, 0);
+	host_step(o, ACCEL_STEP_FLATTEN, "flatten", 0, 0, 0, false);
 	classifier(o, "fc6", 9216, 4096, true);
 	classifier(o, "fc7", 4096, 4096, true);
 	classifier(o, "fc8", 4096, 1000, false);
@@ -74,8 +137,11 @@ static void net_vgg16(struct net_out *o)
 			layer(o, name, in_c, size, stages[s].width, 3, 1, 1, true);
 			in_c = stages[s].width;
 		}
-		size /= 2;	/* 2 x 2 max pooling */
+		snprintf(name, sizeof(name), "pool%u", s + 1);
+		maxpool(o, name, 2, 2, 0);
+		size /= 2;
 	}
+	host_step(o, ACCEL_STEP_FLATTEN, "flatten", 0, 0, 0, false);
 	classifier(o, "fc6", 25088, 4096, true);
 	classifier(o, "fc7", 4096, 4096, true);
 	classifier(o, "fc8", 4096, 1000, false);
@@ -87,25 +153,35 @@ static void net_resnet18(struct net_out *o)
 	char name[24];
 
 	layer(o, "conv1", 3, 224, 64, 7, 2, 1, true);
+	maxpool(o, "pool1", 3, 2, 1);
 	for (unsigned s = 1; s <= 4; s++) {
 		unsigned width = 32u << s;
 
 		for (unsigned b = 0; b < 2; b++) {
 			bool down = s > 1 && b == 0;
 
+			snprintf(name, sizeof(name), "layer%u.%u.keep", s, b);
+			host_step(o, ACCEL_STEP_KEEP, name, 0, 0, 0, false);
 			snprintf(name, sizeof(name), "layer%u.%u.conv1", s, b);
 			layer(o, name, in_c, size, width, 3, down ? 2 : 1, 1, true);
 			if (down) {
+				/* The shortcut's own layer, on the block's input. */
+				host_step(o, ACCEL_STEP_SWAP, "swap", 0, 0, 0, false);
 				snprintf(name, sizeof(name), "layer%u.%u.down", s, b);
 				layer(o, name, in_c, size, width, 1, 2, 1, false);
+				host_step(o, ACCEL_STEP_SWAP, "swap", 0, 0, 0, false);
 				size /= 2;
 			}
 			/* Its ReLU follows the shortcut's addition. */
 			snprintf(name, sizeof(name), "layer%u.%u.conv2", s, b);
 			layer(o, name, width, size, width, 3, 1, 1, false);
+			snprintf(name, sizeof(name), "layer%u.%u.add", s, b);
+			host_step(o, ACCEL_STEP_ADD, name, 0, 0, 0, true);
 			in_c = width;
 		}
 	}
+	host_step(o, ACCEL_STEP_AVGPOOL, "avgpool", size, 1, 0, false);
+	host_step(o, ACCEL_STEP_FLATTEN, "flatten", 0, 0, 0, false);
 	classifier(o, "fc", 512, 1000, false);
 }
 
@@ -124,7 +200,12 @@ static void net_mobilenetv2(struct net_out *o)
 		for (unsigned r = 0; r < groups[g][2]; r++, block++) {
 			unsigned hidden = in_c * groups[g][0];
 			unsigned stride = r ? 1 : groups[g][3];
+			bool residual = stride == 1 && in_c == groups[g][1];
 
+			if (residual) {
+				snprintf(name, sizeof(name), "block%u.keep", block);
+				host_step(o, ACCEL_STEP_KEEP, name, 0, 0, 0, false);
+			}
 			if (hidden != in_c) {
 				snprintf(name, sizeof(name), "block%u.expand", block);
 				layer(o, name, in_c, size, hidden, 1, 1, 1, true);
@@ -135,9 +216,15 @@ static void net_mobilenetv2(struct net_out *o)
 			/* Linear: no ReLU after the projection. */
 			snprintf(name, sizeof(name), "block%u.project", block);
 			layer(o, name, hidden, size, groups[g][1], 1, 1, 1, false);
+			if (residual) {
+				snprintf(name, sizeof(name), "block%u.add", block);
+				host_step(o, ACCEL_STEP_ADD, name, 0, 0, 0, false);
+			}
 			in_c = groups[g][1];
 		}
 	layer(o, "conv_last", in_c, size, 1280, 1, 1, 1, true);
+	host_step(o, ACCEL_STEP_AVGPOOL, "avgpool", size, 1, 0, false);
+	host_step(o, ACCEL_STEP_FLATTEN, "flatten", 0, 0, 0, false);
 	classifier(o, "fc", 1280, 1000, false);
 }
 
@@ -156,28 +243,41 @@ const char *accel_network_name(unsigned i)
 	return i < sizeof(networks) / sizeof(networks[0]) ? networks[i].name : NULL;
 }
 
-int accel_network_layers(const char *name, unsigned batch, struct accel_network_layer *layers,
-			 unsigned cap, unsigned *count)
+static int build(const char *name, struct net_out *o, unsigned *count, const char *what)
 {
-	struct net_out o = { .layers = layers, .cap = cap, .batch = batch };
-
 	for (unsigned i = 0; i < sizeof(networks) / sizeof(networks[0]); i++) {
 		if (!name || strcmp(name, networks[i].name))
 			continue;
-		if (!batch || batch > 1024)
-			return accel_fail(-EINVAL, "network %s: batch %u must be 1 to 1024", name,
-					  batch);
-		networks[i].build(&o);
-		if (o.count > cap)
-			return accel_fail(-EINVAL, "network %s: %u layers, room for %u", name,
-					  o.count, cap);
+		if (!o->batch || o->batch > ACCEL_MAX_BATCH)
+			return accel_fail(-EINVAL, "network %s: batch %u must be 1 to %u", name,
+					  o->batch, ACCEL_MAX_BATCH);
+		networks[i].build(o);
+		if (o->count > o->cap)
+			return accel_fail(-EINVAL, "network %s: %u %s, room for %u", name,
+					  o->count, what, o->cap);
 		if (count)
-			*count = o.count;
+			*count = o->count;
 		return 0;
 	}
 	return accel_fail(-EINVAL,
 			  "network \"%s\": not one of alexnet, vgg16, resnet18, mobilenetv2",
 			  name ? name : "(null)");
+}
+
+int accel_network_layers(const char *name, unsigned batch, struct accel_network_layer *layers,
+			 unsigned cap, unsigned *count)
+{
+	struct net_out o = { .layers = layers, .cap = cap, .batch = batch };
+
+	return build(name, &o, count, "layers");
+}
+
+int accel_network_steps(const char *name, unsigned batch, struct accel_network_step *steps,
+			unsigned cap, unsigned *count)
+{
+	struct net_out o = { .steps = steps, .cap = cap, .batch = batch };
+
+	return build(name, &o, count, "steps");
 }
 
 /* Round half up by 2^shift, exactly; then ReLU and the output's range. */

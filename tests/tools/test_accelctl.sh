@@ -34,6 +34,14 @@ expect 0 "energy by level and data type" stats c=4,h=6,m=4,k=1
 expect 0 "glb reads" stats c=4,h=6,m=4,k=1
 expect 0 "exact" run --check c=5,h=7,m=6,k=3,p=1,int8,relu
 expect 0 "conv5" run -l 5 alexnet
+# A network whole, chained through its pooling and residual steps.
+expect 0 "exact against the host's reference network, the same bytes and counts on both devices" \
+	run --chain --check --compare sim -b 2 mobilenetv2
+expect 0 "output 1x1000x1x1, exact against the host's reference network" \
+	run --chain --check resnet18
+expect 2 "runs a built-in network whole" run --chain -l 2 resnet18
+expect 2 "runs a built-in network whole" run --chain c=3,h=8,m=4
+expect 2 "not one of alexnet" run --chain lenet
 expect 2 "in_height 0" run c=3,h=0
 expect 2 "not one of n c h w m k s p g" run c=3,h=8,q=2
 expect 2 "not one of alexnet" run lenet
@@ -74,6 +82,21 @@ print("ok   accelctl --json run: values check out")
 PY
 else
 	echo "FAIL accelctl --json run"; failed=1
+fi
+if "$ctl" --json run --chain --check resnet18 > "$out"; then
+	python3 - "$out" <<'PY' || failed=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["chained"] is True and d["exact"] is True, d
+assert d["output"] == [1, 1000, 1, 1], d["output"]
+names = [l["name"] for l in d["layers"]]
+assert len(names) == 21 and names[0] == "conv1" and names[-1] == "fc", names
+assert names.index("layer2.0.down") == names.index("layer2.0.conv1") + 1, names
+assert sum(l["cycles"] for l in d["layers"]) == d["cycles"] and d["energy"] > 0, d
+print("ok   accelctl --json run --chain: values check out")
+PY
+else
+	echo "FAIL accelctl --json run --chain"; failed=1
 fi
 "$ctl" --json info | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["array"]==[12,14], d' \
 	&& echo "ok   accelctl --json info" || { echo "FAIL accelctl --json info"; failed=1; }

@@ -1058,6 +1058,205 @@ START_TEST(a_network_runs_exactly)
 }
 END_TEST
 
+/*
+ * A shortcut with a layer of its own, as ResNet downsamples: keep x, a =
+ * conv(x), swap, d = down(x), swap, relu(a + d); on the device and in the
+ * library's host reference, against the test's own host code.  The host
+ * reference also gives what the test computes for the case above.
+ */
+START_TEST(a_swap_gives_a_shortcut_its_own_layer)
+{
+	enum { SN = 2, SC = 3, SHW = 8, SM = 6 };
+	static int16_t in[SN * SC * SHW * SHW], fa[SM * SC * 9], fd[SM * SC];
+	static int16_t a[SN * SM * SHW * SHW], d[SN * SM * SHW * SHW], want[SN * SM * SHW * SHW];
+	static int16_t got[SN * SM * SHW * SHW], ref[SN * SM * SHW * SHW];
+	static struct net_case nc;
+	int16_t net_ref[NN * NCLASSES];
+	int32_t ba[SM], bd[SM];
+	struct accel_device *dev = open_dev();
+	struct accel_network_result res;
+	struct accel_network *net;
+	struct rng r = { 4242 };
+	struct accel_step steps[6] = {
+		{ .kind = ACCEL_STEP_KEEP },
+		{ .kind = ACCEL_STEP_LAYER, .name = "conv", .filters = fa, .bias = ba,
+		  .cv = net_conv(SN, SC, SHW, SM, 3, 1, true) },
+		{ .kind = ACCEL_STEP_SWAP },
+		{ .kind = ACCEL_STEP_LAYER, .name = "down", .filters = fd, .bias = bd,
+		  .cv = net_conv(SN, SC, SHW, SM, 1, 0, false) },
+		{ .kind = ACCEL_STEP_SWAP },
+		{ .kind = ACCEL_STEP_ADD, .relu = true },
+	};
+	unsigned distinct = 0;
+
+	fill(&r, in, sizeof(in) / 2, 200);
+	fill(&r, fa, sizeof(fa) / 2, 60);
+	fill(&r, fd, sizeof(fd) / 2, 60);
+	for (unsigned i = 0; i < SM; i++) {
+		ba[i] = (int32_t)rng_range(&r, 0, 2000) - 1000;
+		bd[i] = -ba[i] / 3;
+	}
+	host_layer(&steps[1].cv, in, fa, ba, a);
+	host_layer(&steps[3].cv, in, fd, bd, d);
+	for (unsigned i = 0; i < SN * SM * SHW * SHW; i++) {
+		long v = (long)a[i] + d[i];
+
+		want[i] = (int16_t)(v < 0 ? 0 : v > 32767 ? 32767 : v);
+		distinct += want[i] != 0 && (!i || want[i] != want[i - 1]);
+	}
+	ck_assert_uint_ge(distinct, SN * SM * SHW * SHW / 4);
+	ck_assert_msg(accel_network_create(dev, steps, 6, SN, SC, SHW, SHW, &net) == 0, "%s",
+		      accel_error());
+	ck_assert_msg(accel_network_run(net, in, got, &res) == 0, "%s", accel_error());
+	ck_assert_uint_eq(res.layers, 2);
+	ck_assert_int_eq(memcmp(got, want, sizeof(want)), 0);
+	accel_network_free(net);
+	ck_assert_msg(accel_network_reference(steps, 6, SN, SC, SHW, SHW, in, ref) == 0, "%s",
+		      accel_error());
+	ck_assert_int_eq(memcmp(ref, want, sizeof(want)), 0);
+	net_case_make(&nc, 9902);
+	ck_assert_int_eq(accel_network_reference(nc.steps, NSTEPS, NN, NC, NHW, NHW, nc.in,
+						 net_ref), 0);
+	ck_assert_int_eq(memcmp(net_ref, nc.want, sizeof(net_ref)), 0);
+	/* A swap needs a kept tensor; the reference names what is missing. */
+	assert_error(accel_network_create(dev, steps + 2, 4, SN, SC, SHW, SHW, &net), -EINVAL,
+		     "step 0 (swap): no KEEP step before it");
+	assert_error(accel_network_reference(steps + 2, 4, SN, SC, SHW, SHW, in, ref), -EINVAL,
+		     "step 0 (swap): no KEEP step before it");
+	assert_error(accel_network_reference(NULL, 6, SN, SC, SHW, SHW, in, ref), -EINVAL,
+		     "steps is NULL");
+	assert_error(accel_network_reference(steps, 0, SN, SC, SHW, SHW, in, ref), -EINVAL,
+		     "no steps");
+	assert_error(accel_network_reference(steps, 6, SN, SC, SHW, SHW, NULL, ref), -EINVAL,
+		     "input is NULL");
+	assert_error(accel_network_reference(steps, 6, SN, SC, SHW, SHW, in, NULL), -EINVAL,
+		     "output is NULL");
+	assert_error(accel_network_reference(steps, 6, SN, 0, SHW, SHW, in, ref), -EINVAL,
+		     "is empty");
+	accel_device_close(dev);
+}
+END_TEST
+
+/*
+ * A built-in network whole (accel_network_steps): its layers are
+ * accel_network_layers', in order, and with random weights (requantized to
+ * keep activations typical) it runs on the device exactly as the host's
+ * reference network: MobileNetV2 at batch 1, and ResNet-18 and AlexNet too
+ * outside the quick runs (the sanitizer build, and the VM's kernel
+ * backend, whose guest computes the reference under TCG).  VGG-16's 138 M
+ * weights are left to accelctl run --chain.
+ */
+START_TEST(built_in_networks_run_whole)
+{
+	static struct accel_network_step named[ACCEL_NETWORK_MAX_STEPS];
+	static struct accel_step steps[ACCEL_NETWORK_MAX_STEPS];
+	static struct accel_network_layer layers[ACCEL_NETWORK_MAX_LAYERS];
+	static const char *const run[] = { "mobilenetv2", "resnet18", "alexnet" };
+	struct accel_device *dev = open_dev();
+	unsigned count, nlayers;
+
+	for (unsigned id = 0; id < NET_COUNT; id++) {
+		const char *name = accel_network_name(id);
+		unsigned k = 0;
+
+		ck_assert_int_eq(accel_network_steps(name, 2, named, ACCEL_NETWORK_MAX_STEPS,
+						     &count), 0);
+		ck_assert_int_eq(accel_network_layers(name, 2, layers, ACCEL_NETWORK_MAX_LAYERS,
+						      &nlayers), 0);
+		ck_assert_uint_gt(count, nlayers);
+		for (unsigned i = 0; i < count; i++) {
+			ck_assert_ptr_eq(named[i].step.name, named[i].name);
+			if (named[i].step.kind != ACCEL_STEP_LAYER)
+				continue;
+			ck_assert_uint_lt(k, nlayers);
+			ck_assert_str_eq(named[i].name, layers[k].name);
+			ck_assert(!memcmp(&named[i].step.cv, &layers[k].cv, sizeof(layers[k].cv)));
+			k++;
+		}
+		ck_assert_uint_eq(k, nlayers);
+	}
+	for (unsigned j = 0; j < (test_quick() ? 1u : 3u); j++) {
+		struct rng r = { 777 + j };
+		struct accel_network_result res;
+		struct accel_network *net;
+		const struct accel_conv *first;
+		int16_t *in, *got, *want;
+		uint64_t in_count, macs = 0;
+		unsigned n, c, h, w, distinct = 0;
+
+		ck_assert_int_eq(accel_network_steps(run[j], 1, named, ACCEL_NETWORK_MAX_STEPS,
+						     &count), 0);
+		for (unsigned i = 0; i < count; i++) {
+			struct accel_conv *cv = &named[i].step.cv;
+			struct accel_layer l = { .cv = *cv };
+			size_t fl;
+			int16_t *f;
+			int32_t *b;
+
+			steps[i] = named[i].step;
+			if (steps[i].kind != ACCEL_STEP_LAYER)
+				continue;
+			/* Outputs about as large as inputs: weights of +-60, a third of them zero-mean. */
+			steps[i].cv.requant_mult = 1;
+			steps[i].cv.requant_shift = (unsigned)ceil(log2(
+				sqrt((double)cv->in_channels / cv->groups * cv->kernel_h *
+				     cv->kernel_w) * 60 * 0.6));
+			fl = accel_layer_filter_bytes(&l) / 2;
+			f = malloc(fl * sizeof(*f));
+			b = malloc(cv->out_channels * sizeof(*b));
+			ck_assert(f && b);
+			fill(&r, f, fl, 60);
+			for (unsigned m = 0; m < cv->out_channels; m++)
+				b[m] = (int32_t)rng_range(&r, 0, 2000) - 1000;
+			steps[i].filters = f;
+			steps[i].bias = b;
+			macs += accel_conv_macs(cv);
+		}
+		first = &steps[0].cv;
+		in_count = (uint64_t)first->batch * first->in_channels * first->in_height *
+			   first->in_width;
+		in = malloc(in_count * sizeof(*in));
+		got = calloc(1000, sizeof(*got));
+		want = calloc(1000, sizeof(*want));
+		ck_assert(in && got && want);
+		fill(&r, in, in_count, 2000);
+		ck_assert_msg(accel_network_create(dev, steps, count, first->batch,
+						   first->in_channels, first->in_height,
+						   first->in_width, &net) == 0, "%s: %s", run[j],
+			      accel_error());
+		accel_network_output(net, &n, &c, &h, &w);
+		ck_assert_uint_eq(n * c * h * w, 1000);
+		ck_assert_msg(accel_network_run(net, in, got, &res) == 0, "%s", accel_error());
+		ck_assert_uint_eq(res.counts.macs, macs);
+		ck_assert_int_eq(accel_network_reference(steps, count, first->batch,
+							 first->in_channels, first->in_height,
+							 first->in_width, in, want), 0);
+		ck_assert_msg(!memcmp(got, want, 1000 * sizeof(*got)),
+			      "%s: the device's output is not the host reference's", run[j]);
+		/* Values all the way through, not a saturated or zero tensor. */
+		for (unsigned i = 0; i < 1000; i++)
+			distinct += got[i] != 32767 && got[i] != -32768 &&
+				    (!i || got[i] != got[i - 1]);
+		ck_assert_msg(distinct >= 500, "%s: %u distinct outputs", run[j], distinct);
+		accel_network_free(net);
+		for (unsigned i = 0; i < count; i++) {
+			free((void *)steps[i].filters);
+			free((void *)steps[i].bias);
+		}
+		free(in);
+		free(got);
+		free(want);
+	}
+	assert_error(accel_network_steps("lenet", 1, named, ACCEL_NETWORK_MAX_STEPS, &count),
+		     -EINVAL, "\"lenet\"");
+	assert_error(accel_network_steps("resnet18", 1, named, 20, &count), -EINVAL,
+		     "steps, room for 20");
+	assert_error(accel_network_steps("alexnet", ACCEL_MAX_BATCH + 1, named, 64, &count),
+		     -EINVAL, "batch 65537");
+	accel_device_close(dev);
+}
+END_TEST
+
 /* Two processes, each with its own device, run networks at the same time. */
 START_TEST(two_processes_at_once)
 {
@@ -1192,6 +1391,8 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, built_in_networks_match_the_papers);
 	tcase_add_test(tc, layers_are_prepared_once_per_shape);
 	tcase_add_test(tc, a_network_runs_exactly);
+	tcase_add_test(tc, a_swap_gives_a_shortcut_its_own_layer);
+	tcase_add_test(tc, built_in_networks_run_whole);
 	tcase_add_test(tc, host_reference_matches);
 	suite_add_tcase(s, tc);
 	return s;

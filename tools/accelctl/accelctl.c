@@ -47,7 +47,9 @@ static void usage(FILE *f)
 		"             --seed N, --check (against the host's reference), -n REPEATS,\n"
 		"             --compare DEVICE (the same bytes and counts on another device),\n"
 		"             --input FILE, --output FILE (one layer's ifmap and ofmap, raw\n"
-		"             little-endian values of its precision, [N][C][H][W])\n");
+		"             little-endian values of its precision, [N][C][H][W]),\n"
+		"             --chain (NETWORK whole: each layer on the one before's output,\n"
+		"             with its pooling and residual steps on the host)\n");
 }
 
 static int fail(int ret, const char *what)
@@ -251,14 +253,21 @@ static bool parse_layer(const char *spec, struct accel_network_layer *l, unsigne
 	return true;
 }
 
-/* A requantization that keeps typical outputs well inside the output's range. */
-static void requant_for(struct accel_conv *cv)
+/* Typical activations: what requant_for aims outputs at. */
+#define TYPICAL_Q16	2048
+#define TYPICAL_INT8	32
+
+/*
+ * A requantization that keeps typical outputs well inside the output's
+ * range, for inputs of typical magnitude `input` and weights of +-64.
+ */
+static void requant_for(struct accel_conv *cv, double input)
 {
 	double taps = (double)cv->in_channels / cv->groups * cv->kernel_h * cv->kernel_w;
-	double typical = sqrt(taps) * 64 * 64 * 0.6;
+	double typical = sqrt(taps) * 64 * input * 0.6;
 	unsigned shift = 0;
 
-	double target = cv->ofmap_prec == ROWSTAT_PREC_INT8 ? 32 : 2048;
+	double target = cv->ofmap_prec == ROWSTAT_PREC_INT8 ? TYPICAL_INT8 : TYPICAL_Q16;
 
 	while (typical / (1u << shift) > target && shift < 30)
 		shift++;
@@ -331,7 +340,7 @@ static int layer_prepare(struct accel_device *dev, const struct accel_network_la
 	memset(lr, 0, sizeof(*lr));
 	l->name = nl->name;
 	l->cv = nl->cv;
-	requant_for(&l->cv);
+	requant_for(&l->cv, 64);
 	in = (size_t)cv->batch * cv->in_channels * cv->in_height * cv->in_width;
 	fl = accel_layer_filter_bytes(l) / rs_hw_prec_bytes(cv->filter_prec);
 	lr->ifmap = malloc(in * 2);
@@ -532,6 +541,226 @@ static double compile_ahead(struct accel_device *dev, struct accel_device *other
 	return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
 }
 
+/* A built-in network whole (run --chain): its steps, weights and input. */
+struct chain {
+	struct accel_network_step *named;
+	struct accel_step *steps;
+	unsigned count;
+	unsigned n, c, h, w, out_n, out_c, out_h, out_w;
+	int16_t *input, *output;
+};
+
+static void chain_free(struct chain *ch)
+{
+	for (unsigned i = 0; ch->steps && i < ch->count; i++) {
+		free((void *)ch->steps[i].filters);
+		free((void *)ch->steps[i].bias);
+	}
+	free(ch->named);
+	free(ch->steps);
+	free(ch->input);
+	free(ch->output);
+}
+
+/*
+ * The network's steps with random weights and input from seed, each layer
+ * requantized to keep activations typical from one layer to the next.
+ */
+static int chain_make(const char *name, unsigned batch, unsigned long long seed,
+		      struct chain *ch)
+{
+	uint64_t in_count, out_count;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->named = calloc(ACCEL_NETWORK_MAX_STEPS, sizeof(*ch->named));
+	ch->steps = calloc(ACCEL_NETWORK_MAX_STEPS, sizeof(*ch->steps));
+	if (!ch->named || !ch->steps)
+		return -ENOMEM;
+	if (accel_network_steps(name, batch, ch->named, ACCEL_NETWORK_MAX_STEPS, &ch->count))
+		return -EINVAL;
+	ch->n = ch->named[0].step.cv.batch;
+	ch->c = ch->named[0].step.cv.in_channels;
+	ch->h = ch->named[0].step.cv.in_height;
+	ch->w = ch->named[0].step.cv.in_width;
+	for (unsigned i = 0; i < ch->count; i++) {
+		struct accel_step *st = &ch->steps[i];
+		struct accel_layer l;
+		uint64_t fl;
+		int16_t *filters;
+		int32_t *bias;
+
+		*st = ch->named[i].step;
+		if (st->kind != ACCEL_STEP_LAYER)
+			continue;
+		requant_for(&st->cv, TYPICAL_Q16);
+		l = (struct accel_layer){ .cv = st->cv };
+		fl = accel_layer_filter_bytes(&l) / rs_hw_prec_bytes(st->cv.filter_prec);
+		filters = malloc(fl * sizeof(*filters));
+		bias = malloc(st->cv.out_channels * sizeof(*bias));
+		st->filters = filters;
+		st->bias = bias;
+		if (!filters || !bias)
+			return -ENOMEM;
+		for (uint64_t k = 0; k < fl; k++)
+			filters[k] = (int16_t)(rng_next(&seed) % 128) - 64;
+		for (unsigned m = 0; m < st->cv.out_channels; m++)
+			bias[m] = (int32_t)(rng_next(&seed) % 4096) - 2048;
+	}
+	in_count = (uint64_t)ch->n * ch->c * ch->h * ch->w;
+	ch->input = malloc(in_count * sizeof(int16_t));
+	if (!ch->input)
+		return -ENOMEM;
+	for (uint64_t k = 0; k < in_count; k++)
+		ch->input[k] = (int16_t)(rng_next(&seed) % (2 * TYPICAL_Q16)) - TYPICAL_Q16;
+	/* The last layer gives the output's shape (flattened classifiers). */
+	for (unsigned i = ch->count; i--;)
+		if (ch->steps[i].kind == ACCEL_STEP_LAYER) {
+			const struct accel_conv *cv = &ch->steps[i].cv;
+
+			ch->out_n = cv->batch;
+			ch->out_c = cv->out_channels;
+			ch->out_h = accel_conv_out_height(cv);
+			ch->out_w = accel_conv_out_width(cv);
+			break;
+		}
+	out_count = (uint64_t)ch->out_n * ch->out_c * ch->out_h * ch->out_w;
+	ch->output = malloc(out_count * sizeof(int16_t));
+	return ch->output ? 0 : -ENOMEM;
+}
+
+/* Runs the chain on dev; the output in out (ch->output's size). */
+static int chain_run(struct accel_device *dev, const struct chain *ch, int16_t *out,
+		     struct accel_network **net, struct accel_network_result *res)
+{
+	int ret = accel_network_create(dev, ch->steps, ch->count, ch->n, ch->c, ch->h, ch->w,
+				       net);
+
+	return ret ? ret : accel_network_run(*net, ch->input, out, res);
+}
+
+/*
+ * run --chain NETWORK: the network whole, each layer on the one before's
+ * output through the host's pooling and residual steps.  A row per layer;
+ * --check compares the output with the host's reference of the whole
+ * network, --compare with another device's output and counts.
+ */
+static int run_chain(const char *name, const struct run_opts *o)
+{
+	struct accel_device *dev, *other = NULL;
+	struct accel_network *net = NULL, *twin = NULL;
+	struct accel_network_result res, twin_res;
+	struct accel_device_info info;
+	struct chain ch;
+	uint64_t out_count, cycles = 0;
+	bool exact = true, same = true;
+	int16_t *want = NULL;
+	int ret;
+
+	ret = chain_make(name, o->batch, o->seed, &ch);
+	if (ret) {
+		if (ret == -EINVAL)
+			fprintf(stderr, "accelctl: %s\n", accel_error());
+		else
+			fprintf(stderr, "accelctl: %s: out of memory\n", name);
+		chain_free(&ch);
+		return ret == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
+	}
+	out_count = (uint64_t)ch.out_n * ch.out_c * ch.out_h * ch.out_w;
+	if (open_device(&dev)) {
+		chain_free(&ch);
+		return EXIT_FAILURE;
+	}
+	if (o->compare && accel_device_open(o->compare, &other)) {
+		fail(-ENODEV, "cannot open the device to compare with");
+		accel_device_close(dev);
+		chain_free(&ch);
+		return EXIT_FAILURE;
+	}
+	accel_device_info(dev, &info);
+	ret = chain_run(dev, &ch, ch.output, &net, &res);
+	if (ret) {
+		fprintf(stderr, "accelctl: %s on %s: %s\n", name, info.node, accel_error());
+		goto out;
+	}
+	if (o->check) {
+		want = malloc(out_count * sizeof(*want));
+		ret = !want ? -ENOMEM :
+		      accel_network_reference(ch.steps, ch.count, ch.n, ch.c, ch.h, ch.w,
+					      ch.input, want);
+		if (ret) {
+			fprintf(stderr, "accelctl: %s: the host reference: %s\n", name,
+				want ? accel_error() : "out of memory");
+			goto out;
+		}
+		exact = !memcmp(want, ch.output, out_count * sizeof(*want));
+	}
+	if (other) {
+		int16_t *theirs = want ? want : malloc(out_count * sizeof(*theirs));
+
+		want = theirs;
+		ret = !theirs ? -ENOMEM : chain_run(other, &ch, theirs, &twin, &twin_res);
+		if (ret) {
+			fprintf(stderr, "accelctl: %s on %s: %s\n", name, o->compare,
+				accel_error());
+			goto out;
+		}
+		same = !memcmp(theirs, ch.output, out_count * sizeof(*theirs)) &&
+		       !memcmp(&res.counts, &twin_res.counts, sizeof(res.counts));
+	}
+	if (json)
+		printf("{\"device\":\"%s\",\"backend\":\"%s\",\"network\":\"%s\","
+		       "\"chained\":true,\"batch\":%u,\"layers\":[", info.node,
+		       accel_backend_name(info.backend), name, o->batch);
+	else
+		printf("%s on %s (%s backend), batch %u, chained: %u steps, %u layers\n"
+		       "  # layer              MACs(M)  PEs  zeros      cycles lat(ms)  energy(MAC=1)"
+		       "   mac    rf   noc   glb  dram  DRAM(MB) host(ms)\n",
+		       name, info.node, accel_backend_name(info.backend), o->batch, ch.count,
+		       res.layers);
+	for (unsigned i = 0, li = 0; i < ch.count; i++) {
+		struct layer_run lr;
+
+		if (ch.steps[i].kind != ACCEL_STEP_LAYER)
+			continue;
+		memset(&lr, 0, sizeof(lr));
+		lr.layer.name = ch.steps[i].name;
+		lr.layer.cv = ch.steps[i].cv;
+		lr.res = res.layer[li];
+		lr.host_ms = ms(res.layer[li].job.host_us);
+		print_row(li + 1, &lr, !li);
+		if (o->stats && !json)
+			print_levels(&lr);
+		cycles += res.layer[li].job.counts.cycles;
+		li++;
+	}
+	if (json)
+		printf("],\"energy\":%llu,\"cycles\":%llu,\"latency_ms\":%.6f,\"host_ms\":%.3f,"
+		       "\"output\":[%u,%u,%u,%u]%s%s%s%s}\n",
+		       (unsigned long long)res.energy, (unsigned long long)cycles,
+		       ms(res.latency_us), ms(res.host_us), ch.out_n, ch.out_c, ch.out_h,
+		       ch.out_w, o->check ? ",\"exact\":" : "",
+		       o->check ? (exact ? "true" : "false") : "",
+		       other ? ",\"same\":" : "", other ? (same ? "true" : "false") : "");
+	else
+		printf("total: %u layers, %llu cycles = %.3f ms at %.0f MHz, energy %.4g, host %.1f ms; "
+		       "output %ux%ux%ux%u%s%s\n", res.layers, (unsigned long long)cycles,
+		       ms(res.latency_us), info.hw.clock_khz / 1e3,
+		       res.energy / (double)(1u << ROWSTAT_ENERGY_FRAC_BITS), ms(res.host_us),
+		       ch.out_n, ch.out_c, ch.out_h, ch.out_w,
+		       !o->check ? "" : exact ? ", exact against the host's reference network" :
+		       ", DIFFERS from the host's reference network",
+		       !other ? "" : same ? ", the same bytes and counts on both devices" :
+		       ", NOT THE SAME on both devices");
+out:
+	accel_network_free(twin);
+	accel_network_free(net);
+	free(want);
+	accel_device_close(other);
+	accel_device_close(dev);
+	chain_free(&ch);
+	return ret ? EXIT_FAILURE : exact && same ? 0 : EXIT_FAILURE;
+}
+
 static int cmd_run(int argc, char **argv, bool stats, bool bench)
 {
 	static const struct option long_opts[] = {
@@ -543,8 +772,10 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 		{ "compare", required_argument, NULL, 'C' },
 		{ "input", required_argument, NULL, 'I' },
 		{ "output", required_argument, NULL, 'O' },
+		{ "chain", no_argument, NULL, 'H' },
 		{ 0 },
 	};
+	bool chained = false, picked_layers = false;
 	struct run_opts o = { .batch = 1, .first = 1, .last = ~0u, .repeats = bench ? 10 : 1,
 			      .seed = 1, .stats = stats };
 	struct accel_network_layer *layers;
@@ -569,7 +800,11 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'H':
+			chained = true;
+			break;
 		case 'l':
+			picked_layers = true;
 			if (sscanf(optarg, "%u-%u", &o.first, &o.last) < 1 || !o.first) {
 				fprintf(stderr, "accelctl: --layers %s: expected FIRST[-LAST], from 1\n",
 					optarg);
@@ -608,6 +843,15 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 	if (optind != argc - 1) {
 		fprintf(stderr, "accelctl: run: name one network or layer\n");
 		return EXIT_USAGE;
+	}
+	if (chained) {
+		if (bench || picked_layers || o.input || o.output || o.repeats > 1 ||
+		    strchr(argv[optind], '=')) {
+			fprintf(stderr, "accelctl: --chain runs a built-in network whole: no -l, "
+				"--input, --output, -n, bench or single layer\n");
+			return EXIT_USAGE;
+		}
+		return run_chain(argv[optind], &o);
 	}
 	layers = calloc(ACCEL_NETWORK_MAX_LAYERS, sizeof(*layers));
 	if (!layers)

@@ -13,6 +13,7 @@
 #define ROWSTAT_NETWORKS_H
 
 #include <rowstat/compiler.h>
+#include <rowstat/runtime.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +37,30 @@ ACCEL_API const char *accel_network_name(unsigned i);
 ACCEL_API int accel_network_layers(const char *name, unsigned batch,
 				   struct accel_network_layer *layers, unsigned cap,
 				   unsigned *count);
+
+/*
+ * A built-in network whole, as accel_network steps: its layers (those
+ * accel_network_layers lists, in the same order) with the pooling,
+ * residual additions and flattening between them.  A block whose shortcut
+ * has a layer of its own (ResNet's downsampling) swaps the kept tensor in
+ * for it (ACCEL_STEP_SWAP).  step.name points at name: the entry must
+ * stay where it is; step.filters and step.bias are the caller's to set.
+ */
+#define ACCEL_NETWORK_MAX_STEPS	128
+
+struct accel_network_step {
+	char name[24];
+	struct accel_step step;
+};
+
+/*
+ * Fills steps (cap entries) with the named network at this batch and sets
+ * *count; its input is the first step's layer's (batch, in_channels,
+ * in_height, in_width).  -EINVAL as accel_network_layers.
+ */
+ACCEL_API int accel_network_steps(const char *name, unsigned batch,
+				  struct accel_network_step *steps, unsigned cap,
+				  unsigned *count);
 
 /*
  * The layer on the host, in the device's arithmetic (docs/hardware.md,

@@ -240,6 +240,7 @@ enum accel_step_kind {
 	ACCEL_STEP_KEEP,	/* keep the current tensor for an ADD */
 	ACCEL_STEP_ADD,		/* current += kept, saturating; ReLU if relu */
 	ACCEL_STEP_FLATTEN,	/* [N][C][H][W] -> [N][C*H*W][1][1] */
+	ACCEL_STEP_SWAP,	/* the kept tensor becomes current, and the reverse */
 };
 
 struct accel_step {
@@ -277,6 +278,15 @@ struct accel_network_result {
 /* Runs on input (the first step's shape); writes the output. */
 ACCEL_API int accel_network_run(struct accel_network *net, const int16_t *input,
 				int16_t *output, struct accel_network_result *res);
+
+/*
+ * The same steps on the host alone, each layer by accel_reference_conv:
+ * what accel_network_run must give, bit for bit.  Slow; for checking.
+ * 0, or -EINVAL / -ENOMEM with accel_error saying why.
+ */
+ACCEL_API int accel_network_reference(const struct accel_step *steps, unsigned count,
+				      unsigned n, unsigned c, unsigned h, unsigned w,
+				      const int16_t *input, int16_t *output);
 
 /* ---- Events ---------------------------------------------------------------- */
 

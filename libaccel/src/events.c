@@ -137,8 +137,11 @@ int accel_events_open(struct accel_events **out)
 	if (ret) {
 		nl_socket_free(ev->sock);
 		free(ev);
-		return accel_fail(-ENOENT, "events: cannot listen to devlink: %s",
-				  nl_geterror(ret));
+		return accel_fail(-ENOENT, "events: cannot listen to devlink: %s%s",
+				  nl_geterror(ret),
+				  ret == -NLE_OBJ_NOTFOUND ?
+				  " (this kernel has no devlink netlink family: no devlink, or a namespace without it)" :
+				  "");
 	}
 	/* Notifications carry no sequence of ours. */
 	nl_socket_disable_seq_check(ev->sock);

@@ -118,6 +118,7 @@ struct rowstat_mapping {
 
 struct rowstat_bo {
 	struct drm_gem_shmem_object base;
+	bool read_only;			/* for the device; set before any mapping */
 	/* mappings_lock guards the list of this buffer's mappings. */
 	struct mutex mappings_lock;
 	struct list_head mappings;

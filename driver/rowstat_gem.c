@@ -173,7 +173,7 @@ int rowstat_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file 
 	u64 size;
 	int ret;
 
-	if (args->flags) {
+	if (args->flags & ~ROWSTAT_BO_FLAGS) {
 		drm_dbg_driver(drm, "BO_CREATE: unknown flags 0x%x\n", args->flags);
 		return -EINVAL;
 	}
@@ -186,6 +186,8 @@ int rowstat_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file 
 	shmem = drm_gem_shmem_create(drm, size);
 	if (IS_ERR(shmem))
 		return PTR_ERR(shmem);
+	/* Before the handle: creating it maps the object. */
+	to_rowstat_bo(&shmem->base)->read_only = args->flags & ROWSTAT_BO_READ_ONLY;
 	ret = drm_gem_handle_create(file, &shmem->base, &args->handle);
 	if (!ret) {
 		ret = rowstat_bo_describe(&shmem->base, file, &args->va,

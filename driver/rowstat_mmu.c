@@ -84,7 +84,7 @@ static struct rowstat_pt *rowstat_pt_walk(struct rowstat_ctx *ctx, u64 va,
 		   sizeof(struct rowstat_job_stats))
 
 static int rowstat_pt_fill_range(struct rowstat_ctx *ctx, u64 va, dma_addr_t addr,
-				 u64 bytes);
+				 u64 bytes, u64 access);
 static void rowstat_pt_clear(struct rowstat_ctx *ctx, u64 va, u64 bytes);
 
 /* The statistics area: kernel memory the device writes in this context. */
@@ -103,7 +103,9 @@ static int rowstat_ctx_stats_map(struct rowstat_ctx *ctx)
 	if (ret)
 		return ret;
 	ctx->stats_va = ctx->stats_node.start;
-	ret = rowstat_pt_fill_range(ctx, ctx->stats_va, ctx->stats_dma, ROWSTAT_STATS_BYTES);
+	/* The device writes job statistics there. */
+	ret = rowstat_pt_fill_range(ctx, ctx->stats_va, ctx->stats_dma, ROWSTAT_STATS_BYTES,
+				    ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE);
 	if (ret)
 		rowstat_pt_clear(ctx, ctx->stats_va, ROWSTAT_STATS_BYTES);
 	return ret;
@@ -229,7 +231,7 @@ static void rowstat_pt_clear(struct rowstat_ctx *ctx, u64 va, u64 bytes)
 
 /* Maps bytes of contiguous bus memory at va; on failure the caller clears. */
 static int rowstat_pt_fill_range(struct rowstat_ctx *ctx, u64 va, dma_addr_t addr,
-				 u64 bytes)
+				 u64 bytes, u64 access)
 {
 	dma_addr_t end = addr + bytes;
 
@@ -240,19 +242,21 @@ static int rowstat_pt_fill_range(struct rowstat_ctx *ctx, u64 va, dma_addr_t add
 			return -ENOMEM;
 		WRITE_ONCE(pt->cpu[ROWSTAT_PT_INDEX(va, 0)],
 			   cpu_to_le64((addr & ROWSTAT_PTE_ADDR_MASK) | ROWSTAT_PTE_VALID |
-				       ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE));
+				       access));
 	}
 	return 0;
 }
 
-static int rowstat_pt_fill(struct rowstat_ctx *ctx, u64 va, struct sg_table *sgt)
+static int rowstat_pt_fill(struct rowstat_ctx *ctx, u64 va, struct sg_table *sgt,
+			   u64 access)
 {
 	struct scatterlist *sg;
 	u64 at = va;
 	unsigned int i;
 
 	for_each_sgtable_dma_sg(sgt, sg, i) {
-		if (rowstat_pt_fill_range(ctx, at, sg_dma_address(sg), sg_dma_len(sg))) {
+		if (rowstat_pt_fill_range(ctx, at, sg_dma_address(sg), sg_dma_len(sg),
+					  access)) {
 			rowstat_pt_clear(ctx, va, at + sg_dma_len(sg) - va);
 			return -ENOMEM;
 		}
@@ -281,7 +285,9 @@ int rowstat_mmu_map(struct rowstat_mapping *map)
 					 size + ROWSTAT_PAGE_SIZE,
 					 ROWSTAT_PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
 	if (!ret) {
-		ret = rowstat_pt_fill(ctx, map->node.start, sgt);
+		ret = rowstat_pt_fill(ctx, map->node.start, sgt,
+				      map->bo->read_only ? ROWSTAT_PTE_READ :
+				      ROWSTAT_PTE_READ | ROWSTAT_PTE_WRITE);
 		if (ret)
 			drm_mm_remove_node(&map->node);
 	}

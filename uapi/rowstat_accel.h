@@ -30,10 +30,12 @@ extern "C" {
 
 /*
  * Interface version (DRM_IOCTL_VERSION's major.minor): minor grows with each
- * compatible addition.  1.0: GET_PARAM, BO_CREATE, BO_INFO, BO_WAIT, SUBMIT.
+ * compatible addition.
+ *   1.0: GET_PARAM, BO_CREATE, BO_INFO, BO_WAIT, SUBMIT.
+ *   1.1: BO_CREATE's ROWSTAT_BO_READ_ONLY.
  */
 #define ROWSTAT_DRIVER_MAJOR		1
-#define ROWSTAT_DRIVER_MINOR		0
+#define ROWSTAT_DRIVER_MINOR		1
 
 #define DRM_ROWSTAT_GET_PARAM		0x00
 #define DRM_ROWSTAT_BO_CREATE		0x01
@@ -89,11 +91,17 @@ struct drm_rowstat_get_param {
 /*
  * A GEM shmem object, zero-filled, mapped into the calling file's device
  * address space at a VA the kernel chooses.  size is rounded up to whole
- * pages (and returned so).  The object is mapped for the device read-write.
+ * pages (and returned so).  The object is mapped for the device read-write,
+ * or with ROWSTAT_BO_READ_ONLY for reading only, in every file that holds
+ * it: a job that writes it faults (-EFAULT), as a write outside any buffer
+ * does.  The CPU's mapping (mmap) stays writable.
  */
+#define ROWSTAT_BO_READ_ONLY		(1u << 0)
+#define ROWSTAT_BO_FLAGS		ROWSTAT_BO_READ_ONLY
+
 struct drm_rowstat_bo_create {
 	__u64 size;		/* in: bytes, 1..ROWSTAT_BO_MAX_BYTES; out: rounded */
-	__u32 flags;		/* in: 0 */
+	__u32 flags;		/* in: 0 or ROWSTAT_BO_READ_ONLY */
 	__u32 handle;		/* out */
 	__u64 va;		/* out: device VA in this file's context */
 	__u64 mmap_offset;	/* out: for mmap() on the same fd */

@@ -320,11 +320,15 @@ static int buffer_adopt(struct accel_device *dev, struct accel_buffer *buf, uint
 static int kernel_buffer_alloc(struct accel_device *dev, struct accel_buffer *buf,
 			       uint64_t size)
 {
-	struct drm_rowstat_bo_create c = { .size = size };
+	struct drm_rowstat_bo_create c = {
+		.size = size, .flags = buf->read_only ? ROWSTAT_BO_READ_ONLY : 0,
+	};
 
 	if (drmIoctl(fd_of(dev), DRM_IOCTL_ROWSTAT_BO_CREATE, &c))
-		return accel_fail(-errno, "buffer of %llu bytes: BO_CREATE: %s",
-				  (unsigned long long)size, strerror(errno));
+		return accel_fail(-errno, "buffer of %llu bytes: BO_CREATE: %s%s",
+				  (unsigned long long)size, strerror(errno),
+				  buf->read_only && errno == EINVAL ?
+				  " (a read-only buffer needs rowstat.ko 1.1)" : "");
 	return buffer_adopt(dev, buf, c.handle);
 }
 

@@ -100,6 +100,9 @@ static int sim_write(void *opaque, uint64_t va, const void *buf, size_t len)
 
 	pthread_mutex_lock(&sd->lock);
 	b = sim_lookup(sd, va, len);
+	/* A read-only buffer's pages, like the driver's, take no write. */
+	if (b && b->read_only)
+		b = NULL;
 	if (b)
 		memcpy((uint8_t *)b->map + (va - b->va), buf, len);
 	pthread_mutex_unlock(&sd->lock);

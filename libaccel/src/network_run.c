@@ -159,9 +159,11 @@ static int upload(struct accel_network *net)
 
 		if (st->s.kind != ACCEL_STEP_LAYER)
 			continue;
-		ret = accel_buffer_alloc(net->dev, bytes, &st->filters);
+		/* No stream of ours writes weights: the device may not either. */
+		ret = accel_buffer_alloc_read_only(net->dev, bytes, &st->filters);
 		if (!ret && cv->bias)
-			ret = accel_buffer_alloc(net->dev, 4ull * cv->out_channels, &st->bias);
+			ret = accel_buffer_alloc_read_only(net->dev, 4ull * cv->out_channels,
+							   &st->bias);
 		if (ret)
 			return ret;
 		accel_values_pack(accel_buffer_map(st->filters), st->s.filters,

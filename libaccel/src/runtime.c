@@ -140,13 +140,14 @@ void accel_device_info(const struct accel_device *dev, struct accel_device_info 
 
 /* ---- Buffers ---- */
 
-int accel_buffer_alloc(struct accel_device *dev, uint64_t size, struct accel_buffer **out)
+static int buffer_alloc(struct accel_device *dev, uint64_t size, bool read_only,
+			struct accel_buffer **out, const char *call)
 {
 	struct accel_buffer *buf;
 	int ret;
 
 	if (!dev || !out)
-		return accel_fail(-EINVAL, "accel_buffer_alloc: %s is NULL", dev ? "buf" : "dev");
+		return accel_fail(-EINVAL, "%s: %s is NULL", call, dev ? "buf" : "dev");
 	*out = NULL;
 	if (!size || size > ROWSTAT_BO_MAX_BYTES)
 		return accel_fail(-EINVAL, "buffer size %llu: must be 1 to %llu bytes",
@@ -157,6 +158,7 @@ int accel_buffer_alloc(struct accel_device *dev, uint64_t size, struct accel_buf
 		return accel_fail(-ENOMEM, "buffer of %llu bytes: out of memory",
 				  (unsigned long long)size);
 	buf->dev = dev;
+	buf->read_only = read_only;
 	ret = dev->ops->buffer_alloc(dev, buf, size);
 	if (ret) {
 		free(buf);
@@ -165,6 +167,17 @@ int accel_buffer_alloc(struct accel_device *dev, uint64_t size, struct accel_buf
 	device_get(dev);
 	*out = buf;
 	return 0;
+}
+
+int accel_buffer_alloc(struct accel_device *dev, uint64_t size, struct accel_buffer **out)
+{
+	return buffer_alloc(dev, size, false, out, "accel_buffer_alloc");
+}
+
+int accel_buffer_alloc_read_only(struct accel_device *dev, uint64_t size,
+				 struct accel_buffer **out)
+{
+	return buffer_alloc(dev, size, true, out, "accel_buffer_alloc_read_only");
 }
 
 int accel_buffer_import(struct accel_device *dev, int fd, struct accel_buffer **out)

@@ -41,6 +41,7 @@ struct accel_buffer {
 	uint64_t va, size;
 	void *map;
 	void *priv;
+	bool read_only;		/* for the device */
 };
 
 struct accel_job {

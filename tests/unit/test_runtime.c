@@ -325,6 +325,48 @@ START_TEST(a_failed_job_is_an_error_and_the_next_runs)
 }
 END_TEST
 
+/*
+ * A read-only buffer: the host writes it, and a job that stores into it
+ * faults and leaves it as it was, on both backends, as the driver's
+ * read-only pages.  Jobs read them: a network's weights are uploaded into
+ * read-only buffers (a_network_runs_exactly).
+ */
+START_TEST(a_read_only_buffer_takes_no_store)
+{
+	struct accel_device *dev = open_dev();
+	struct accel_buffer *ro, *stream;
+	struct accel_job_desc d = { 0 };
+	struct accel_job_result res;
+	struct accel_job *job;
+	uint32_t bytes;
+	char want[64];
+
+	assert_error(accel_buffer_alloc_read_only(NULL, 64, &ro), -EINVAL,
+		     "accel_buffer_alloc_read_only: dev is NULL");
+	assert_error(accel_buffer_alloc_read_only(dev, 64, NULL), -EINVAL, "buf is NULL");
+	assert_error(accel_buffer_alloc_read_only(dev, 0, &ro), -EINVAL, "buffer size 0");
+	ck_assert_int_eq(accel_buffer_alloc_read_only(dev, 4096, &ro), 0);
+	memset(accel_buffer_map(ro), 0xee, 4096);
+	dma_job(dev, accel_buffer_va(ro), &stream, &bytes);
+	d.stream = stream;
+	d.stream_bytes = bytes;
+	d.buffers = &ro;
+	d.buffer_count = 1;
+	ck_assert_int_eq(accel_job_submit(dev, &d, &job), 0);
+	snprintf(want, sizeof(want), "faulted on VA 0x%llx",
+		 (unsigned long long)accel_buffer_va(ro));
+	assert_error(accel_job_wait(job, -1, &res), -EFAULT, want);
+	ck_assert_int_eq(res.status, ROWSTAT_ERR_FAULT);
+	ck_assert_uint_eq(res.fault_va, accel_buffer_va(ro));
+	for (unsigned i = 0; i < 4096; i++)
+		ck_assert_uint_eq(((uint8_t *)accel_buffer_map(ro))[i], 0xee);
+	accel_job_free(job);
+	accel_buffer_free(stream);
+	accel_buffer_free(ro);
+	accel_device_close(dev);
+}
+END_TEST
+
 /* A layer on fresh buffers of dev, with data from seed. */
 struct run_case {
 	struct layer_case lc;
@@ -1391,6 +1433,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, built_in_networks_match_the_papers);
 	tcase_add_test(tc, layers_are_prepared_once_per_shape);
 	tcase_add_test(tc, a_network_runs_exactly);
+	tcase_add_test(tc, a_read_only_buffer_takes_no_store);
 	tcase_add_test(tc, a_swap_gives_a_shortcut_its_own_layer);
 	tcase_add_test(tc, built_in_networks_run_whole);
 	tcase_add_test(tc, host_reference_matches);

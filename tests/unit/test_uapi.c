@@ -169,9 +169,9 @@ static unsigned long syz_value(const char *text, const char *prefix)
 }
 
 /*
- * tests/syzkaller/dev_rowstat.txt spells out the ioctl numbers and the
- * GET_PARAM values (syz-extract cannot see our header): they must be the
- * header's.  Run from the repository root, as make does.
+ * tests/syzkaller/dev_rowstat.txt spells out the ioctl numbers, the
+ * GET_PARAM values and BO_CREATE's flags (syz-extract cannot see our
+ * header): they must be the header's.  Run from the repository root, as make does.
  */
 START_TEST(syzkaller_description_matches_the_header)
 {
@@ -206,6 +206,9 @@ START_TEST(syzkaller_description_matches_the_header)
 	strcat(want, "\n");
 	ck_assert_msg(strstr(text, want) != NULL, "rowstat_param must list 0..%u",
 		      ROWSTAT_PARAM_COUNT - 1);
+	snprintf(want, sizeof(want), "rowstat_bo_flags = 0x%x\n", ROWSTAT_BO_FLAGS);
+	ck_assert_msg(strstr(text, want) != NULL, "rowstat_bo_flags must be 0x%x",
+		      ROWSTAT_BO_FLAGS);
 }
 END_TEST
 

@@ -108,6 +108,14 @@ struct accel_buffer;
 /* size: 1 to ROWSTAT_BO_MAX_BYTES bytes, rounded up to whole pages. */
 ACCEL_API int accel_buffer_alloc(struct accel_device *dev, uint64_t size,
 				 struct accel_buffer **buf);
+/*
+ * The same, for the device to read only (weights, say): a job that writes
+ * it faults (-EFAULT) on both backends; the host's mapping stays writable.
+ * On the kernel backend (rowstat.ko 1.1 and later) a buffer imported from
+ * it is read-only too, being the same object; on sim it is not.
+ */
+ACCEL_API int accel_buffer_alloc_read_only(struct accel_device *dev, uint64_t size,
+					   struct accel_buffer **buf);
 ACCEL_API void accel_buffer_free(struct accel_buffer *buf);
 ACCEL_API void *accel_buffer_map(const struct accel_buffer *buf);
 ACCEL_API uint64_t accel_buffer_size(const struct accel_buffer *buf);

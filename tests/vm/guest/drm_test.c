@@ -112,7 +112,12 @@ uint64_t get_param(int fd, uint32_t param)
 }
 struct bo bo_new(int fd, uint64_t size)
 {
-	struct drm_rowstat_bo_create c = { .size = size };
+	return bo_new_flags(fd, size, 0);
+}
+
+struct bo bo_new_flags(int fd, uint64_t size, uint32_t flags)
+{
+	struct drm_rowstat_bo_create c = { .size = size, .flags = flags };
 	struct bo b;
 
 	expect_ok(fd, DRM_IOCTL_ROWSTAT_BO_CREATE, &c, "BO_CREATE");

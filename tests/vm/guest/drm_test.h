@@ -67,6 +67,7 @@ int debugfs_count_lines(const char *file);
 void sysfs_write(const char *path, const char *value);
 uint64_t get_param(int fd, uint32_t param);
 struct bo bo_new(int fd, uint64_t size);
+struct bo bo_new_flags(int fd, uint64_t size, uint32_t flags);
 uint32_t syncobj_new(int fd);
 int syncobj_wait(int fd, uint32_t sync, int timeout_s);
 void job_init(struct job *j, const struct bo *stream, size_t bytes,

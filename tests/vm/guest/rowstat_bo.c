@@ -4,6 +4,9 @@
  *   basic  BO_CREATE, BO_INFO, BO_WAIT and mmap, with their bad arguments
  *   prime  dma-buf export and import between two files; a job of one file
  *          writes the buffer, the other sees it
+ *   readonly  a ROWSTAT_BO_READ_ONLY buffer: jobs read it; a job that
+ *          writes it faults and leaves it intact, in its creator's file
+ *          and in a file that imported it
  */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -44,7 +47,7 @@ static int test_bo(void)
 	c.size = ROWSTAT_BO_MAX_BYTES + 1;
 	expect_errno(fd, DRM_IOCTL_ROWSTAT_BO_CREATE, &c, EINVAL, "BO_CREATE too large");
 	c.size = 4096;
-	c.flags = 1;
+	c.flags = ~ROWSTAT_BO_FLAGS;
 	expect_errno(fd, DRM_IOCTL_ROWSTAT_BO_CREATE, &c, EINVAL, "BO_CREATE flags");
 	info.handle = 0xdead;
 	expect_errno(fd, DRM_IOCTL_ROWSTAT_BO_INFO, &info, ENOENT, "BO_INFO bad handle");
@@ -134,9 +137,96 @@ static int test_prime(void)
 	return 0;
 }
 
+/* A job of fd's storing 64 values at va: its fence's status. */
+static int store_job(int fd, uint64_t va, const struct bo *target, const struct bo *stats)
+{
+	struct bo stream = bo_new(fd, 8192);
+	uint32_t sync = syncobj_new(fd);
+	struct accel_stream s;
+	struct job j;
+	int status;
+
+	layer_dma_stream(&s, ROWSTAT_DMA_STORE, va, 64, 1);
+	memcpy(stream.map, s.buf, s.len);
+	job_init(&j, &stream, s.len, stats, sync);
+	j.handles[0] = target->handle;
+	j.s.bo_handle_count = 1;
+	expect_ok(fd, DRM_IOCTL_ROWSTAT_SUBMIT, &j.s, "SUBMIT a store");
+	status = syncobj_wait(fd, sync, 30);
+	accel_stream_free(&s);
+	return status;
+}
+
+static int test_readonly(void)
+{
+	int a = open_node(), b = open_node(), c = open_node();
+	struct drm_rowstat_bo_create bad = { .size = 4096, .flags = 1u << 1 };
+	struct bo ro = bo_new_flags(a, 8192, ROWSTAT_BO_READ_ONLY), rw = bo_new(a, 8192);
+	struct bo stats = bo_new(a, 4096), c_stats = bo_new(c, 4096);
+	const struct rowstat_job_stats *st = (const void *)stats.map;
+	struct drm_prime_handle exp = { .handle = ro.handle, .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct drm_prime_handle imp = { 0 };
+	struct drm_rowstat_bo_info info = { 0 };
+	struct bo imported;
+	int status;
+
+	expect_errno(a, DRM_IOCTL_ROWSTAT_BO_CREATE, &bad, EINVAL, "BO_CREATE unknown flag");
+	bad.flags = ROWSTAT_BO_READ_ONLY | (1u << 31);
+	expect_errno(a, DRM_IOCTL_ROWSTAT_BO_CREATE, &bad, EINVAL, "BO_CREATE unknown flag");
+	/* The CPU writes it; the device reads it (a load). */
+	for (size_t i = 0; i < ro.size; i++)
+		ro.map[i] = (uint8_t)(i * 5 + 1);
+	{
+		struct bo stream = bo_new(a, 8192);
+		uint32_t sync = syncobj_new(a);
+		struct accel_stream s;
+		struct job j;
+
+		layer_dma_stream(&s, ROWSTAT_DMA_LOAD, ro.va, 64, 4);
+		memcpy(stream.map, s.buf, s.len);
+		job_init(&j, &stream, s.len, &stats, sync);
+		job_add_bo(&j, &ro);
+		expect_ok(a, DRM_IOCTL_ROWSTAT_SUBMIT, &j.s, "SUBMIT a load of a read-only BO");
+		if ((status = syncobj_wait(a, sync, 30)))
+			fail("a load of a read-only BO: %d", status);
+		accel_stream_free(&s);
+	}
+	/* A writable one takes the store. */
+	if ((status = store_job(a, rw.va, &rw, &stats)))
+		fail("a store into a writable BO: %d", status);
+	/* Exported before a turns guilty; c imports it, read-only there too. */
+	expect_ok(a, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp, "PRIME export");
+	imp.fd = exp.fd;
+	expect_ok(c, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp, "PRIME import");
+	info.handle = imp.handle;
+	expect_ok(c, DRM_IOCTL_ROWSTAT_BO_INFO, &info, "BO_INFO imported");
+	imported = (struct bo){ .handle = imp.handle, .size = info.size, .va = info.va };
+	status = store_job(a, ro.va, &ro, &stats);
+	if (status != -EFAULT)
+		fail("a store into a read-only BO: fence %d, want -EFAULT", status);
+	if (st->status != ROWSTAT_ERR_FAULT || st->fault_va != ro.va)
+		fail("its statistics: status %u VA 0x%llx, want FAULT at 0x%llx", st->status,
+		     (unsigned long long)st->fault_va, (unsigned long long)ro.va);
+	status = store_job(c, imported.va, &imported, &c_stats);
+	if (status != -EFAULT)
+		fail("a store into an imported read-only BO: fence %d, want -EFAULT", status);
+	for (size_t i = 0; i < ro.size; i++)
+		if (ro.map[i] != (uint8_t)(i * 5 + 1))
+			fail("the read-only BO changed at byte %zu", i);
+	/* Another file, with buffers of its own, runs on. */
+	conv_run_exact(b, 91, "after the read-only faults");
+	close(exp.fd);
+	close(c);
+	close(b);
+	close(a);
+	printf("readonly: %u checks\n", checks);
+	return 0;
+}
+
 static const struct subtest tests[] = {
 	{ .name = "basic", .run = test_bo },
 	{ .name = "prime", .run = test_prime },
+	{ .name = "readonly", .run = test_readonly },
 };
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,6 +542,24 @@ static double compile_ahead(struct accel_device *dev, struct accel_device *other
 	return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
 }
 
+/* On a terminal, a line on stderr saying what runs; NULL clears it. */
+__attribute__((format(printf, 2, 3)))
+static void progress(bool tty, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!tty)
+		return;
+	fprintf(stderr, "\r\033[K");
+	if (fmt) {
+		fprintf(stderr, "  ");
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
+	fflush(stderr);
+}
+
 /* A built-in network whole (run --chain): its steps, weights and input. */
 struct chain {
 	struct accel_network_step *named;
@@ -646,6 +665,7 @@ static int chain_run(struct accel_device *dev, const struct chain *ch, int16_t *
  */
 static int run_chain(const char *name, const struct run_opts *o)
 {
+	bool tty = isatty(STDOUT_FILENO) && !json;
 	struct accel_device *dev, *other = NULL;
 	struct accel_network *net = NULL, *twin = NULL;
 	struct accel_network_result res, twin_res;
@@ -677,17 +697,21 @@ static int run_chain(const char *name, const struct run_opts *o)
 		return EXIT_FAILURE;
 	}
 	accel_device_info(dev, &info);
+	progress(tty, "running %s whole (%u steps)...", name, ch.count);
 	ret = chain_run(dev, &ch, ch.output, &net, &res);
 	if (ret) {
+		progress(tty, NULL);
 		fprintf(stderr, "accelctl: %s on %s: %s\n", name, info.node, accel_error());
 		goto out;
 	}
 	if (o->check) {
+		progress(tty, "checking %s against the host's reference...", name);
 		want = malloc(out_count * sizeof(*want));
 		ret = !want ? -ENOMEM :
 		      accel_network_reference(ch.steps, ch.count, ch.n, ch.c, ch.h, ch.w,
 					      ch.input, want);
 		if (ret) {
+			progress(tty, NULL);
 			fprintf(stderr, "accelctl: %s: the host reference: %s\n", name,
 				want ? accel_error() : "out of memory");
 			goto out;
@@ -698,8 +722,10 @@ static int run_chain(const char *name, const struct run_opts *o)
 		int16_t *theirs = want ? want : malloc(out_count * sizeof(*theirs));
 
 		want = theirs;
+		progress(tty, "running %s whole on %s...", name, o->compare);
 		ret = !theirs ? -ENOMEM : chain_run(other, &ch, theirs, &twin, &twin_res);
 		if (ret) {
+			progress(tty, NULL);
 			fprintf(stderr, "accelctl: %s on %s: %s\n", name, o->compare,
 				accel_error());
 			goto out;
@@ -707,6 +733,7 @@ static int run_chain(const char *name, const struct run_opts *o)
 		same = !memcmp(theirs, ch.output, out_count * sizeof(*theirs)) &&
 		       !memcmp(&res.counts, &twin_res.counts, sizeof(res.counts));
 	}
+	progress(tty, NULL);
 	if (json)
 		printf("{\"device\":\"%s\",\"backend\":\"%s\",\"network\":\"%s\","
 		       "\"chained\":true,\"batch\":%u,\"layers\":[", info.node,

@@ -348,7 +348,6 @@ static int rowstat_recover(struct rowstat_device *rdev, struct rowstat_job *time
 	return ret;
 }
 
-/* A reset with no job to blame (a new firmware image). */
 static void rowstat_recover_work(struct work_struct *work)
 {
 	struct rowstat_device *rdev = container_of(work, struct rowstat_device,
@@ -357,7 +356,10 @@ static void rowstat_recover_work(struct work_struct *work)
 	rdev->recover_ret = rowstat_recover(rdev, NULL, NULL);
 }
 
-/* Queued behind the timeouts and crashes in flight, and waited for. */
+/*
+ * A reset with no job to blame (a new firmware image), queued behind the
+ * timeouts and crashes in flight, and waited for.
+ */
 int rowstat_device_recover(struct rowstat_device *rdev)
 {
 	queue_work(rdev->reset_wq, &rdev->recover_work);

@@ -174,6 +174,43 @@ static int upload(struct accel_network *net)
 	return 0;
 }
 
+/*
+ * Copies the steps into net (naming those without a name), takes the
+ * network's precision from its first layer and chains the shapes; *most:
+ * the largest tensor's elements.  0, or -EINVAL / -ENOMEM, said.
+ */
+static int describe(struct accel_network *net, const struct accel_step *steps, unsigned count,
+		    unsigned n, unsigned c, unsigned h, unsigned w, uint64_t *most)
+{
+	int ret;
+
+	*most = 0;
+	net->input = (struct shape){ n, c, h, w };
+	net->prec = ROWSTAT_PREC_Q16;
+	net->steps = calloc(count, sizeof(*net->steps));
+	if (!net->steps)
+		return accel_fail(-ENOMEM, "network: out of memory");
+	net->count = count;
+	for (unsigned i = 0; i < count; i++) {
+		net->steps[i].s = steps[i];
+		snprintf(net->steps[i].name, sizeof(net->steps[i].name), "%s",
+			 steps[i].name ? steps[i].name : step_kind(steps[i].kind));
+		net->steps[i].s.name = net->steps[i].name;
+	}
+	for (unsigned i = 0; i < count; i++)
+		if (steps[i].kind == ACCEL_STEP_LAYER) {
+			net->prec = steps[i].cv.ifmap_prec;
+			break;
+		}
+	ret = !n || !c || !h || !w ? accel_fail(-EINVAL, "network: input %ux%ux%ux%u is empty",
+						n, c, h, w) : chain(net);
+	*most = elems(&net->input);
+	for (unsigned i = 0; !ret && i < count; i++)
+		if (elems(&net->steps[i].out) > *most)
+			*most = elems(&net->steps[i].out);
+	return ret;
+}
+
 int accel_network_create(struct accel_device *dev, const struct accel_step *steps,
 			 unsigned count, unsigned n, unsigned c, unsigned h, unsigned w,
 			 struct accel_network **out)
@@ -189,32 +226,12 @@ int accel_network_create(struct accel_device *dev, const struct accel_step *step
 				  !out ? "net is NULL" : "no steps");
 	*out = NULL;
 	net = calloc(1, sizeof(*net));
-	if (!net || !(net->steps = calloc(count, sizeof(*net->steps)))) {
-		free(net);
+	if (!net)
 		return accel_fail(-ENOMEM, "network: out of memory");
-	}
 	net->dev = dev;
-	net->count = count;
-	net->input = (struct shape){ n, c, h, w };
-	net->prec = ROWSTAT_PREC_Q16;
-	for (unsigned i = 0; i < count; i++) {
-		net->steps[i].s = steps[i];
-		snprintf(net->steps[i].name, sizeof(net->steps[i].name), "%s",
-			 steps[i].name ? steps[i].name : step_kind(steps[i].kind));
-		net->steps[i].s.name = net->steps[i].name;
-		keeps |= steps[i].kind == ACCEL_STEP_KEEP || steps[i].kind == ACCEL_STEP_SWAP;
-	}
+	ret = describe(net, steps, count, n, c, h, w, &most);
 	for (unsigned i = 0; i < count; i++)
-		if (steps[i].kind == ACCEL_STEP_LAYER) {
-			net->prec = steps[i].cv.ifmap_prec;
-			break;
-		}
-	ret = !n || !c || !h || !w ? accel_fail(-EINVAL, "network: input %ux%ux%ux%u is empty",
-						n, c, h, w) : chain(net);
-	most = elems(&net->input);
-	for (unsigned i = 0; !ret && i < count; i++)
-		if (elems(&net->steps[i].out) > most)
-			most = elems(&net->steps[i].out);
+		keeps |= steps[i].kind == ACCEL_STEP_KEEP;
 	bytes = most * rs_hw_prec_bytes(net->prec);
 	if (!ret) {
 		net->results = calloc(net->layers ? net->layers : 1, sizeof(*net->results));
@@ -367,12 +384,11 @@ int accel_network_run(struct accel_network *net, const int16_t *input, int16_t *
 		case ACCEL_STEP_FLATTEN:
 			break;	/* [N][C][H][W] is already [N][C*H*W] */
 		case ACCEL_STEP_SWAP: {
-			size_t was = count * rs_hw_prec_bytes(prec);
-			size_t now = elems(&st->out) * rs_hw_prec_bytes(prec);
+			/* All three buffers hold the largest tensor: swap them, not bytes. */
+			struct accel_buffer *was = net->act[cur];
 
-			memcpy(net->scratch[0], here, was);
-			memcpy(here, accel_buffer_map(net->kept), now);
-			memcpy(accel_buffer_map(net->kept), net->scratch[0], was);
+			net->act[cur] = net->kept;
+			net->kept = was;
 			break;
 		}
 		}
@@ -427,8 +443,7 @@ int accel_network_reference(const struct accel_step *steps, unsigned count, unsi
 			    unsigned c, unsigned h, unsigned w, const int16_t *input,
 			    int16_t *output)
 {
-	struct accel_network net = { .count = count, .input = { n, c, h, w },
-				     .prec = ROWSTAT_PREC_Q16 };
+	struct accel_network net = { 0 };
 	int16_t *buf[3] = { NULL }, *cur, *other, *kept;
 	uint64_t most;
 	int ret;
@@ -437,26 +452,7 @@ int accel_network_reference(const struct accel_step *steps, unsigned count, unsi
 		return accel_fail(-EINVAL, "accel_network_reference: %s",
 				  !steps ? "steps is NULL" : !count ? "no steps" :
 				  !input ? "input is NULL" : "output is NULL");
-	if (!n || !c || !h || !w)
-		return accel_fail(-EINVAL, "network: input %ux%ux%ux%u is empty", n, c, h, w);
-	net.steps = calloc(count, sizeof(*net.steps));
-	if (!net.steps)
-		return accel_fail(-ENOMEM, "network: out of memory");
-	for (unsigned i = 0; i < count; i++) {
-		net.steps[i].s = steps[i];
-		snprintf(net.steps[i].name, sizeof(net.steps[i].name), "%s",
-			 steps[i].name ? steps[i].name : step_kind(steps[i].kind));
-	}
-	for (unsigned i = 0; i < count; i++)
-		if (steps[i].kind == ACCEL_STEP_LAYER) {
-			net.prec = steps[i].cv.ifmap_prec;
-			break;
-		}
-	ret = chain(&net);
-	most = elems(&net.input);
-	for (unsigned i = 0; !ret && i < count; i++)
-		if (elems(&net.steps[i].out) > most)
-			most = elems(&net.steps[i].out);
+	ret = describe(&net, steps, count, n, c, h, w, &most);
 	for (unsigned k = 0; !ret && k < 3; k++)
 		if (!(buf[k] = malloc(most * sizeof(int16_t))))
 			ret = accel_fail(-ENOMEM, "network: out of memory");

@@ -119,12 +119,10 @@ static void balanced_parts(unsigned total, unsigned most, unsigned *parts, unsig
 void accel_sublayers_get(const struct accel_conv *cv, struct accel_sublayers *sl)
 {
 	balanced_parts(cv->batch, ROWSTAT_MAX_BATCH, &sl->n_parts, &sl->n_size, &sl->n_big);
-	if (cv->groups == 1)
-		balanced_parts(cv->out_channels, ROWSTAT_MAX_CHANNELS, &sl->m_parts, &sl->m_size,
-			       &sl->m_big);
-	else
-		balanced_parts(cv->out_channels, cv->out_channels, &sl->m_parts, &sl->m_size,
-			       &sl->m_big);
+	/* Grouped layers are not split by filter (accel_conv_check refuses them). */
+	balanced_parts(cv->out_channels,
+		       cv->groups == 1 ? ROWSTAT_MAX_CHANNELS : cv->out_channels,
+		       &sl->m_parts, &sl->m_size, &sl->m_big);
 }
 
 /* Part k's first index and size. */

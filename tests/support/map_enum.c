@@ -25,16 +25,16 @@ bool map_enum_better(enum accel_map_objective obj, uint64_t energy_a, uint64_t c
 	}
 }
 
+/* The objective's value of an energy and cycles (a bound's, or an estimate's). */
+static double objective_of(enum accel_map_objective obj, double energy, double cycles)
+{
+	return obj == ACCEL_MAP_ENERGY ? energy : obj == ACCEL_MAP_LATENCY ? cycles :
+	       energy * cycles;
+}
+
 double map_enum_value(enum accel_map_objective obj, const struct accel_estimate *est)
 {
-	switch (obj) {
-	case ACCEL_MAP_ENERGY:
-		return (double)est->energy;
-	case ACCEL_MAP_LATENCY:
-		return (double)est->cycles;
-	default:
-		return (double)est->energy * est->cycles;
-	}
+	return objective_of(obj, (double)est->energy, (double)est->cycles);
 }
 
 /*
@@ -127,12 +127,6 @@ static bool exact_may_improve(const struct enumeration *en, double energy, doubl
 	}
 }
 
-static double objective_of(enum accel_map_objective obj, double energy, double cycles)
-{
-	return obj == ACCEL_MAP_ENERGY ? energy : obj == ACCEL_MAP_LATENCY ? cycles :
-	       energy * cycles;
-}
-
 /*
  * Could a mapping bounded below by (energy, cycles) still beat the best (by
  * more than the tolerance, if any)?  A bound pruned is remembered: the
@@ -147,8 +141,7 @@ static bool may_improve(struct enumeration *en, double energy, double cycles)
 	if (!r->found)
 		return true;
 	if (en->tolerance > 0)
-		may = value * (1 + en->tolerance) <
-		      objective_of(en->obj, (double)r->est.energy, (double)r->est.cycles);
+		may = value * (1 + en->tolerance) < map_enum_value(en->obj, &r->est);
 	else
 		may = exact_may_improve(en, energy, cycles);
 	if (!may && value < en->pruned_least)

@@ -41,6 +41,9 @@ expect 0 "output 1x1000x1x1, exact against the host's reference network" \
 	run --chain --check resnet18
 expect 2 "runs a built-in network whole" run --chain -l 2 resnet18
 expect 2 "runs a built-in network whole" run --chain c=3,h=8,m=4
+expect 2 "runs a built-in network whole" run --chain --input /dev/null resnet18
+expect 2 "runs a built-in network whole" run --chain -n 2 resnet18
+expect 2 "runs a built-in network whole" bench --chain resnet18
 expect 2 "not one of alexnet" run --chain lenet
 expect 2 "in_height 0" run c=3,h=0
 expect 2 "not one of n c h w m k s p g" run c=3,h=8,q=2

@@ -565,8 +565,8 @@ struct chain {
 	struct accel_network_step *named;
 	struct accel_step *steps;
 	unsigned count;
-	unsigned n, c, h, w, out_n, out_c, out_h, out_w;
-	int16_t *input, *output;
+	unsigned n, c, h, w;
+	int16_t *input;
 };
 
 static void chain_free(struct chain *ch)
@@ -578,7 +578,6 @@ static void chain_free(struct chain *ch)
 	free(ch->named);
 	free(ch->steps);
 	free(ch->input);
-	free(ch->output);
 }
 
 /*
@@ -588,7 +587,7 @@ static void chain_free(struct chain *ch)
 static int chain_make(const char *name, unsigned batch, unsigned long long seed,
 		      struct chain *ch)
 {
-	uint64_t in_count, out_count;
+	uint64_t in_count;
 
 	memset(ch, 0, sizeof(*ch));
 	ch->named = calloc(ACCEL_NETWORK_MAX_STEPS, sizeof(*ch->named));
@@ -631,30 +630,29 @@ static int chain_make(const char *name, unsigned batch, unsigned long long seed,
 		return -ENOMEM;
 	for (uint64_t k = 0; k < in_count; k++)
 		ch->input[k] = (int16_t)(rng_next(&seed) % (2 * TYPICAL_Q16)) - TYPICAL_Q16;
-	/* The last layer gives the output's shape (flattened classifiers). */
-	for (unsigned i = ch->count; i--;)
-		if (ch->steps[i].kind == ACCEL_STEP_LAYER) {
-			const struct accel_conv *cv = &ch->steps[i].cv;
-
-			ch->out_n = cv->batch;
-			ch->out_c = cv->out_channels;
-			ch->out_h = accel_conv_out_height(cv);
-			ch->out_w = accel_conv_out_width(cv);
-			break;
-		}
-	out_count = (uint64_t)ch->out_n * ch->out_c * ch->out_h * ch->out_w;
-	ch->output = malloc(out_count * sizeof(int16_t));
-	return ch->output ? 0 : -ENOMEM;
+	return 0;
 }
 
-/* Runs the chain on dev; the output in out (ch->output's size). */
-static int chain_run(struct accel_device *dev, const struct chain *ch, int16_t *out,
+/* The values a network's output holds. */
+static uint64_t output_count(const struct accel_network *net)
+{
+	unsigned n, c, h, w;
+
+	accel_network_output(net, &n, &c, &h, &w);
+	return (uint64_t)n * c * h * w;
+}
+
+/* Runs the chain on dev, into a fresh *out the network's output's size; -ENOMEM unsaid. */
+static int chain_run(struct accel_device *dev, const struct chain *ch, int16_t **out,
 		     struct accel_network **net, struct accel_network_result *res)
 {
 	int ret = accel_network_create(dev, ch->steps, ch->count, ch->n, ch->c, ch->h, ch->w,
 				       net);
 
-	return ret ? ret : accel_network_run(*net, ch->input, out, res);
+	if (ret)
+		return ret;
+	*out = malloc(output_count(*net) * sizeof(**out));
+	return *out ? accel_network_run(*net, ch->input, *out, res) : -ENOMEM;
 }
 
 /*
@@ -671,9 +669,10 @@ static int run_chain(const char *name, const struct run_opts *o)
 	struct accel_network_result res, twin_res;
 	struct accel_device_info info;
 	struct chain ch;
-	uint64_t out_count, cycles = 0;
+	uint64_t out_count = 0, cycles = 0;
+	unsigned out_n, out_c, out_h, out_w;
 	bool exact = true, same = true;
-	int16_t *want = NULL;
+	int16_t *mine = NULL, *want = NULL, *theirs = NULL;
 	int ret;
 
 	ret = chain_make(name, o->batch, o->seed, &ch);
@@ -685,7 +684,6 @@ static int run_chain(const char *name, const struct run_opts *o)
 		chain_free(&ch);
 		return ret == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
 	}
-	out_count = (uint64_t)ch.out_n * ch.out_c * ch.out_h * ch.out_w;
 	if (open_device(&dev)) {
 		chain_free(&ch);
 		return EXIT_FAILURE;
@@ -698,12 +696,15 @@ static int run_chain(const char *name, const struct run_opts *o)
 	}
 	accel_device_info(dev, &info);
 	progress(tty, "running %s whole (%u steps)...", name, ch.count);
-	ret = chain_run(dev, &ch, ch.output, &net, &res);
+	ret = chain_run(dev, &ch, &mine, &net, &res);
 	if (ret) {
 		progress(tty, NULL);
-		fprintf(stderr, "accelctl: %s on %s: %s\n", name, info.node, accel_error());
+		fprintf(stderr, "accelctl: %s on %s: %s\n", name, info.node,
+			ret == -ENOMEM ? "out of memory" : accel_error());
 		goto out;
 	}
+	accel_network_output(net, &out_n, &out_c, &out_h, &out_w);
+	out_count = (uint64_t)out_n * out_c * out_h * out_w;
 	if (o->check) {
 		progress(tty, "checking %s against the host's reference...", name);
 		want = malloc(out_count * sizeof(*want));
@@ -716,21 +717,18 @@ static int run_chain(const char *name, const struct run_opts *o)
 				want ? accel_error() : "out of memory");
 			goto out;
 		}
-		exact = !memcmp(want, ch.output, out_count * sizeof(*want));
+		exact = !memcmp(want, mine, out_count * sizeof(*want));
 	}
 	if (other) {
-		int16_t *theirs = want ? want : malloc(out_count * sizeof(*theirs));
-
-		want = theirs;
 		progress(tty, "running %s whole on %s...", name, o->compare);
-		ret = !theirs ? -ENOMEM : chain_run(other, &ch, theirs, &twin, &twin_res);
+		ret = chain_run(other, &ch, &theirs, &twin, &twin_res);
 		if (ret) {
 			progress(tty, NULL);
 			fprintf(stderr, "accelctl: %s on %s: %s\n", name, o->compare,
-				accel_error());
+				ret == -ENOMEM ? "out of memory" : accel_error());
 			goto out;
 		}
-		same = !memcmp(theirs, ch.output, out_count * sizeof(*theirs)) &&
+		same = !memcmp(theirs, mine, out_count * sizeof(*theirs)) &&
 		       !memcmp(&res.counts, &twin_res.counts, sizeof(res.counts));
 	}
 	progress(tty, NULL);
@@ -764,8 +762,8 @@ static int run_chain(const char *name, const struct run_opts *o)
 		printf("],\"energy\":%llu,\"cycles\":%llu,\"latency_ms\":%.6f,\"host_ms\":%.3f,"
 		       "\"output\":[%u,%u,%u,%u]%s%s%s%s}\n",
 		       (unsigned long long)res.energy, (unsigned long long)cycles,
-		       ms(res.latency_us), ms(res.host_us), ch.out_n, ch.out_c, ch.out_h,
-		       ch.out_w, o->check ? ",\"exact\":" : "",
+		       ms(res.latency_us), ms(res.host_us), out_n, out_c, out_h, out_w,
+		       o->check ? ",\"exact\":" : "",
 		       o->check ? (exact ? "true" : "false") : "",
 		       other ? ",\"same\":" : "", other ? (same ? "true" : "false") : "");
 	else
@@ -773,7 +771,7 @@ static int run_chain(const char *name, const struct run_opts *o)
 		       "output %ux%ux%ux%u%s%s\n", res.layers, (unsigned long long)cycles,
 		       ms(res.latency_us), info.hw.clock_khz / 1e3,
 		       res.energy / (double)(1u << ROWSTAT_ENERGY_FRAC_BITS), ms(res.host_us),
-		       ch.out_n, ch.out_c, ch.out_h, ch.out_w,
+		       out_n, out_c, out_h, out_w,
 		       !o->check ? "" : exact ? ", exact against the host's reference network" :
 		       ", DIFFERS from the host's reference network",
 		       !other ? "" : same ? ", the same bytes and counts on both devices" :
@@ -781,7 +779,9 @@ static int run_chain(const char *name, const struct run_opts *o)
 out:
 	accel_network_free(twin);
 	accel_network_free(net);
+	free(mine);
 	free(want);
+	free(theirs);
 	accel_device_close(other);
 	accel_device_close(dev);
 	chain_free(&ch);
@@ -959,10 +959,7 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 
 		if (i + 1 < o.first || i + 1 > o.last)
 			continue;
-		if (tty) {
-			fprintf(stderr, "\r  running %u/%u %s...", i + 1, count, layers[i].name);
-			fflush(stderr);
-		}
+		progress(tty, "running %u/%u %s...", i + 1, count, layers[i].name);
 		ret = layer_prepare(dev, &layers[i], o.seed + i, &lr, o.input);
 		/* Host time per run: emit (the search is cached), submit, wait. */
 		for (unsigned r = 0; !ret && r < o.repeats; r++) {
@@ -974,8 +971,7 @@ static int cmd_run(int argc, char **argv, bool stats, bool bench)
 			lr.host_ms += ((b.tv_sec - a.tv_sec) * 1e3 +
 				       (b.tv_nsec - a.tv_nsec) / 1e6) / o.repeats;
 		}
-		if (tty)
-			fprintf(stderr, "\r\033[K");
+		progress(tty, NULL);
 		if (ret) {
 			fprintf(stderr, "accelctl: layer %u (%s): %s\n", i + 1, layers[i].name,
 				accel_error());

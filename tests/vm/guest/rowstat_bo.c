@@ -137,8 +137,9 @@ static int test_prime(void)
 	return 0;
 }
 
-/* A job of fd's storing 64 values at va: its fence's status. */
-static int store_job(int fd, uint64_t va, const struct bo *target, const struct bo *stats)
+/* A job of fd's loading or storing 64 values at va: its fence's status. */
+static int dma_job(int fd, unsigned dir, uint64_t va, const struct bo *target,
+		   const struct bo *stats)
 {
 	struct bo stream = bo_new(fd, 8192);
 	uint32_t sync = syncobj_new(fd);
@@ -146,12 +147,12 @@ static int store_job(int fd, uint64_t va, const struct bo *target, const struct 
 	struct job j;
 	int status;
 
-	layer_dma_stream(&s, ROWSTAT_DMA_STORE, va, 64, 1);
+	layer_dma_stream(&s, dir, va, 64, 1);
 	memcpy(stream.map, s.buf, s.len);
 	job_init(&j, &stream, s.len, stats, sync);
 	j.handles[0] = target->handle;
 	j.s.bo_handle_count = 1;
-	expect_ok(fd, DRM_IOCTL_ROWSTAT_SUBMIT, &j.s, "SUBMIT a store");
+	expect_ok(fd, DRM_IOCTL_ROWSTAT_SUBMIT, &j.s, "SUBMIT a DMA");
 	status = syncobj_wait(fd, sync, 30);
 	accel_stream_free(&s);
 	return status;
@@ -176,23 +177,10 @@ static int test_readonly(void)
 	/* The CPU writes it; the device reads it (a load). */
 	for (size_t i = 0; i < ro.size; i++)
 		ro.map[i] = (uint8_t)(i * 5 + 1);
-	{
-		struct bo stream = bo_new(a, 8192);
-		uint32_t sync = syncobj_new(a);
-		struct accel_stream s;
-		struct job j;
-
-		layer_dma_stream(&s, ROWSTAT_DMA_LOAD, ro.va, 64, 4);
-		memcpy(stream.map, s.buf, s.len);
-		job_init(&j, &stream, s.len, &stats, sync);
-		job_add_bo(&j, &ro);
-		expect_ok(a, DRM_IOCTL_ROWSTAT_SUBMIT, &j.s, "SUBMIT a load of a read-only BO");
-		if ((status = syncobj_wait(a, sync, 30)))
-			fail("a load of a read-only BO: %d", status);
-		accel_stream_free(&s);
-	}
+	if ((status = dma_job(a, ROWSTAT_DMA_LOAD, ro.va, &ro, &stats)))
+		fail("a load of a read-only BO: %d", status);
 	/* A writable one takes the store. */
-	if ((status = store_job(a, rw.va, &rw, &stats)))
+	if ((status = dma_job(a, ROWSTAT_DMA_STORE, rw.va, &rw, &stats)))
 		fail("a store into a writable BO: %d", status);
 	/* Exported before a turns guilty; c imports it, read-only there too. */
 	expect_ok(a, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp, "PRIME export");
@@ -201,13 +189,13 @@ static int test_readonly(void)
 	info.handle = imp.handle;
 	expect_ok(c, DRM_IOCTL_ROWSTAT_BO_INFO, &info, "BO_INFO imported");
 	imported = (struct bo){ .handle = imp.handle, .size = info.size, .va = info.va };
-	status = store_job(a, ro.va, &ro, &stats);
+	status = dma_job(a, ROWSTAT_DMA_STORE, ro.va, &ro, &stats);
 	if (status != -EFAULT)
 		fail("a store into a read-only BO: fence %d, want -EFAULT", status);
 	if (st->status != ROWSTAT_ERR_FAULT || st->fault_va != ro.va)
 		fail("its statistics: status %u VA 0x%llx, want FAULT at 0x%llx", st->status,
 		     (unsigned long long)st->fault_va, (unsigned long long)ro.va);
-	status = store_job(c, imported.va, &imported, &c_stats);
+	status = dma_job(c, ROWSTAT_DMA_STORE, imported.va, &imported, &c_stats);
 	if (status != -EFAULT)
 		fail("a store into an imported read-only BO: fence %d, want -EFAULT", status);
 	for (size_t i = 0; i < ro.size; i++)

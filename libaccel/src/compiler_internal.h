@@ -184,6 +184,14 @@ void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_con
 			   const struct accel_mapping *map, const struct accel_layout *lo,
 			   const struct accel_tensor *in, const struct accel_tensor *out,
 			   const struct accel_map_hints *hints, struct accel_estimate *est);
+/*
+ * The same with the double-buffered transfers of the steps averaged, not
+ * walked: what a price takes, with the passes classed.
+ */
+void accel_layout_estimate_averaged(const struct rs_hw_params *hw, const struct accel_conv *cv,
+				    const struct accel_mapping *map, const struct accel_layout *lo,
+				    const struct accel_tensor *in, const struct accel_tensor *out,
+				    const struct accel_map_hints *hints, struct accel_estimate *est);
 /* The same without glb_bytes_used (0), which costs a GLB plan. */
 void accel_layout_price(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			const struct accel_mapping *map, const struct accel_layout *lo,

@@ -9,7 +9,9 @@
  * For raw tensors the passes, GLB accesses, DRAM bytes and peak active PEs
  * equal what the model counts (tests/unit/test_counts.c).
  */
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler_internal.h"
@@ -290,79 +292,81 @@ static void piece_add(struct pieces *pc, unsigned size, bool first, double taps,
 	pc->v[k].real += real;
 }
 
-/* Subs of `sub` in tiles of `tile` over `total` values. */
-static void pieces_of(struct pieces *pc, unsigned total, unsigned tile, unsigned sub)
+/*
+ * The passes of a range of a step: its tiles [a, b) of images, output
+ * rows and columns, filters and channels, from filter-row chunk r0 and
+ * filter-column chunk s0 on.  init: its first channel sub starts the
+ * psum tile.
+ */
+struct pass_range {
+	unsigned na, nb, ea, eb, fa, fb, ma, mb, ca, cb;
+	unsigned r0, s0;
+	bool init;
+};
+
+/* Adds the subs of `sub` values over [a, b). */
+static void pieces_subs(struct pieces *pc, unsigned a, unsigned b, unsigned sub)
 {
-	for (unsigned a = 0; a < total; a += tile)
-		for (unsigned b = a; b < min_u(a + tile, total); b += sub)
-			piece_add(pc, min_u(sub, min_u(a + tile, total) - b), false, 0, 0);
+	for (unsigned x = a; x < b; x += sub)
+		piece_add(pc, min_u(sub, b - x), false, 0, 0);
+}
+
+/* Adds the output-row subs of [ea, eb) against the filter-row chunks from r_from. */
+static void pieces_rows(struct pieces *pc, const struct accel_shape *sh,
+			const struct accel_mapping *map, unsigned ea, unsigned eb, unsigned r_from)
+{
+	for (unsigned e0 = ea; e0 < eb; e0 += map->set_cols) {
+		unsigned e1 = min_u(e0 + map->set_cols, eb);
+
+		for (unsigned r0 = r_from; r0 < sh->R; r0 += map->set_rows) {
+			uint64_t used, real;
+
+			used_positions(e0, e1, r0, min_u(r0 + map->set_rows, sh->R), sh->Uh,
+				       sh->pt, sh->H, &used, &real);
+			piece_add(pc, e1 - e0, r0 == 0, 0, (double)real);
+		}
+	}
+}
+
+/* Adds the output columns [fa, fb) against the filter-column chunks from s_from. */
+static void pieces_cols(struct pieces *pc, const struct accel_shape *sh,
+			const struct accel_mapping *map, unsigned fa, unsigned fb, unsigned s_from)
+{
+	for (unsigned s0 = s_from; s0 < sh->S; s0 += map->taps_per_pe) {
+		unsigned s1 = min_u(s0 + map->taps_per_pe, sh->S);
+		uint64_t used, real;
+
+		used_positions(fa, fb, s0, s1, sh->Uw, sh->pl, sh->W, &used, &real);
+		piece_add(pc, fb - fa, s0 == 0, s1 - s0, (double)real);
+	}
+}
+
+/* Adds the channel subs of [ca, cb); the first starts its psum tile if init. */
+static void pieces_channels(struct pieces *pc, unsigned ca, unsigned cb, unsigned sub, bool init)
+{
+	for (unsigned c0 = ca; c0 < cb; c0 += sub)
+		piece_add(pc, min_u(sub, cb - c0), init && c0 == ca, 0, 0);
 }
 
 /*
- * The array's cycles of one group, pass by pass: a pass takes the longer
- * of its MACs and its GLB accesses (rounded up), so passes unlike each
- * other, the remainders of tiles and subs and the first reduction step's
- * psums, take more than the longer of the totals.  The passes fall into
- * classes by their images, output rows, output columns, channels, filters
- * and whether they start a psum tile; the classes differ where the MACs
- * or the GLB bind, and within a class they bind alike.  Negative when a
- * dimension has too many kinds of pieces to class (then the totals do).
+ * The longer of MACs and GLB accesses, summed over the passes the pieces
+ * make (every combination of one piece per dimension), class by class.
  */
-static double pass_compute(const struct rs_hw_params *hw, const struct accel_mapping *map,
-			   const struct accel_layout *lo)
+static double pieces_cost(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			  const struct pieces *n, const struct pieces *e, const struct pieces *f,
+			  const struct pieces *m, const struct pieces *c)
 {
-	const struct accel_shape *sh = &lo->sh;
 	unsigned q = map->channels_per_pe, p = map->filters_per_pe;
-	unsigned qr = q * map->channel_sets, pt = p * map->filter_sets;
-	struct pieces n = { 0 }, e = { 0 }, f = { 0 }, m = { 0 }, c = { 0 };
 	double bw = hw->glb_bw, total = 0;
 
-	pieces_of(&n, sh->N, map->tile_n, map->images_per_pass);
-	pieces_of(&m, sh->Mg, map->tile_m, pt);
-	for (unsigned ca = 0; ca < sh->Cg;) {
-		unsigned part = ca / sh->P;
-		unsigned cb = min_u(ca + map->tile_c, min_u((part + 1) * sh->P, sh->Cg));
-
-		for (unsigned c0 = ca; c0 < cb; c0 += qr)
-			piece_add(&c, min_u(qr, cb - c0), ca == 0 && c0 == ca, 0, 0);
-		ca = cb;
-	}
-	for (unsigned ea = 0; ea < sh->E; ea += map->tile_e) {
-		unsigned eb = min_u(ea + map->tile_e, sh->E);
-
-		for (unsigned e0 = ea; e0 < eb; e0 += map->set_cols) {
-			unsigned e1 = min_u(e0 + map->set_cols, eb);
-
-			for (unsigned r0 = 0; r0 < sh->R; r0 += map->set_rows) {
-				uint64_t used, real;
-
-				used_positions(e0, e1, r0, min_u(r0 + map->set_rows, sh->R), sh->Uh,
-					       sh->pt, sh->H, &used, &real);
-				piece_add(&e, e1 - e0, r0 == 0, 0, (double)real);
-			}
-		}
-	}
-	for (unsigned fa = 0; fa < sh->F; fa += map->tile_f) {
-		unsigned fb = min_u(fa + map->tile_f, sh->F);
-
-		for (unsigned s0 = 0; s0 < sh->S; s0 += map->taps_per_pe) {
-			unsigned s1 = min_u(s0 + map->taps_per_pe, sh->S);
-			uint64_t used, real;
-
-			used_positions(fa, fb, s0, s1, sh->Uw, sh->pl, sh->W, &used, &real);
-			piece_add(&f, fb - fa, s0 == 0, s1 - s0, (double)real);
-		}
-	}
-	if (n.overflow || e.overflow || f.overflow || m.overflow || c.overflow)
-		return -1;
-	for (unsigned a = 0; a < n.kinds; a++)
-		for (unsigned b = 0; b < e.kinds; b++)
-			for (unsigned d = 0; d < f.kinds; d++)
-				for (unsigned g = 0; g < m.kinds; g++)
-					for (unsigned k = 0; k < c.kinds; k++) {
-						const struct piece *pn = &n.v[a], *pe = &e.v[b];
-						const struct piece *pf = &f.v[d], *pm = &m.v[g];
-						const struct piece *pc = &c.v[k];
+	for (unsigned a = 0; a < n->kinds; a++)
+		for (unsigned b = 0; b < e->kinds; b++)
+			for (unsigned d = 0; d < f->kinds; d++)
+				for (unsigned g = 0; g < m->kinds; g++)
+					for (unsigned k = 0; k < c->kinds; k++) {
+						const struct piece *pn = &n->v[a], *pe = &e->v[b];
+						const struct piece *pf = &f->v[d], *pm = &m->v[g];
+						const struct piece *pc = &c->v[k];
 						bool init = pc->first && pe->first && pf->first;
 						double others = pn->count * pm->count * pc->count;
 						double passes = others * pe->count * pf->count;
@@ -380,6 +384,82 @@ static double pass_compute(const struct rs_hw_params *hw, const struct accel_map
 							 glb + (bw > 1 ? 0.5 * passes : 0);
 					}
 	return total;
+}
+
+static bool pieces_overflow(const struct pieces *n, const struct pieces *e,
+			    const struct pieces *f, const struct pieces *m, const struct pieces *c)
+{
+	return n->overflow || e->overflow || f->overflow || m->overflow || c->overflow;
+}
+
+/*
+ * The array's cycles of one group, pass by pass: a pass takes the longer
+ * of its MACs and its GLB accesses (rounded up), so passes unlike each
+ * other, the remainders of tiles and subs and the first reduction step's
+ * psums, take more than the longer of the totals.  The passes fall into
+ * classes by their images, output rows, output columns, channels, filters
+ * and whether they start a psum tile; the classes differ where the MACs
+ * or the GLB bind, and within a class they bind alike.  Negative when a
+ * dimension has too many kinds of pieces to class (then the totals do).
+ */
+static double pass_compute(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			   const struct accel_layout *lo)
+{
+	const struct accel_shape *sh = &lo->sh;
+	unsigned qr = map->channels_per_pe * map->channel_sets;
+	unsigned pt = map->filters_per_pe * map->filter_sets;
+	struct pieces n = { 0 }, e = { 0 }, f = { 0 }, m = { 0 }, c = { 0 };
+
+	for (unsigned na = 0; na < sh->N; na += map->tile_n)
+		pieces_subs(&n, na, min_u(na + map->tile_n, sh->N), map->images_per_pass);
+	for (unsigned ma = 0; ma < sh->Mg; ma += map->tile_m)
+		pieces_subs(&m, ma, min_u(ma + map->tile_m, sh->Mg), pt);
+	for (unsigned ca = 0; ca < sh->Cg;) {
+		unsigned part = ca / sh->P;
+		unsigned cb = min_u(ca + map->tile_c, min_u((part + 1) * sh->P, sh->Cg));
+
+		pieces_channels(&c, ca, cb, qr, ca == 0);
+		ca = cb;
+	}
+	for (unsigned ea = 0; ea < sh->E; ea += map->tile_e)
+		pieces_rows(&e, sh, map, ea, min_u(ea + map->tile_e, sh->E), 0);
+	for (unsigned fa = 0; fa < sh->F; fa += map->tile_f)
+		pieces_cols(&f, sh, map, fa, min_u(fa + map->tile_f, sh->F), 0);
+	if (pieces_overflow(&n, &e, &f, &m, &c))
+		return -1;
+	return pieces_cost(hw, map, &n, &e, &f, &m, &c);
+}
+
+/*
+ * The cycles of a range's passes, their fill and drain included (each
+ * pass adds its filter rows times its channel sets, and its taps):
+ * negative if too many kinds of pieces.
+ */
+static double range_compute(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			    const struct accel_shape *sh, const struct pass_range *pr)
+{
+	unsigned q = map->channels_per_pe, qr = q * map->channel_sets;
+	unsigned pt = map->filters_per_pe * map->filter_sets;
+	struct pieces n = { 0 }, e = { 0 }, f = { 0 }, m = { 0 }, c = { 0 };
+	double rows = 0, rch = 0, sets = 0, csubs = 0, blocks, fill;
+
+	pieces_subs(&n, pr->na, pr->nb, map->images_per_pass);
+	pieces_subs(&m, pr->ma, pr->mb, pt);
+	pieces_channels(&c, pr->ca, pr->cb, qr, pr->init);
+	pieces_rows(&e, sh, map, pr->ea, pr->eb, pr->r0);
+	pieces_cols(&f, sh, map, pr->fa, pr->fb, pr->s0);
+	if (pieces_overflow(&n, &e, &f, &m, &c))
+		return -1;
+	for (unsigned r0 = pr->r0; r0 < sh->R; r0 += map->set_rows, rch++)
+		rows += min_u(map->set_rows, sh->R - r0);
+	for (unsigned c0 = pr->ca; c0 < pr->cb; c0 += qr, csubs++)
+		sets += div_up(min_u(qr, pr->cb - c0), q);
+	/* Per image sub, row sub and filter sub: every (r, s, c) block's fill. */
+	blocks = (double)div_up(pr->nb - pr->na, map->images_per_pass) *
+		 div_up(pr->eb - pr->ea, map->set_cols) * div_up(pr->mb - pr->ma, pt);
+	fill = blocks * (rows * sets * (double)div_up(sh->S - pr->s0, map->taps_per_pe) +
+			 rch * csubs * (double)(sh->S - pr->s0));
+	return pieces_cost(hw, map, &n, &e, &f, &m, &c) + fill;
 }
 
 /* DRAM traffic of the ifmap tiles and the ofmap. */
@@ -450,6 +530,14 @@ static void tile_counts_get(const struct accel_mapping *map, const struct accel_
 	tc->loads = map->tile_c >= lo->sh.Cg ? tc->spatial : tc->steps;
 }
 
+/* What the walk over a layer's steps reads besides the layout. */
+struct walk_inputs {
+	const struct accel_tensor *in, *out;
+	const struct accel_map_hints *hints;
+	bool bias;
+	bool one_block;
+};
+
 /* What of the double-buffered transfers the passes cannot hide. */
 struct buffered {
 	double first, last;	/* the first load and the last store */
@@ -465,10 +553,12 @@ struct buffered {
  * transfers they carry.  All figures are the layer's.
  */
 static void buffered_transfers(const struct accel_mapping *map, const struct accel_layout *lo,
-			       const struct tile_counts *tc, double load, double store,
+			       const struct walk_inputs *wi, const struct tile_counts *tc,
+			       const struct tensor_traffic *t, double load, double store,
 			       double compute, double window, struct buffered *b)
 {
-	bool resident = map->tile_c >= lo->sh.Cg;
+	const struct accel_shape *sh = &lo->sh;
+	bool resident = map->tile_c >= sh->Cg;
 	double spatial = tc->spatial, psum_tiles = tc->psum_tiles, steps = tc->steps;
 	double loads = tc->loads;
 	double l, s, w;
@@ -477,12 +567,39 @@ static void buffered_transfers(const struct accel_mapping *map, const struct acc
 		memset(b, 0, sizeof(*b));
 		return;
 	}
-	l = load / loads;
-	s = store / psum_tiles;
+	/*
+	 * The first load and the last store are the first and last tiles',
+	 * which remainders and edges make unlike the average: scaled by
+	 * their values against the average's (half a cycle of rounding each).
+	 */
+	{
+		double first = (double)min_u(map->tile_n, sh->N) *
+			       (resident ? sh->Cg : min_u(map->tile_c, min_u(sh->P, sh->Cg))) *
+			       span_len(accel_tile_rows(sh, wi->in, 0, min_u(map->tile_e, sh->E))) *
+			       span_len(accel_tile_cols(sh, wi->in, 0, min_u(map->tile_f, sh->F)));
+		double last = (double)(sh->N - (lo->dn.tiles - 1) * map->tile_n) *
+			      (sh->Mg - (lo->dm.tiles - 1) * map->tile_m) *
+			      (sh->E - (lo->rows.tiles - 1) * map->tile_e) *
+			      (sh->F - (lo->cols.tiles - 1) * map->tile_f);
+		double load_elems = (double)t->ifmap_elems * sh->G / loads;
+		double store_elems = (double)sh->N * sh->Mg * sh->E * sh->F * sh->G / psum_tiles;
+
+		b->first = (load / loads - 0.5) * first / load_elems + 0.5;
+		b->last = (store / psum_tiles - 0.5) * last / store_elems + 0.5;
+	}
+	/* The other transfers share the rest. */
+	l = loads > 1 ? (load - b->first) / (loads - 1) : 0;
+	s = psum_tiles > 1 ? (store - b->last) / (psum_tiles - 1) : 0;
 	w = window * compute / steps;
-	b->first = map->double_ifmap ? l : 0;
-	b->last = map->double_psum ? s : 0;
-	if (map->double_ifmap && map->double_psum)
+	if (!map->double_ifmap)
+		b->first = 0;
+	if (!map->double_psum)
+		b->last = 0;
+	if (map->double_ifmap && map->double_psum && loads == steps && psum_tiles == steps)
+		/* Every step loads and stores: the first phase only prefetches, the last only stores. */
+		b->exposed = steps < 2 ? 0 :
+			(steps - 2) * excess(l + s - w) + excess(l - w) + excess(s - w);
+	else if (map->double_ifmap && map->double_psum)
 		b->exposed = resident ?
 			(spatial - 1) * excess(l + s - w) + (steps - spatial) * excess(s - w) :
 			(psum_tiles - 1) * excess(l + s - w) + (steps - psum_tiles) * excess(l - w);
@@ -490,6 +607,385 @@ static void buffered_transfers(const struct accel_mapping *map, const struct acc
 		b->exposed = (loads - 1) * excess(l - w);
 	else
 		b->exposed = (psum_tiles - 1) * excess(s - w);
+}
+
+/* A step's part in its phase and its neighbours': transfers and window, in cycles. */
+struct step_cost {
+	double load;		/* of its ifmap tile, if it loads one */
+	double store;		/* of its psum tile, if it completes one */
+	double window;		/* its compute after its last use of the link */
+};
+
+/* The link's cycles for bytes: whole cycles, or half a cycle more on average. */
+static double link_cycles(const struct rs_hw_params *hw, double bytes, bool exact)
+{
+	if (exact)
+		return (double)(((uint64_t)bytes * 1000 + hw->dram_bw - 1) / hw->dram_bw);
+	return bytes * 1000.0 / hw->dram_bw + 0.5;
+}
+
+/* Walks no more spatial tiles, or steps of one, than these: past them, steps are averaged. */
+#define WALK_TILES_MAX 4096
+#define WALK_INNER_MAX 512
+/* Kinds of tiles per dimension, and of steps within a tile, a walk tells apart. */
+#define WALK_KINDS 8
+#define WALK_WINDOWS 16
+
+/* A step within its spatial tile: its filters and channels, and its transfers. */
+struct inner_step {
+	unsigned ma, mb, ca, cb;
+	bool load, store;
+};
+
+/* A kind of spatial tile: its steps' phases within it, and its end steps. */
+struct tile_class {
+	double inner;			/* the phases of all but its first and last step */
+	struct step_cost head[2];	/* its first two steps (one if it has one) */
+	struct step_cost tail[2];	/* its last two steps */
+};
+
+/*
+ * The kinds of tiles of one dimension: tiles alike in size, and in where
+ * they reach into the padding or past the image (elsewhere a tile's
+ * in-image rows and columns are its size's), are alike in their steps.
+ */
+struct dim_kinds {
+	unsigned count;
+	unsigned size[WALK_KINDS], at[WALK_KINDS];	/* at: UINT_MAX inside */
+};
+
+/* One walk's constants, the steps of a spatial tile and the kinds of tiles. */
+struct walk {
+	const struct rs_hw_params *hw;
+	const struct accel_mapping *map;
+	const struct accel_layout *lo;
+	const struct walk_inputs *wi;
+	double in_segment, out_segment;	/* expected RLC bytes of a segment */
+	unsigned inner_count;
+	struct inner_step inner[WALK_INNER_MAX];
+	struct dim_kinds e, f;
+	/* By kind of images, rows and columns: walked (1) or not (0). */
+	unsigned char walked[2][WALK_KINDS][WALK_KINDS];
+	struct tile_class classes[2][WALK_KINDS][WALK_KINDS];
+	const struct tile_class *order[WALK_TILES_MAX];	/* a group's spatial tiles */
+	unsigned char e_kind[WALK_TILES_MAX], f_kind[WALK_TILES_MAX];	/* of each tile */
+};
+
+static double step_load(const struct walk *w, const struct pass_range *st, unsigned cn)
+{
+	const struct accel_shape *sh = &w->lo->sh;
+	const struct accel_tensor *in = w->wi->in;
+	double images = (double)(st->nb - st->na) * cn;
+	unsigned rows = span_len(accel_tile_rows(sh, in, st->ea, st->eb));
+
+	if (!in->rlc)
+		return link_cycles(w->hw, images * rows *
+				   span_len(accel_tile_cols(sh, in, st->fa, st->fb)) * sh->ib, true);
+	if (in->seg_rows == sh->H)
+		return link_cycles(w->hw, images * w->in_segment, false);
+	return link_cycles(w->hw, images * rows * w->in_segment, false);
+}
+
+static double step_store(const struct walk *w, const struct pass_range *st)
+{
+	const struct accel_shape *sh = &w->lo->sh;
+	const struct accel_tensor *out = w->wi->out;
+	double planes = (double)(st->nb - st->na) * (st->mb - st->ma);
+
+	if (!out->rlc)
+		return link_cycles(w->hw, planes * (st->eb - st->ea) * (st->fb - st->fa) * sh->ob,
+				   true);
+	if (out->seg_rows == sh->E)
+		return link_cycles(w->hw, planes * w->out_segment, false);
+	return link_cycles(w->hw, planes * (st->eb - st->ea) * w->out_segment, false);
+}
+
+/* The start of the last sub of `sub` values in [a, b). */
+static unsigned last_sub(unsigned a, unsigned b, unsigned sub)
+{
+	return a + (b - a - 1) / sub * sub;
+}
+
+/*
+ * A step's compute after its last use of the link, which the transfers
+ * of its phase overlap (see buffered_transfers).  The passes run filter-row
+ * chunk, filter-column chunk and channel sub, then filters, rows and
+ * images (emit.c); each block's first pass loads its filters, and every
+ * pass that starts a psum tile loads its biases.  So the window is the
+ * last block's passes; the last pass alone when the block starting the
+ * psum tile is the last and has biases; the whole step when one filter
+ * block stays in the spads and no bias comes.  Negative if the passes
+ * fall into too many classes.
+ */
+static double step_window(const struct walk *w, const struct pass_range *st)
+{
+	const struct accel_mapping *map = w->map;
+	const struct accel_layout *lo = w->lo;
+	unsigned qr = map->channels_per_pe * map->channel_sets;
+	unsigned pt = map->filters_per_pe * map->filter_sets;
+	struct pass_range last = *st;
+	bool one_chunk = lo->rch == 1 && lo->sch == 1;
+
+	if (w->wi->one_block && !w->wi->bias)
+		return range_compute(w->hw, map, &lo->sh, st);
+	last.r0 = (lo->rch - 1) * map->set_rows;
+	last.s0 = (lo->sch - 1) * map->taps_per_pe;
+	last.ca = last_sub(st->ca, st->cb, qr);
+	last.ma = last_sub(st->ma, st->mb, pt);
+	last.init = st->init && one_chunk && last.ca == st->ca;
+	if (last.init && w->wi->bias) {
+		last.na = last_sub(st->na, st->nb, map->images_per_pass);
+		last.ea = last_sub(st->ea, st->eb, map->set_cols);
+	}
+	return range_compute(w->hw, map, &lo->sh, &last);
+}
+
+/* Phase `cur`'s exposed transfers: the prefetch of next's tile, the store of prev's. */
+static double phase_excess(const struct accel_mapping *map, const struct step_cost *prev,
+			   const struct step_cost *cur, const struct step_cost *next)
+{
+	double load = map->double_ifmap && next ? next->load : 0;
+	double store = map->double_psum && prev ? prev->store : 0;
+
+	return excess(load + store - cur->window);
+}
+
+/* Does a tile of outputs [a, b) read padding or past the image's end? */
+static bool at_edge(unsigned a, unsigned b, unsigned stride, unsigned pad, unsigned kernel,
+		    unsigned limit)
+{
+	return (long)a * stride < (long)pad || (long)(b - 1) * stride + kernel > (long)limit + pad;
+}
+
+/* The kind of a tile [a, b) of outputs; -1 past WALK_KINDS kinds. */
+static int dim_kind(struct dim_kinds *d, unsigned a, unsigned b, unsigned stride, unsigned pad,
+		    unsigned kernel, unsigned limit)
+{
+	unsigned at = at_edge(a, b, stride, pad, kernel, limit) ? a : UINT_MAX;
+
+	for (unsigned i = 0; i < d->count; i++)
+		if (d->size[i] == b - a && d->at[i] == at)
+			return (int)i;
+	if (d->count == WALK_KINDS)
+		return -1;
+	d->size[d->count] = b - a;
+	d->at[d->count] = at;
+	return (int)d->count++;
+}
+
+/* The kind of each tile of `tile` outputs over `total` into kind[]; -1 if too many. */
+static int dim_kinds_get(struct dim_kinds *d, unsigned char *kind, unsigned total,
+			 unsigned tile, unsigned stride, unsigned pad, unsigned kernel,
+			 unsigned limit)
+{
+	d->count = 0;
+	for (unsigned a = 0, i = 0; a < total; a += tile, i++) {
+		int k = dim_kind(d, a, min_u(a + tile, total), stride, pad, kernel, limit);
+
+		if (k < 0)
+			return -1;
+		kind[i] = (unsigned char)k;
+	}
+	return 0;
+}
+
+/*
+ * Walks the steps of spatial tile st (its filters and channels aside)
+ * into tc; false if the passes have too many kinds.
+ */
+static bool tile_walk(struct walk *w, const struct pass_range *st, struct tile_class *tc)
+{
+	const struct accel_shape *sh = &w->lo->sh;
+	bool resident = w->map->tile_c >= sh->Cg;
+	struct {
+		unsigned m, c, init;
+		double window;
+	} seen[WALK_WINDOWS];
+	unsigned seen_count = 0;
+	struct step_cost before = { 0 }, prev = { 0 };
+
+	memset(tc, 0, sizeof(*tc));
+	for (unsigned j = 0; j < w->inner_count; j++) {
+		const struct inner_step *is = &w->inner[j];
+		struct pass_range r = *st;
+		struct step_cost cur;
+		unsigned i;
+
+		r.ma = is->ma;
+		r.mb = is->mb;
+		r.ca = is->ca;
+		r.cb = is->cb;
+		r.init = is->ca == 0;
+		/* Windows differ by the step's filters and channels alone. */
+		for (i = 0; i < seen_count; i++)
+			if (seen[i].m == r.mb - r.ma && seen[i].c == r.cb - r.ca &&
+			    seen[i].init == r.init)
+				break;
+		if (i == seen_count) {
+			if (i == WALK_WINDOWS)
+				return false;
+			seen[i].m = r.mb - r.ma;
+			seen[i].c = r.cb - r.ca;
+			seen[i].init = r.init;
+			seen[i].window = step_window(w, &r);
+			if (seen[i].window < 0)
+				return false;
+			seen_count++;
+		}
+		cur.window = seen[i].window;
+		cur.load = is->load ? step_load(w, &r, resident ? sh->Cg : r.cb - r.ca) : 0;
+		cur.store = is->store ? step_store(w, &r) : 0;
+		if (j < 2)
+			tc->head[j] = cur;
+		if (j + 2 >= w->inner_count)
+			tc->tail[j + 2 - w->inner_count] = cur;
+		/* Step j - 1's phase, when it has neighbours in the tile. */
+		if (j >= 2)
+			tc->inner += phase_excess(w->map, &before, &prev, &cur);
+		before = prev;
+		prev = cur;
+	}
+	return true;
+}
+
+/*
+ * The kind of spatial tile st, of kinds n (images), e (rows) and f
+ * (columns), walked the first time it is met; NULL if it cannot be.
+ */
+static const struct tile_class *tile_class(struct walk *w, const struct pass_range *st,
+					   unsigned n, unsigned e, unsigned f)
+{
+	if (!w->walked[n][e][f]) {
+		if (!tile_walk(w, st, &w->classes[n][e][f]))
+			return NULL;
+		w->walked[n][e][f] = 1;
+	}
+	return &w->classes[n][e][f];
+}
+
+/* The phases of spatial tile t's first and last steps, between tiles p and n. */
+static double tile_ends(const struct walk *w, const struct tile_class *p,
+			const struct tile_class *t, const struct tile_class *n)
+{
+	const struct accel_mapping *map = w->map;
+	const struct step_cost *p_last = p ? &p->tail[1] : NULL;
+	const struct step_cost *n_first = n ? &n->head[0] : NULL;
+
+	if (w->inner_count == 1)
+		return phase_excess(map, p_last, &t->head[0], n_first);
+	return phase_excess(map, p_last, &t->head[0], &t->head[1]) +
+	       phase_excess(map, &t->tail[0], &t->tail[1], n_first);
+}
+
+/*
+ * buffered_transfers step by step, in emit.c's order: tiles that differ
+ * (the remainders of every dimension, the tiles at the image's edges)
+ * pair a phase's window with its neighbours' transfers, which the
+ * average misses, as max(0, x) is convex.  A spatial tile runs the same
+ * filter and channel tiles as every other, so the phases within one
+ * depend on its kind alone, and the walk goes tile by tile.  Every group
+ * runs the same tiles: one group is walked, its last phase prefetching
+ * its first tile again and its first storing its last tile's psums; the
+ * layer's first and last phases are then corrected.  Returns false when
+ * the walk is too long or has too many kinds to tell apart.
+ */
+static bool walk_transfers(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			   const struct accel_layout *lo, const struct walk_inputs *wi,
+			   struct buffered *b)
+{
+	const struct accel_shape *sh = &lo->sh;
+	bool resident = map->tile_c >= sh->Cg;
+	double tiles = (double)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
+	double din = wi->hints && wi->hints->ifmap_density > 0 ? wi->hints->ifmap_density : 1;
+	double dout = wi->hints && wi->hints->ofmap_density > 0 ? wi->hints->ofmap_density : 1;
+	const struct tile_class *first, *second, *last, *before_last;
+	const struct tile_class **cls;
+	unsigned count = 0;
+	struct walk *w;
+	double sum = 0;
+
+	if (tiles > WALK_TILES_MAX || (double)lo->dm.tiles * lo->dc.tiles > WALK_INNER_MAX)
+		return false;
+	w = malloc(sizeof(*w));
+	if (!w)
+		return false;
+	/* Only what is read before it is written is cleared. */
+	w->hw = hw;
+	w->map = map;
+	w->lo = lo;
+	w->wi = wi;
+	w->inner_count = 0;
+	memset(w->walked, 0, sizeof(w->walked));
+	cls = w->order;
+	if (wi->in->rlc)
+		w->in_segment = accel_rlc_segment_bytes(wi->in->seg_rows == sh->H ?
+							sh->H * sh->W : sh->W, din);
+	if (wi->out->rlc)
+		w->out_segment = accel_rlc_segment_bytes(wi->out->seg_rows == sh->E ?
+							 sh->E * sh->F : sh->F, dout);
+	for (unsigned ma = 0; ma < sh->Mg; ma += map->tile_m) {
+		for (unsigned ca = 0; ca < sh->Cg;) {
+			unsigned part = ca / sh->P;
+			unsigned cb = min_u(ca + map->tile_c, min_u((part + 1) * sh->P, sh->Cg));
+
+			w->inner[w->inner_count++] = (struct inner_step){
+				.ma = ma, .mb = min_u(ma + map->tile_m, sh->Mg), .ca = ca, .cb = cb,
+				.load = !resident || ma == 0, .store = cb == sh->Cg,
+			};
+			ca = cb;
+		}
+	}
+	if (dim_kinds_get(&w->e, w->e_kind, sh->E, map->tile_e, sh->Uh, sh->pt, sh->R, sh->H) ||
+	    dim_kinds_get(&w->f, w->f_kind, sh->F, map->tile_f, sh->Uw, sh->pl, sh->S, sh->W))
+		goto fail;
+	for (unsigned na = 0; na < sh->N; na += map->tile_n)
+		for (unsigned ea = 0, i = 0; ea < sh->E; ea += map->tile_e, i++)
+			for (unsigned fa = 0, j = 0; fa < sh->F; fa += map->tile_f, j++) {
+				struct pass_range st = {
+					.na = na, .nb = min_u(na + map->tile_n, sh->N),
+					.ea = ea, .eb = min_u(ea + map->tile_e, sh->E),
+					.fa = fa, .fb = min_u(fa + map->tile_f, sh->F),
+				};
+
+				cls[count] = tile_class(w, &st, st.nb - na < map->tile_n,
+							w->e_kind[i], w->f_kind[j]);
+				if (!cls[count++])
+					goto fail;
+			}
+	first = cls[0];
+	last = cls[count - 1];
+	b->first = map->double_ifmap ? first->head[0].load : 0;
+	b->last = map->double_psum ? last->tail[1].store : 0;
+	if (count == 1 && w->inner_count == 1) {
+		/* One step a group: the phases differ only at the layer's ends. */
+		const struct step_cost *one = &first->head[0];
+
+		b->exposed = sh->G < 2 ? 0 :
+			     (sh->G - 2) * phase_excess(map, one, one, one) +
+			     phase_excess(map, NULL, one, one) + phase_excess(map, one, one, NULL);
+		free(w);
+		return true;
+	}
+	/* A group's phases, its ends wrapped around. */
+	for (unsigned t = 0; t < count; t++)
+		sum += cls[t]->inner + tile_ends(w, cls[t ? t - 1 : count - 1], cls[t],
+						 cls[t + 1 < count ? t + 1 : 0]);
+	/* The layer's first phase stores nothing, and its last prefetches nothing. */
+	second = count > 1 ? cls[1] : first;
+	before_last = count > 1 ? cls[count - 2] : last;
+	if (count > 1)
+		b->exposed = sh->G * sum -
+			     tile_ends(w, last, first, second) + tile_ends(w, NULL, first, second) -
+			     tile_ends(w, before_last, last, first) +
+			     tile_ends(w, before_last, last, NULL);
+	else
+		b->exposed = sh->G * sum - tile_ends(w, first, first, first) +
+			     tile_ends(w, NULL, first, NULL);
+	free(w);
+	return true;
+fail:
+	free(w);
+	return false;
 }
 
 /* The cycles no buffering choice hides: the array's and the link's. */
@@ -505,7 +1001,8 @@ struct busy {
 static double layer_cycles(const struct rs_hw_params *hw, const struct accel_mapping *map,
 			   const struct accel_layout *lo, const struct tile_counts *tc,
 			   const struct array_counts *a, const struct tensor_traffic *t,
-			   double passes_time, struct busy *busy)
+			   const struct walk_inputs *wi, bool walk, double passes_time,
+			   struct busy *busy)
 {
 	double G = lo->sh.G, per_kc = 1000.0 / hw->dram_bw;
 	uint64_t glb_array = a->psum_wr + a->psum_rd + a->glb_ifmap;
@@ -522,13 +1019,22 @@ static double layer_cycles(const struct rs_hw_params *hw, const struct accel_map
 	double array_time = compute + filter_cycles;
 	double serial = (map->double_ifmap ? 0 : load) + (map->double_psum ? 0 : store);
 	struct buffered b;
+	double total;
 
 	/* Transfers follow the last filter block's load: its passes hide them. */
-	buffered_transfers(map, lo, tc, load, store, compute, a->window, &b);
+	if (!walk || (!map->double_ifmap && !map->double_psum) ||
+	    !walk_transfers(hw, map, lo, wi, &b))
+		buffered_transfers(map, lo, wi, tc, t, load, store, compute, a->window, &b);
 	/* Without double buffers, max(a, f) + l + s >= max(a, f + l + s). */
+	/*
+	 * A bound takes every transfer at its bytes' cycles, which a walk's
+	 * whole cycles never go below (it rounds each up, where the averages
+	 * add half a cycle); nor does the layer take less than the link.
+	 */
 	busy->array = array_time;
-	busy->link = filter_cycles + load + store;
-	return array_time + serial + b.first + b.last + b.exposed;
+	busy->link = filter_cycles + load + store - 0.5 * (tc->loads + tc->psum_tiles);
+	total = array_time + serial + b.first + b.last + b.exposed;
+	return total > busy->link ? total : busy->link;
 }
 
 /*
@@ -639,6 +1145,7 @@ struct layout_counts {
 	struct tensor_traffic t;
 	uint64_t glb_total, dram;
 	uint64_t energy;	/* all but the DRAM's */
+	struct walk_inputs wi;
 };
 
 static void layout_counts_get(const struct rs_hw_params *hw, const struct accel_conv *cv,
@@ -651,6 +1158,8 @@ static void layout_counts_get(const struct rs_hw_params *hw, const struct accel_
 
 	tile_counts_get(map, lo, &lc->tc);
 	array_counts(cv, map, lo, &lc->a);
+	lc->wi = (struct walk_inputs){ .in = in, .out = out, .hints = hints, .bias = cv->bias,
+				       .one_block = lc->a.one_block };
 	tensor_traffic(map, lo, in, out, hints, &lc->t);
 	lc->glb_total = a->psum_wr + a->psum_rd + a->glb_ifmap + lc->t.ifmap_elems + a->outputs;
 	lc->dram = (uint64_t)(lc->t.ifmap_bytes + lc->t.ofmap_bytes) + a->filter_bytes;
@@ -672,15 +1181,15 @@ static void layout_counts_get(const struct rs_hw_params *hw, const struct accel_
  */
 static void layout_finish(const struct rs_hw_params *hw, const struct accel_mapping *map,
 			  const struct accel_layout *lo, const struct layout_counts *lc,
-			  uint64_t dram_more, double passes_time, struct accel_estimate *est,
-			  struct busy *busy)
+			  uint64_t dram_more, double passes_time, bool walk,
+			  struct accel_estimate *est, struct busy *busy)
 {
 	const struct tile_counts *tc = &lc->tc;
 	uint64_t G = lo->sh.G, dram = lc->dram + dram_more;
 	double cycles, decode, head;
 
 	memset(est, 0, sizeof(*est));
-	cycles = layer_cycles(hw, map, lo, tc, &lc->a, &lc->t, passes_time, busy);
+	cycles = layer_cycles(hw, map, lo, tc, &lc->a, &lc->t, &lc->wi, walk, passes_time, busy);
 	decode = decode_cycles(hw, map, lo, tc, G * lc->a.passes, &head);
 	if (decode) {
 		/* Decoding outruns the execution, or paces it to the last store. */
@@ -708,8 +1217,8 @@ static void layout_finish(const struct rs_hw_params *hw, const struct accel_mapp
 static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			const struct accel_mapping *map, const struct accel_layout *lo,
 			const struct accel_tensor *in, const struct accel_tensor *out,
-			const struct accel_map_hints *hints, bool glb, struct accel_estimate *est,
-			struct bound_terms *bt)
+			const struct accel_map_hints *hints, bool glb, bool walk,
+			struct accel_estimate *est, struct bound_terms *bt)
 {
 	struct layout_counts lc;
 	struct accel_glb_plan plan;
@@ -726,8 +1235,8 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	 * the totals, which never exceed it (the longer of sums is no more
 	 * than the sum of the longer), for speed.
 	 */
-	layout_finish(hw, map, lo, &lc, (uint64_t)fl.bytes,
-		      glb ? pass_compute(hw, map, lo) : -1, est, &busy);
+	layout_finish(hw, map, lo, &lc, (uint64_t)fl.bytes, glb ? pass_compute(hw, map, lo) : -1,
+		      walk, est, &busy);
 	if (glb) {
 		accel_glb_plan_held(&lo->sh, map, lo->rows.held_max, lo->cols.held_max, &plan);
 		est->glb_bytes_used = plan.total;
@@ -755,7 +1264,15 @@ void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_con
 			   const struct accel_tensor *in, const struct accel_tensor *out,
 			   const struct accel_map_hints *hints, struct accel_estimate *est)
 {
-	layout_cost(hw, cv, map, lo, in, out, hints, true, est, NULL);
+	layout_cost(hw, cv, map, lo, in, out, hints, true, true, est, NULL);
+}
+
+void accel_layout_estimate_averaged(const struct rs_hw_params *hw, const struct accel_conv *cv,
+				    const struct accel_mapping *map, const struct accel_layout *lo,
+				    const struct accel_tensor *in, const struct accel_tensor *out,
+				    const struct accel_map_hints *hints, struct accel_estimate *est)
+{
+	layout_cost(hw, cv, map, lo, in, out, hints, true, false, est, NULL);
 }
 
 void accel_layout_price(const struct rs_hw_params *hw, const struct accel_conv *cv,
@@ -763,7 +1280,7 @@ void accel_layout_price(const struct rs_hw_params *hw, const struct accel_conv *
 			const struct accel_tensor *in, const struct accel_tensor *out,
 			const struct accel_map_hints *hints, struct accel_estimate *est)
 {
-	layout_cost(hw, cv, map, lo, in, out, hints, false, est, NULL);
+	layout_cost(hw, cv, map, lo, in, out, hints, false, false, est, NULL);
 }
 
 void accel_layout_price_buffers(const struct rs_hw_params *hw, const struct accel_conv *cv,
@@ -782,7 +1299,7 @@ void accel_layout_price_buffers(const struct rs_hw_params *hw, const struct acce
 			continue;
 		m.double_ifmap = db & 1;
 		m.double_psum = db & 2;
-		layout_finish(hw, &m, lo, &lc, 0, -1, &est[db], &busy);
+		layout_finish(hw, &m, lo, &lc, 0, -1, false, &est[db], &busy);
 	}
 }
 
@@ -797,7 +1314,7 @@ void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *
 	struct bound_terms bt;
 
 	both.double_ifmap = both.double_psum = true;
-	layout_cost(hw, cv, &both, lo, in, out, hints, false, &est, &bt);
+	layout_cost(hw, cv, &both, lo, in, out, hints, false, false, &est, &bt);
 	*energy = (double)(est.energy - bt.filter_energy);
 	/* The estimate truncates cycles to an integer: one less bounds it. */
 	*cycles = bt.busy_cycles > 1 ? bt.busy_cycles - 1 : 0;

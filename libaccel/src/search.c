@@ -208,6 +208,9 @@ struct stats_memo {
 	struct memo_entry v[MEMO_SLOTS];
 };
 
+/* The mappings whose walks decide, by their prices. */
+#define FINALISTS 64
+
 /* One search: its inputs, the stage-1 shortlist and the best so far. */
 struct search {
 	const struct rs_hw_params *hw;
@@ -233,6 +236,12 @@ struct search {
 	unsigned groups_count, groups_cap;
 	struct stats_memo *memo;	/* NULL: none */
 	bool nomem;
+	struct accel_mapping averaged_best;
+	unsigned finalist_count;
+	struct finalist {
+		struct accel_mapping map;
+		struct score score;	/* its price's */
+	} finalists[FINALISTS];
 };
 
 /*
@@ -928,13 +937,37 @@ static unsigned largest_tile_m(const struct search *s, const struct accel_mappin
 }
 
 /*
+ * The best mappings by price, whose walks (estimate.c, walk_transfers:
+ * the steps' transfers against their windows, one by one) choose among
+ * them at the end, with the best by the averaged estimate: a walk costs
+ * more than the search can spend on every mapping it prices, and comes
+ * out a few percent from the average either way.
+ */
+static void finalist_offer(struct search *s, const struct accel_mapping *m, struct score sc)
+{
+	unsigned at = s->finalist_count;
+
+	if (at == FINALISTS) {
+		if (!better(sc, s->finalists[FINALISTS - 1].score))
+			return;
+		at--;
+	} else {
+		s->finalist_count++;
+	}
+	for (; at && better(sc, s->finalists[at - 1].score); at--)
+		s->finalists[at] = s->finalists[at - 1];
+	s->finalists[at].map = *m;
+	s->finalists[at].score = sc;
+}
+
+/*
  * Keeps one priced mapping (dm: its filter split) as the configuration's
- * best if its price is, and as the search's if its estimate is.  A price
- * takes the passes' MACs and GLB time in total, an estimate class by
- * class (estimate.c, pass_compute), and a price is never above its
- * estimate: so only a price below the best estimate can beat it, and only
- * those are estimated.  The search's choice is then the best estimate of
- * every mapping it priced.
+ * best if its price is, among the finalists if its price is, and as the
+ * search's best if its averaged estimate is.  A price takes the passes'
+ * MACs and GLB time in total, an estimate class by class (estimate.c,
+ * pass_compute), and a price is never above its averaged estimate: so
+ * only a price below the best averaged estimate can beat it, and only
+ * those are estimated.
  */
 static void stage2_keep(struct search *s, struct tiling *tl, const struct accel_mapping *m,
 			const struct accel_split *dm, struct accel_estimate est)
@@ -946,18 +979,54 @@ static void stage2_keep(struct search *s, struct tiling *tl, const struct accel_
 		tl->best_score = sc;
 		tl->best = *m;
 	}
+	finalist_offer(s, m, sc);
 	if (s->found && !better(sc, s->best_score))
 		return;
 	tl->lo.dm = *dm;
-	accel_layout_estimate(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
+	accel_layout_estimate_averaged(s->hw, s->cv, m, &tl->lo, s->in, s->out, s->hints, &est);
 	full_sc = score(&est, s->fx->objective);
 	if (!s->found || better(full_sc, s->best_score)) {
 		s->found = true;
 		s->best_score = full_sc;
+		s->averaged_best = *m;
+	}
+}
+
+/* Walks m; keeps it if it scores best so far and the DMA strides allow it. */
+static void finalist_walk(struct search *s, const struct accel_mapping *m, bool *found,
+			  struct score *best_score)
+{
+	struct accel_estimate est;
+	struct score sc;
+
+	if (accel_mapping_check(s->hw, s->layer, m, s->in, s->out, NULL, 0))
+		return;
+	accel_mapping_estimate(s->hw, s->layer, m, s->in, s->out, s->hints, &est);
+	sc = score(&est, s->fx->objective);
+	if (!*found || better(sc, *best_score)) {
+		*found = true;
+		*best_score = sc;
 		*s->best = *m;
 		if (s->best_est)
 			*s->best_est = est;
 	}
+}
+
+/*
+ * The search's choice: of the finalists and the best averaged estimate,
+ * the one whose walk scores best, of those the DMA strides (what no tile
+ * decides) allow.
+ */
+static void finalists_choose(struct search *s)
+{
+	struct score best_score = { 0 };
+	bool found = false;
+
+	if (s->found)
+		finalist_walk(s, &s->averaged_best, &found, &best_score);
+	for (unsigned i = 0; i < s->finalist_count; i++)
+		finalist_walk(s, &s->finalists[i].map, &found, &best_score);
+	s->found = found;
 }
 
 /* Tries tile_m with buffering choice db; special: its slot if not among m_opt. */
@@ -1284,12 +1353,7 @@ static int search_run(struct search *s)
 	free(tl);
 	free(s->list);
 	free(s->memo);
-	/* What no tile decides (the DMA strides) is checked on the result. */
-	if (s->found && accel_mapping_check(s->hw, s->layer, s->best, s->in, s->out, NULL, 0))
-		s->found = false;
-	if (s->found && s->best_est && s->layer != s->cv)
-		accel_mapping_estimate(s->hw, s->layer, s->best, s->in, s->out, s->hints,
-				       s->best_est);
+	finalists_choose(s);
 	return s->found ? 0 : -ENOSPC;
 }
 

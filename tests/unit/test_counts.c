@@ -250,15 +250,16 @@ static void firmware_params(struct rs_hw_params *h)
  * For raw tensors the compiler's closed form predicts the model's passes,
  * GLB accesses, DRAM bytes and peak PEs exactly, and its cycles closely.
  * Random mappings are uneven (partial last tiles) and often tiny, where
- * fixed costs per pass weigh: the cycles are held to a mean error, and a
- * looser bound per mapping (1.8% and 9.8% today; issue 8 asks for 5% on
- * every mapping: the rest is uneven tiles and the per-pass maximum of MAC
- * and GLB time, which the estimate takes over the totals).  Run
- * twice: on the bare hardware, and with the repository firmware's decode
- * cycles, which tiny passes and transfers make the pace.
+ * fixed costs per pass weigh.  Run twice: on the bare hardware, and with
+ * the repository firmware's decode cycles, which tiny passes and
+ * transfers make the pace.  The estimate takes the decode of the whole
+ * stream against the execution, not phase by phase, so a layer of a few
+ * hundred cycles whose phases alternate between the two is held to a
+ * looser bound there.
  */
-#define CYCLE_MEAN_LIMIT 0.02
-#define CYCLE_WORST_LIMIT 0.12
+#define CYCLE_MEAN_LIMIT 0.015
+#define CYCLE_WORST_LIMIT 0.05
+#define CYCLE_WORST_LIMIT_DECODE 0.07
 
 START_TEST(estimate_predicts_data_independent_counts)
 {
@@ -306,7 +307,8 @@ START_TEST(estimate_predicts_data_independent_counts)
 			      (unsigned long long)est.dram_bytes, (unsigned long long)dram);
 		ck_assert_uint_eq(est.pe_active, res.counts.pe_active_max);
 		error = fabs((double)est.cycles / (double)res.counts.cycles - 1);
-		ck_assert_msg(error <= CYCLE_WORST_LIMIT, "seed %u: cycles %llu vs %llu", 9000 + i,
+		ck_assert_msg(error <= (_i ? CYCLE_WORST_LIMIT_DECODE : CYCLE_WORST_LIMIT),
+			      "seed %u: cycles %llu vs %llu", 9000 + i,
 			      (unsigned long long)est.cycles,
 			      (unsigned long long)res.counts.cycles);
 		error_sum += error;
@@ -324,6 +326,27 @@ START_TEST(estimate_predicts_data_independent_counts)
 }
 END_TEST
 
+/* A placed case's estimated cycles against the model's count: the relative error. */
+static double cycle_error(struct rs_model *model, struct layer_case *lc,
+			  const struct rs_hw_params *h, const char *what)
+{
+	struct accel_estimate est;
+	struct rs_model_result res;
+	char err[256];
+	double error;
+
+	ck_assert_msg(accel_mapping_check(h, &lc->cv, &lc->map, &lc->in, &lc->out, err,
+					  sizeof(err)) == 0, "%s: %s", what, err);
+	ck_assert_int_eq(layer_place(lc, h, err, sizeof(err)), 0);
+	accel_mapping_estimate(h, &lc->cv, &lc->map, &lc->in, &lc->out, NULL, &est);
+	ck_assert_int_eq(layer_execute(model, lc, &res, NULL), ROWSTAT_OK);
+	error = (double)est.cycles / (double)res.counts.cycles - 1;
+	if (fabs(error) > 0.01)
+		printf("%s: cycles %llu estimated, %llu counted\n", what,
+		       (unsigned long long)est.cycles, (unsigned long long)res.counts.cycles);
+	return error;
+}
+
 /*
  * A step's passes that start its psum tile load biases over the link, and
  * the prefetch of the next ifmap tile, emitted after them, waits for the
@@ -338,10 +361,7 @@ START_TEST(estimate_sees_bias_loads_delay_the_prefetch)
 	for (unsigned bias = 0; bias < 2; bias++) {
 		struct layer_case lc;
 		struct rng r = { 77 };
-		struct accel_estimate est;
-		struct rs_model_result res;
 		double error;
-		char err[256];
 
 		memset(&lc, 0, sizeof(lc));
 		lc.cv = (struct accel_conv){
@@ -358,16 +378,74 @@ START_TEST(estimate_sees_bias_loads_delay_the_prefetch)
 			.images_per_pass = 2, .tile_n = 1, .tile_e = 16, .tile_f = 16,
 			.tile_m = 32, .tile_c = 3, .double_ifmap = true,
 		};
-		ck_assert_int_eq(accel_mapping_check(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, err,
-						     sizeof(err)), 0);
 		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 0), 0);
-		ck_assert_int_eq(layer_place(&lc, &hw, err, sizeof(err)), 0);
-		accel_mapping_estimate(&hw, &lc.cv, &lc.map, &lc.in, &lc.out, NULL, &est);
-		ck_assert_int_eq(layer_execute(model, &lc, &res, NULL), ROWSTAT_OK);
-		error = (double)est.cycles / (double)res.counts.cycles - 1;
-		ck_assert_msg(fabs(error) <= 0.05, "bias %u: cycles %llu estimated, %llu counted",
-			      bias, (unsigned long long)est.cycles,
-			      (unsigned long long)res.counts.cycles);
+		error = cycle_error(model, &lc, &hw, bias ? "with biases" : "without biases");
+		ck_assert_msg(fabs(error) <= 0.05, "bias %u: %.1f%% off", bias, 100 * error);
+		layer_free(&lc);
+	}
+	rs_model_destroy(model);
+}
+END_TEST
+
+/*
+ * The double-buffered transfers of steps unlike each other, walked one by
+ * one.  A 7x7/2 stem in two spatial tiles of one step each: the first
+ * phase only prefetches and the last only stores, where the average put
+ * both in every phase but the last and came out 11.5% long.  And channel
+ * tiles of 5 and 1: the phase computing the small tile prefetches the
+ * next large one, which the average hid behind the mean window (9.6%
+ * short).
+ */
+START_TEST(estimate_walks_uneven_steps)
+{
+	static const struct {
+		struct accel_conv cv;
+		struct accel_mapping map;
+	} cases[] = {
+		{
+			.cv = {
+				.batch = 2, .in_channels = 3, .in_height = 40, .in_width = 40,
+				.out_channels = 16, .kernel_h = 7, .kernel_w = 7, .groups = 1,
+				.stride_h = 2, .stride_w = 2, .pad_top = 3, .pad_bottom = 3,
+				.pad_left = 3, .pad_right = 3, .bias = true,
+			},
+			.map = {
+				.set_rows = 4, .set_cols = 7, .filters_per_pe = 8,
+				.channels_per_pe = 1, .filter_sets = 2, .channel_sets = 3,
+				.taps_per_pe = 7, .images_per_pass = 2, .tile_n = 1, .tile_e = 20,
+				.tile_f = 20, .tile_m = 16, .tile_c = 3, .double_ifmap = true,
+				.double_psum = true,
+			},
+		},
+		{
+			.cv = {
+				.batch = 2, .in_channels = 6, .in_height = 7, .in_width = 3,
+				.out_channels = 10, .kernel_h = 4, .kernel_w = 1, .groups = 1,
+				.stride_h = 1, .stride_w = 2, .pad_top = 1, .pad_bottom = 3,
+			},
+			.map = {
+				.set_rows = 1, .set_cols = 3, .filters_per_pe = 14,
+				.channels_per_pe = 7, .filter_sets = 4, .channel_sets = 10,
+				.taps_per_pe = 1, .images_per_pass = 2, .tile_n = 1, .tile_e = 6,
+				.tile_f = 2, .tile_m = 3, .tile_c = 5, .double_ifmap = true,
+			},
+		},
+	};
+	struct rs_model *model = rs_model_create(&hw);
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct layer_case lc;
+		struct rng r = { 5 };
+		double error;
+
+		memset(&lc, 0, sizeof(lc));
+		lc.cv = cases[i].cv;
+		lc.cv.ifmap_prec = lc.cv.filter_prec = lc.cv.ofmap_prec = ROWSTAT_PREC_Q16;
+		lc.cv.requant_mult = 1;
+		lc.map = cases[i].map;
+		ck_assert_int_eq(layer_alloc_data(&lc, &r, 0.3, 0), 0);
+		error = cycle_error(model, &lc, &hw, i ? "channel tiles 5 and 1" : "stem");
+		ck_assert_msg(fabs(error) <= 0.01, "case %u: %.1f%% off", i, 100 * error);
 		layer_free(&lc);
 	}
 	rs_model_destroy(model);
@@ -630,6 +708,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(est, setup, NULL);
 	tcase_set_timeout(est, 300);
 	tcase_add_loop_test(est, estimate_predicts_data_independent_counts, 0, 2);
+	tcase_add_test(est, estimate_walks_uneven_steps);
 	tcase_add_test(est, estimate_sees_bias_loads_delay_the_prefetch);
 	tcase_add_test(est, split_layers_count_honestly);
 	tcase_add_test(est, sublayers_count_honestly);

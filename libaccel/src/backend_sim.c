@@ -360,15 +360,23 @@ static int sim_map(struct accel_device *dev, struct accel_buffer *buf, int fd, u
 	return 0;
 }
 
+/*
+ * A read-only buffer's memfd is sealed against resizing: the mark that
+ * makes an import of it read-only too (no other buffer has seals).
+ */
+#define SIM_READ_ONLY_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
+
 static int sim_buffer_alloc(struct accel_device *dev, struct accel_buffer *buf, uint64_t size)
 {
 	uint64_t rounded = (size + SIM_PAGE - 1) / SIM_PAGE * SIM_PAGE;
-	int fd = memfd_create("rowstat-buffer", MFD_CLOEXEC);
+	int fd = memfd_create("rowstat-buffer",
+			      MFD_CLOEXEC | (buf->read_only ? MFD_ALLOW_SEALING : 0));
 
 	if (fd < 0)
 		return accel_fail(-errno, "buffer of %llu bytes: memfd_create: %s",
 				  (unsigned long long)size, strerror(errno));
-	if (ftruncate(fd, (off_t)rounded)) {
+	if (ftruncate(fd, (off_t)rounded) ||
+	    (buf->read_only && fcntl(fd, F_ADD_SEALS, SIM_READ_ONLY_SEALS))) {
 		int err = -errno;
 
 		close(fd);
@@ -381,7 +389,7 @@ static int sim_buffer_alloc(struct accel_device *dev, struct accel_buffer *buf, 
 static int sim_buffer_import(struct accel_device *dev, struct accel_buffer *buf, int fd)
 {
 	struct stat st;
-	int own;
+	int own, seals;
 
 	if (fstat(fd, &st))
 		return accel_fail(-errno, "buffer import: fd %d: %s", fd, strerror(errno));
@@ -393,6 +401,9 @@ static int sim_buffer_import(struct accel_device *dev, struct accel_buffer *buf,
 	own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (own < 0)
 		return accel_fail(-errno, "buffer import: fd %d: %s", fd, strerror(errno));
+	seals = fcntl(own, F_GET_SEALS);
+	buf->read_only = seals >= 0 &&
+			 (seals & SIM_READ_ONLY_SEALS) == SIM_READ_ONLY_SEALS;
 	return sim_map(dev, buf, own, (uint64_t)st.st_size);
 }
 

@@ -367,6 +367,53 @@ START_TEST(a_read_only_buffer_takes_no_store)
 }
 END_TEST
 
+/*
+ * A read-only buffer imported elsewhere stays read-only, and a writable
+ * one stays writable: on sim the memfd carries the mark (it once did not).
+ */
+START_TEST(an_import_keeps_read_only)
+{
+	struct accel_device *dev = open_dev(), *other = open_dev();
+
+	for (int read_only = 0; read_only < 2; read_only++) {
+		struct accel_buffer *orig, *imported, *stream;
+		struct accel_job_desc d = { 0 };
+		struct accel_job_result res;
+		struct accel_job *job;
+		uint32_t bytes;
+		int fd;
+
+		ck_assert_int_eq(read_only ? accel_buffer_alloc_read_only(dev, 4096, &orig) :
+				 accel_buffer_alloc(dev, 4096, &orig), 0);
+		memset(accel_buffer_map(orig), 0xee, 4096);
+		ck_assert_int_eq(accel_buffer_export(orig, &fd), 0);
+		ck_assert_int_eq(accel_buffer_import(other, fd, &imported), 0);
+		close(fd);
+		dma_job(other, accel_buffer_va(imported), &stream, &bytes);
+		d.stream = stream;
+		d.stream_bytes = bytes;
+		d.buffers = &imported;
+		d.buffer_count = 1;
+		ck_assert_int_eq(accel_job_submit(other, &d, &job), 0);
+		if (read_only) {
+			assert_error(accel_job_wait(job, -1, &res), -EFAULT, "faulted on VA");
+			ck_assert_uint_eq(res.fault_va, accel_buffer_va(imported));
+			ck_assert_uint_eq(((uint8_t *)accel_buffer_map(orig))[0], 0xee);
+		} else {
+			ck_assert_int_eq(accel_job_wait(job, -1, &res), 0);
+			ck_assert_int_eq(res.status, ROWSTAT_OK);
+			ck_assert_uint_ne(((uint8_t *)accel_buffer_map(orig))[0], 0xee);
+		}
+		accel_job_free(job);
+		accel_buffer_free(stream);
+		accel_buffer_free(imported);
+		accel_buffer_free(orig);
+	}
+	accel_device_close(other);
+	accel_device_close(dev);
+}
+END_TEST
+
 /* A layer on fresh buffers of dev, with data from seed. */
 struct run_case {
 	struct layer_case lc;
@@ -1434,6 +1481,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, layers_are_prepared_once_per_shape);
 	tcase_add_test(tc, a_network_runs_exactly);
 	tcase_add_test(tc, a_read_only_buffer_takes_no_store);
+	tcase_add_test(tc, an_import_keeps_read_only);
 	tcase_add_test(tc, a_swap_gives_a_shortcut_its_own_layer);
 	tcase_add_test(tc, built_in_networks_run_whole);
 	tcase_add_test(tc, host_reference_matches);

@@ -112,7 +112,8 @@ ACCEL_API int accel_buffer_alloc(struct accel_device *dev, uint64_t size,
  * The same, for the device to read only (weights, say): a job that writes
  * it faults (-EFAULT) on both backends; the host's mapping stays writable.
  * On the kernel backend (rowstat.ko 1.1 and later) a buffer imported from
- * it is read-only too, being the same object; on sim it is not.
+ * it is read-only too, being the same object; on sim too (the buffer's
+ * memfd is sealed against resizing, which marks it).
  */
 ACCEL_API int accel_buffer_alloc_read_only(struct accel_device *dev, uint64_t size,
 					   struct accel_buffer **buf);

@@ -148,7 +148,7 @@ struct accel_rows {
 	uint64_t first_sum;	/* rows of the first sub of each tile */
 	unsigned first_max;
 	uint64_t held_sum;	/* input rows the tiles hold in the GLB */
-	unsigned held_max;
+	unsigned held_max, held_first;
 };
 
 /* Output columns: f-tiles and the input columns they read. */
@@ -156,7 +156,7 @@ struct accel_cols {
 	unsigned tiles;
 	uint64_t used, real;	/* over tiles and tap chunks: padded, in-image */
 	uint64_t held_sum;
-	unsigned held_max;
+	unsigned held_max, held_first;
 };
 
 struct accel_layout {

@@ -94,6 +94,8 @@ void accel_rows_get(const struct accel_shape *sh, const struct accel_tensor *in,
 		unsigned first = min_u(set_cols, eb - ea);
 		unsigned held = span_len(accel_tile_rows(sh, in, ea, eb));
 
+		if (!rs->tiles)
+			rs->held_first = held;
 		rs->tiles++;
 		rs->first_sum += first;
 		if (first > rs->first_max)
@@ -125,6 +127,8 @@ void accel_cols_get(const struct accel_shape *sh, const struct accel_tensor *in,
 		unsigned fb = min_u(fa + tile_f, sh->F);
 		unsigned held = span_len(accel_tile_cols(sh, in, fa, fb));
 
+		if (!cs->tiles)
+			cs->held_first = held;
 		cs->tiles++;
 		cs->held_sum += held;
 		if (held > cs->held_max)
@@ -513,21 +517,78 @@ static double excess(double x)
 	return x > 0 ? x : 0;
 }
 
+/*
+ * Step k of a group: the values its ifmap load moves (*loaded) and the
+ * outputs of its psum tile (*outputs), either may be NULL.  Steps go
+ * images, rows, columns, filters and channels (emit.c).
+ */
+static void tile_values(const struct accel_mapping *map, const struct accel_layout *lo,
+			const struct accel_tensor *in, double k, double *loaded, double *outputs)
+{
+	const struct accel_shape *sh = &lo->sh;
+	uint64_t step = (uint64_t)k, per_m = lo->dc.tiles;
+	uint64_t spatial = step / per_m / lo->dm.tiles;
+	unsigned mi = (unsigned)(step / per_m % lo->dm.tiles);
+	unsigned fi = (unsigned)(spatial % lo->cols.tiles);
+	unsigned ei = (unsigned)(spatial / lo->cols.tiles % lo->rows.tiles);
+	unsigned ni = (unsigned)(spatial / lo->cols.tiles / lo->rows.tiles);
+	unsigned na = ni * map->tile_n, ea = ei * map->tile_e, fa = fi * map->tile_f;
+	unsigned ma = mi * map->tile_m;
+	unsigned nn = min_u(map->tile_n, sh->N - na), ee = min_u(map->tile_e, sh->E - ea);
+	unsigned ff = min_u(map->tile_f, sh->F - fa), mm = min_u(map->tile_m, sh->Mg - ma);
+	/* Asked of the first step, and of steps holding every channel. */
+	unsigned cc = map->tile_c >= sh->Cg ? sh->Cg : min_u(map->tile_c, min_u(sh->P, sh->Cg));
+
+	if (loaded)
+		*loaded = (double)nn * cc *
+			  span_len(accel_tile_rows(sh, in, ea, ea + ee)) *
+			  span_len(accel_tile_cols(sh, in, fa, fa + ff));
+	if (outputs)
+		*outputs = (double)nn * mm * ee * ff;
+}
+
 /* The layer's tiles and steps, over every group. */
 struct tile_counts {
 	double spatial;		/* images x rows x columns */
 	double psum_tiles;	/* and filters: each stored once */
 	double steps;		/* and channels */
 	double loads;		/* of ifmap tiles: per spatial tile if resident */
+	/*
+	 * Of a group's first, second, last but one and last step: the values
+	 * their loads move and the outputs of their psum tiles, where
+	 * buffered_transfers reads them.
+	 */
+	double first_loaded, first_outputs, last_outputs;
+	double second_loaded, before_last_outputs;	/* when every step loads and stores */
 };
 
 static void tile_counts_get(const struct accel_mapping *map, const struct accel_layout *lo,
-			    struct tile_counts *tc)
+			    const struct accel_tensor *in, struct tile_counts *tc)
 {
+	const struct accel_shape *sh = &lo->sh;
+	double per_group;
+
 	tc->spatial = (double)lo->sh.G * lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
 	tc->psum_tiles = tc->spatial * lo->dm.tiles;
 	tc->steps = tc->psum_tiles * lo->dc.tiles;
 	tc->loads = map->tile_c >= lo->sh.Cg ? tc->spatial : tc->steps;
+	per_group = tc->steps / sh->G;
+	/* The first tiles of every dimension, and the last (remainders). */
+	tc->first_loaded = (double)min_u(map->tile_n, sh->N) *
+			   (map->tile_c >= sh->Cg ? sh->Cg :
+			    min_u(map->tile_c, min_u(sh->P, sh->Cg))) *
+			   lo->rows.held_first * lo->cols.held_first;
+	tc->first_outputs = (double)min_u(map->tile_n, sh->N) * min_u(map->tile_m, sh->Mg) *
+			    min_u(map->tile_e, sh->E) * min_u(map->tile_f, sh->F);
+	tc->last_outputs = (double)(sh->N - (lo->dn.tiles - 1) * map->tile_n) *
+			   (sh->Mg - (lo->dm.tiles - 1) * map->tile_m) *
+			   (sh->E - (lo->rows.tiles - 1) * map->tile_e) *
+			   (sh->F - (lo->cols.tiles - 1) * map->tile_f);
+	if (tc->loads == tc->steps && tc->psum_tiles == tc->steps) {
+		tile_values(map, lo, in, per_group > 1 ? 1 : 0, &tc->second_loaded, NULL);
+		tile_values(map, lo, in, per_group > 1 ? per_group - 2 : 0, NULL,
+			    &tc->before_last_outputs);
+	}
 }
 
 /* What the walk over a layer's steps reads besides the layout. */
@@ -553,15 +614,15 @@ struct buffered {
  * transfers they carry.  All figures are the layer's.
  */
 static void buffered_transfers(const struct accel_mapping *map, const struct accel_layout *lo,
-			       const struct walk_inputs *wi, const struct tile_counts *tc,
-			       const struct tensor_traffic *t, double load, double store,
-			       double compute, double window, struct buffered *b)
+			       const struct tile_counts *tc, const struct tensor_traffic *t,
+			       double load, double store, double compute, double window,
+			       struct buffered *b)
 {
 	const struct accel_shape *sh = &lo->sh;
 	bool resident = map->tile_c >= sh->Cg;
 	double spatial = tc->spatial, psum_tiles = tc->psum_tiles, steps = tc->steps;
 	double loads = tc->loads;
-	double l, s, w;
+	double l, s, w, load_elems, store_elems;
 
 	if (!map->double_ifmap && !map->double_psum) {
 		memset(b, 0, sizeof(*b));
@@ -572,21 +633,10 @@ static void buffered_transfers(const struct accel_mapping *map, const struct acc
 	 * which remainders and edges make unlike the average: scaled by
 	 * their values against the average's (half a cycle of rounding each).
 	 */
-	{
-		double first = (double)min_u(map->tile_n, sh->N) *
-			       (resident ? sh->Cg : min_u(map->tile_c, min_u(sh->P, sh->Cg))) *
-			       span_len(accel_tile_rows(sh, wi->in, 0, min_u(map->tile_e, sh->E))) *
-			       span_len(accel_tile_cols(sh, wi->in, 0, min_u(map->tile_f, sh->F)));
-		double last = (double)(sh->N - (lo->dn.tiles - 1) * map->tile_n) *
-			      (sh->Mg - (lo->dm.tiles - 1) * map->tile_m) *
-			      (sh->E - (lo->rows.tiles - 1) * map->tile_e) *
-			      (sh->F - (lo->cols.tiles - 1) * map->tile_f);
-		double load_elems = (double)t->ifmap_elems * sh->G / loads;
-		double store_elems = (double)sh->N * sh->Mg * sh->E * sh->F * sh->G / psum_tiles;
-
-		b->first = (load / loads - 0.5) * first / load_elems + 0.5;
-		b->last = (store / psum_tiles - 0.5) * last / store_elems + 0.5;
-	}
+	load_elems = (double)t->ifmap_elems * sh->G / loads;
+	store_elems = (double)sh->N * sh->Mg * sh->E * sh->F * sh->G / psum_tiles;
+	b->first = (load / loads - 0.5) * tc->first_loaded / load_elems + 0.5;
+	b->last = (store / psum_tiles - 0.5) * tc->last_outputs / store_elems + 0.5;
 	/* The other transfers share the rest. */
 	l = loads > 1 ? (load - b->first) / (loads - 1) : 0;
 	s = psum_tiles > 1 ? (store - b->last) / (psum_tiles - 1) : 0;
@@ -595,10 +645,30 @@ static void buffered_transfers(const struct accel_mapping *map, const struct acc
 		b->first = 0;
 	if (!map->double_psum)
 		b->last = 0;
-	if (map->double_ifmap && map->double_psum && loads == steps && psum_tiles == steps)
-		/* Every step loads and stores: the first phase only prefetches, the last only stores. */
-		b->exposed = steps < 2 ? 0 :
-			(steps - 2) * excess(l + s - w) + excess(l - w) + excess(s - w);
+	if (map->double_ifmap && map->double_psum && loads == steps && psum_tiles == steps) {
+		/*
+		 * Every step loads and stores (its spatial tile, every filter and
+		 * channel): the first phase only prefetches the second tile, behind
+		 * the first tile's window, and the last only stores the tile before,
+		 * behind the last one's; windows go as the tiles' outputs.
+		 */
+		double second, before_last;
+
+		if (steps < 2) {
+			b->exposed = 0;
+			return;
+		}
+		second = (load / loads - 0.5) * tc->second_loaded / load_elems + 0.5;
+		before_last = (store / psum_tiles - 0.5) * tc->before_last_outputs / store_elems +
+			      0.5;
+		if (steps > 2) {
+			l = (load - b->first - second) / (loads - 2);
+			s = (store - b->last - before_last) / (psum_tiles - 2);
+		}
+		b->exposed = (steps - 2) * excess(l + s - w) +
+			     excess(second - w * tc->first_outputs / store_elems) +
+			     excess(before_last - w * tc->last_outputs / store_elems);
+	}
 	else if (map->double_ifmap && map->double_psum)
 		b->exposed = resident ?
 			(spatial - 1) * excess(l + s - w) + (steps - spatial) * excess(s - w) :
@@ -624,18 +694,12 @@ static double link_cycles(const struct rs_hw_params *hw, double bytes, bool exac
 	return bytes * 1000.0 / hw->dram_bw + 0.5;
 }
 
-/* Walks no more spatial tiles, or steps of one, than these: past them, steps are averaged. */
+/* Walks no more spatial tiles a group, or steps a tile, than these: past them, steps are averaged. */
 #define WALK_TILES_MAX 4096
 #define WALK_INNER_MAX 512
 /* Kinds of tiles per dimension, and of steps within a tile, a walk tells apart. */
 #define WALK_KINDS 8
 #define WALK_WINDOWS 16
-
-/* A step within its spatial tile: its filters and channels, and its transfers. */
-struct inner_step {
-	unsigned ma, mb, ca, cb;
-	bool load, store;
-};
 
 /* A kind of spatial tile: its steps' phases within it, and its end steps. */
 struct tile_class {
@@ -654,21 +718,18 @@ struct dim_kinds {
 	unsigned size[WALK_KINDS], at[WALK_KINDS];	/* at: UINT_MAX inside */
 };
 
-/* One walk's constants, the steps of a spatial tile and the kinds of tiles. */
+/* One walk's constants and the kinds of tiles it has walked. */
 struct walk {
 	const struct rs_hw_params *hw;
 	const struct accel_mapping *map;
 	const struct accel_layout *lo;
 	const struct walk_inputs *wi;
 	double in_segment, out_segment;	/* expected RLC bytes of a segment */
-	unsigned inner_count;
-	struct inner_step inner[WALK_INNER_MAX];
+	unsigned inner_count;		/* steps per spatial tile */
 	struct dim_kinds e, f;
 	/* By kind of images, rows and columns: walked (1) or not (0). */
 	unsigned char walked[2][WALK_KINDS][WALK_KINDS];
 	struct tile_class classes[2][WALK_KINDS][WALK_KINDS];
-	const struct tile_class *order[WALK_TILES_MAX];	/* a group's spatial tiles */
-	unsigned char e_kind[WALK_TILES_MAX], f_kind[WALK_TILES_MAX];	/* of each tile */
 };
 
 static double step_load(const struct walk *w, const struct pass_range *st, unsigned cn)
@@ -773,77 +834,63 @@ static int dim_kind(struct dim_kinds *d, unsigned a, unsigned b, unsigned stride
 	return (int)d->count++;
 }
 
-/* The kind of each tile of `tile` outputs over `total` into kind[]; -1 if too many. */
-static int dim_kinds_get(struct dim_kinds *d, unsigned char *kind, unsigned total,
-			 unsigned tile, unsigned stride, unsigned pad, unsigned kernel,
-			 unsigned limit)
-{
-	d->count = 0;
-	for (unsigned a = 0, i = 0; a < total; a += tile, i++) {
-		int k = dim_kind(d, a, min_u(a + tile, total), stride, pad, kernel, limit);
-
-		if (k < 0)
-			return -1;
-		kind[i] = (unsigned char)k;
-	}
-	return 0;
-}
-
 /*
  * Walks the steps of spatial tile st (its filters and channels aside)
  * into tc; false if the passes have too many kinds.
  */
 static bool tile_walk(struct walk *w, const struct pass_range *st, struct tile_class *tc)
 {
+	const struct accel_mapping *map = w->map;
 	const struct accel_shape *sh = &w->lo->sh;
-	bool resident = w->map->tile_c >= sh->Cg;
+	bool resident = map->tile_c >= sh->Cg;
 	struct {
 		unsigned m, c, init;
 		double window;
 	} seen[WALK_WINDOWS];
-	unsigned seen_count = 0;
+	unsigned seen_count = 0, j = 0;
 	struct step_cost before = { 0 }, prev = { 0 };
+	struct pass_range r = *st;
 
 	memset(tc, 0, sizeof(*tc));
-	for (unsigned j = 0; j < w->inner_count; j++) {
-		const struct inner_step *is = &w->inner[j];
-		struct pass_range r = *st;
-		struct step_cost cur;
-		unsigned i;
+	for (r.ma = 0; r.ma < sh->Mg; r.ma += map->tile_m) {
+		r.mb = min_u(r.ma + map->tile_m, sh->Mg);
+		for (r.ca = 0; r.ca < sh->Cg; r.ca = r.cb, j++) {
+			unsigned part = r.ca / sh->P;
+			struct step_cost cur;
+			unsigned i;
 
-		r.ma = is->ma;
-		r.mb = is->mb;
-		r.ca = is->ca;
-		r.cb = is->cb;
-		r.init = is->ca == 0;
-		/* Windows differ by the step's filters and channels alone. */
-		for (i = 0; i < seen_count; i++)
-			if (seen[i].m == r.mb - r.ma && seen[i].c == r.cb - r.ca &&
-			    seen[i].init == r.init)
-				break;
-		if (i == seen_count) {
-			if (i == WALK_WINDOWS)
-				return false;
-			seen[i].m = r.mb - r.ma;
-			seen[i].c = r.cb - r.ca;
-			seen[i].init = r.init;
-			seen[i].window = step_window(w, &r);
-			if (seen[i].window < 0)
-				return false;
-			seen_count++;
+			r.cb = min_u(r.ca + map->tile_c, min_u((part + 1) * sh->P, sh->Cg));
+			r.init = r.ca == 0;
+			/* Windows differ by the step's filters and channels alone. */
+			for (i = 0; i < seen_count; i++)
+				if (seen[i].m == r.mb - r.ma && seen[i].c == r.cb - r.ca &&
+				    seen[i].init == r.init)
+					break;
+			if (i == seen_count) {
+				if (i == WALK_WINDOWS)
+					return false;
+				seen[i].m = r.mb - r.ma;
+				seen[i].c = r.cb - r.ca;
+				seen[i].init = r.init;
+				seen[i].window = step_window(w, &r);
+				if (seen[i].window < 0)
+					return false;
+				seen_count++;
+			}
+			cur.window = seen[i].window;
+			cur.load = !resident || r.ma == 0 ?
+				   step_load(w, &r, resident ? sh->Cg : r.cb - r.ca) : 0;
+			cur.store = r.cb == sh->Cg ? step_store(w, &r) : 0;
+			if (j < 2)
+				tc->head[j] = cur;
+			if (j + 2 >= w->inner_count)
+				tc->tail[j + 2 - w->inner_count] = cur;
+			/* Step j - 1's phase, when it has neighbours in the tile. */
+			if (j >= 2)
+				tc->inner += phase_excess(map, &before, &prev, &cur);
+			before = prev;
+			prev = cur;
 		}
-		cur.window = seen[i].window;
-		cur.load = is->load ? step_load(w, &r, resident ? sh->Cg : r.cb - r.ca) : 0;
-		cur.store = is->store ? step_store(w, &r) : 0;
-		if (j < 2)
-			tc->head[j] = cur;
-		if (j + 2 >= w->inner_count)
-			tc->tail[j + 2 - w->inner_count] = cur;
-		/* Step j - 1's phase, when it has neighbours in the tile. */
-		if (j >= 2)
-			tc->inner += phase_excess(w->map, &before, &prev, &cur);
-		before = prev;
-		prev = cur;
 	}
 	return true;
 }
@@ -894,98 +941,84 @@ static bool walk_transfers(const struct rs_hw_params *hw, const struct accel_map
 			   struct buffered *b)
 {
 	const struct accel_shape *sh = &lo->sh;
-	bool resident = map->tile_c >= sh->Cg;
 	double tiles = (double)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
+	double inner = (double)lo->dm.tiles * lo->dc.tiles;
 	double din = wi->hints && wi->hints->ifmap_density > 0 ? wi->hints->ifmap_density : 1;
 	double dout = wi->hints && wi->hints->ofmap_density > 0 ? wi->hints->ofmap_density : 1;
-	const struct tile_class *first, *second, *last, *before_last;
-	const struct tile_class **cls;
+	const struct tile_class *first = NULL, *second = NULL, *before = NULL, *prev = NULL;
 	unsigned count = 0;
-	struct walk *w;
+	struct walk w;
 	double sum = 0;
 
-	if (tiles > WALK_TILES_MAX || (double)lo->dm.tiles * lo->dc.tiles > WALK_INNER_MAX)
+	if (tiles > WALK_TILES_MAX || inner > WALK_INNER_MAX)
 		return false;
-	w = malloc(sizeof(*w));
-	if (!w)
-		return false;
-	/* Only what is read before it is written is cleared. */
-	w->hw = hw;
-	w->map = map;
-	w->lo = lo;
-	w->wi = wi;
-	w->inner_count = 0;
-	memset(w->walked, 0, sizeof(w->walked));
-	cls = w->order;
-	if (wi->in->rlc)
-		w->in_segment = accel_rlc_segment_bytes(wi->in->seg_rows == sh->H ?
-							sh->H * sh->W : sh->W, din);
-	if (wi->out->rlc)
-		w->out_segment = accel_rlc_segment_bytes(wi->out->seg_rows == sh->E ?
-							 sh->E * sh->F : sh->F, dout);
-	for (unsigned ma = 0; ma < sh->Mg; ma += map->tile_m) {
-		for (unsigned ca = 0; ca < sh->Cg;) {
-			unsigned part = ca / sh->P;
-			unsigned cb = min_u(ca + map->tile_c, min_u((part + 1) * sh->P, sh->Cg));
-
-			w->inner[w->inner_count++] = (struct inner_step){
-				.ma = ma, .mb = min_u(ma + map->tile_m, sh->Mg), .ca = ca, .cb = cb,
-				.load = !resident || ma == 0, .store = cb == sh->Cg,
-			};
-			ca = cb;
-		}
-	}
-	if (dim_kinds_get(&w->e, w->e_kind, sh->E, map->tile_e, sh->Uh, sh->pt, sh->R, sh->H) ||
-	    dim_kinds_get(&w->f, w->f_kind, sh->F, map->tile_f, sh->Uw, sh->pl, sh->S, sh->W))
-		goto fail;
+	w.hw = hw;
+	w.map = map;
+	w.lo = lo;
+	w.wi = wi;
+	w.inner_count = (unsigned)inner;
+	w.e.count = w.f.count = 0;
+	memset(w.walked, 0, sizeof(w.walked));
+	w.in_segment = !wi->in->rlc ? 0 :
+		       accel_rlc_segment_bytes(wi->in->seg_rows == sh->H ? sh->H * sh->W : sh->W,
+					       din);
+	w.out_segment = !wi->out->rlc ? 0 :
+			accel_rlc_segment_bytes(wi->out->seg_rows == sh->E ? sh->E * sh->F : sh->F,
+						dout);
+	/* The group's spatial tiles in order; tile t - 1's phases once t is known. */
 	for (unsigned na = 0; na < sh->N; na += map->tile_n)
-		for (unsigned ea = 0, i = 0; ea < sh->E; ea += map->tile_e, i++)
-			for (unsigned fa = 0, j = 0; fa < sh->F; fa += map->tile_f, j++) {
+		for (unsigned ea = 0; ea < sh->E; ea += map->tile_e)
+			for (unsigned fa = 0; fa < sh->F; fa += map->tile_f) {
 				struct pass_range st = {
 					.na = na, .nb = min_u(na + map->tile_n, sh->N),
 					.ea = ea, .eb = min_u(ea + map->tile_e, sh->E),
 					.fa = fa, .fb = min_u(fa + map->tile_f, sh->F),
 				};
+				int e = dim_kind(&w.e, ea, st.eb, sh->Uh, sh->pt, sh->R, sh->H);
+				int f = dim_kind(&w.f, fa, st.fb, sh->Uw, sh->pl, sh->S, sh->W);
+				const struct tile_class *cur;
 
-				cls[count] = tile_class(w, &st, st.nb - na < map->tile_n,
-							w->e_kind[i], w->f_kind[j]);
-				if (!cls[count++])
-					goto fail;
+				if (e < 0 || f < 0)
+					return false;
+				cur = tile_class(&w, &st, st.nb - na < map->tile_n, (unsigned)e,
+						 (unsigned)f);
+				if (!cur)
+					return false;
+				if (count >= 2)
+					sum += prev->inner + tile_ends(&w, before, prev, cur);
+				if (!count)
+					first = cur;
+				else if (count == 1)
+					second = cur;
+				before = prev;
+				prev = cur;
+				count++;
 			}
-	first = cls[0];
-	last = cls[count - 1];
 	b->first = map->double_ifmap ? first->head[0].load : 0;
-	b->last = map->double_psum ? last->tail[1].store : 0;
-	if (count == 1 && w->inner_count == 1) {
+	b->last = map->double_psum ? prev->tail[1].store : 0;
+	if (count == 1 && w.inner_count == 1) {
 		/* One step a group: the phases differ only at the layer's ends. */
 		const struct step_cost *one = &first->head[0];
 
 		b->exposed = sh->G < 2 ? 0 :
 			     (sh->G - 2) * phase_excess(map, one, one, one) +
 			     phase_excess(map, NULL, one, one) + phase_excess(map, one, one, NULL);
-		free(w);
 		return true;
 	}
-	/* A group's phases, its ends wrapped around. */
-	for (unsigned t = 0; t < count; t++)
-		sum += cls[t]->inner + tile_ends(w, cls[t ? t - 1 : count - 1], cls[t],
-						 cls[t + 1 < count ? t + 1 : 0]);
+	if (count == 1) {
+		sum = first->inner + tile_ends(&w, first, first, first);
+		b->exposed = sh->G * sum - tile_ends(&w, first, first, first) +
+			     tile_ends(&w, NULL, first, NULL);
+		return true;
+	}
+	/* The group's last and first tiles, its ends wrapped around. */
+	sum += prev->inner + tile_ends(&w, before, prev, first) +
+	       first->inner + tile_ends(&w, prev, first, second);
 	/* The layer's first phase stores nothing, and its last prefetches nothing. */
-	second = count > 1 ? cls[1] : first;
-	before_last = count > 1 ? cls[count - 2] : last;
-	if (count > 1)
-		b->exposed = sh->G * sum -
-			     tile_ends(w, last, first, second) + tile_ends(w, NULL, first, second) -
-			     tile_ends(w, before_last, last, first) +
-			     tile_ends(w, before_last, last, NULL);
-	else
-		b->exposed = sh->G * sum - tile_ends(w, first, first, first) +
-			     tile_ends(w, NULL, first, NULL);
-	free(w);
+	b->exposed = sh->G * sum -
+		     tile_ends(&w, prev, first, second) + tile_ends(&w, NULL, first, second) -
+		     tile_ends(&w, before, prev, first) + tile_ends(&w, before, prev, NULL);
 	return true;
-fail:
-	free(w);
-	return false;
 }
 
 /* The cycles no buffering choice hides: the array's and the link's. */
@@ -1024,7 +1057,7 @@ static double layer_cycles(const struct rs_hw_params *hw, const struct accel_map
 	/* Transfers follow the last filter block's load: its passes hide them. */
 	if (!walk || (!map->double_ifmap && !map->double_psum) ||
 	    !walk_transfers(hw, map, lo, wi, &b))
-		buffered_transfers(map, lo, wi, tc, t, load, store, compute, a->window, &b);
+		buffered_transfers(map, lo, tc, t, load, store, compute, a->window, &b);
 	/* Without double buffers, max(a, f) + l + s >= max(a, f + l + s). */
 	/*
 	 * A bound takes every transfer at its bytes' cycles, which a walk's
@@ -1156,7 +1189,7 @@ static void layout_counts_get(const struct rs_hw_params *hw, const struct accel_
 	const struct array_counts *a = &lc->a;
 	uint64_t ungated;
 
-	tile_counts_get(map, lo, &lc->tc);
+	tile_counts_get(map, lo, in, &lc->tc);
 	array_counts(cv, map, lo, &lc->a);
 	lc->wi = (struct walk_inputs){ .in = in, .out = out, .hints = hints, .bias = cv->bias,
 				       .one_block = lc->a.one_block };

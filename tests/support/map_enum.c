@@ -77,6 +77,7 @@ static void rows_min(struct accel_rows *d, const struct accel_rows *s)
 	MIN_INTO(*d, *s, first_max);
 	MIN_INTO(*d, *s, held_sum);
 	MIN_INTO(*d, *s, held_max);
+	MIN_INTO(*d, *s, held_first);
 }
 
 static void cols_min(struct accel_cols *d, const struct accel_cols *s)
@@ -86,6 +87,7 @@ static void cols_min(struct accel_cols *d, const struct accel_cols *s)
 	MIN_INTO(*d, *s, real);
 	MIN_INTO(*d, *s, held_sum);
 	MIN_INTO(*d, *s, held_max);
+	MIN_INTO(*d, *s, held_first);
 }
 
 struct enumeration {

@@ -668,15 +668,15 @@ static void buffered_transfers(const struct accel_mapping *map, const struct acc
 		b->exposed = (steps - 2) * excess(l + s - w) +
 			     excess(second - w * tc->first_outputs / store_elems) +
 			     excess(before_last - w * tc->last_outputs / store_elems);
-	}
-	else if (map->double_ifmap && map->double_psum)
+	} else if (map->double_ifmap && map->double_psum) {
 		b->exposed = resident ?
 			(spatial - 1) * excess(l + s - w) + (steps - spatial) * excess(s - w) :
 			(psum_tiles - 1) * excess(l + s - w) + (steps - psum_tiles) * excess(l - w);
-	else if (map->double_ifmap)
+	} else if (map->double_ifmap) {
 		b->exposed = (loads - 1) * excess(l - w);
-	else
+	} else {
 		b->exposed = (psum_tiles - 1) * excess(s - w);
+	}
 }
 
 /* A step's part in its phase and its neighbours': transfers and window, in cycles. */
@@ -694,7 +694,7 @@ static double link_cycles(const struct rs_hw_params *hw, double bytes, bool exac
 	return bytes * 1000.0 / hw->dram_bw + 0.5;
 }
 
-/* Walks no more spatial tiles a group, or steps a tile, than these: past them, steps are averaged. */
+/* Walks no more spatial tiles a group, or steps a tile: past them, steps are averaged. */
 #define WALK_TILES_MAX 4096
 #define WALK_INNER_MAX 512
 /* Kinds of tiles per dimension, and of steps within a tile, a walk tells apart. */

@@ -223,6 +223,23 @@ static void dma_job(struct accel_device *dev, uint64_t va, struct accel_buffer *
 	accel_stream_free(&s);
 }
 
+/* Submits on dev a job that stores into the first bytes of buf; *stream is its stream. */
+static struct accel_job *store_job(struct accel_device *dev, struct accel_buffer *buf,
+				   struct accel_buffer **stream)
+{
+	struct accel_job_desc d = { 0 };
+	struct accel_job *job;
+	uint32_t bytes;
+
+	dma_job(dev, accel_buffer_va(buf), stream, &bytes);
+	d.stream = *stream;
+	d.stream_bytes = bytes;
+	d.buffers = &buf;
+	d.buffer_count = 1;
+	ck_assert_int_eq(accel_job_submit(dev, &d, &job), 0);
+	return job;
+}
+
 START_TEST(jobs_refuse_bad_descriptions)
 {
 	struct accel_device *dev = open_dev(), *other = open_dev();
@@ -303,12 +320,7 @@ START_TEST(a_failed_job_is_an_error_and_the_next_runs)
 	/* The next job runs and writes its buffer. */
 	ck_assert_int_eq(accel_buffer_alloc(dev, 4096, &target), 0);
 	memset(accel_buffer_map(target), 0xee, 4096);
-	dma_job(dev, accel_buffer_va(target), &good_stream, &bytes);
-	d.stream = good_stream;
-	d.stream_bytes = bytes;
-	d.buffers = &target;
-	d.buffer_count = 1;
-	ck_assert_int_eq(accel_job_submit(dev, &d, &job), 0);
+	job = store_job(dev, target, &good_stream);
 	ck_assert_int_eq(accel_job_wait(job, -1, &res), 0);
 	ck_assert_int_eq(res.status, ROWSTAT_OK);
 	ck_assert_uint_gt(res.counts.cycles, 0);
@@ -335,10 +347,8 @@ START_TEST(a_read_only_buffer_takes_no_store)
 {
 	struct accel_device *dev = open_dev();
 	struct accel_buffer *ro, *stream;
-	struct accel_job_desc d = { 0 };
 	struct accel_job_result res;
 	struct accel_job *job;
-	uint32_t bytes;
 	char want[64];
 
 	assert_error(accel_buffer_alloc_read_only(NULL, 64, &ro), -EINVAL,
@@ -347,12 +357,7 @@ START_TEST(a_read_only_buffer_takes_no_store)
 	assert_error(accel_buffer_alloc_read_only(dev, 0, &ro), -EINVAL, "buffer size 0");
 	ck_assert_int_eq(accel_buffer_alloc_read_only(dev, 4096, &ro), 0);
 	memset(accel_buffer_map(ro), 0xee, 4096);
-	dma_job(dev, accel_buffer_va(ro), &stream, &bytes);
-	d.stream = stream;
-	d.stream_bytes = bytes;
-	d.buffers = &ro;
-	d.buffer_count = 1;
-	ck_assert_int_eq(accel_job_submit(dev, &d, &job), 0);
+	job = store_job(dev, ro, &stream);
 	snprintf(want, sizeof(want), "faulted on VA 0x%llx",
 		 (unsigned long long)accel_buffer_va(ro));
 	assert_error(accel_job_wait(job, -1, &res), -EFAULT, want);
@@ -377,10 +382,8 @@ START_TEST(an_import_keeps_read_only)
 
 	for (int read_only = 0; read_only < 2; read_only++) {
 		struct accel_buffer *orig, *imported, *stream;
-		struct accel_job_desc d = { 0 };
 		struct accel_job_result res;
 		struct accel_job *job;
-		uint32_t bytes;
 		int fd;
 
 		ck_assert_int_eq(read_only ? accel_buffer_alloc_read_only(dev, 4096, &orig) :
@@ -389,12 +392,7 @@ START_TEST(an_import_keeps_read_only)
 		ck_assert_int_eq(accel_buffer_export(orig, &fd), 0);
 		ck_assert_int_eq(accel_buffer_import(other, fd, &imported), 0);
 		close(fd);
-		dma_job(other, accel_buffer_va(imported), &stream, &bytes);
-		d.stream = stream;
-		d.stream_bytes = bytes;
-		d.buffers = &imported;
-		d.buffer_count = 1;
-		ck_assert_int_eq(accel_job_submit(other, &d, &job), 0);
+		job = store_job(other, imported, &stream);
 		if (read_only) {
 			assert_error(accel_job_wait(job, -1, &res), -EFAULT, "faulted on VA");
 			ck_assert_uint_eq(res.fault_va, accel_buffer_va(imported));

@@ -849,6 +849,26 @@ static unsigned tile_choices(unsigned total, unsigned sub, bool dense, bool whol
 #define TILE_CHOICES 64
 
 /*
+ * Image tile sizes: the balanced ones, or with `every` (the passes after
+ * the first) every size of a batch up to TILE_CHOICES.  A small layer's
+ * time is mostly its first load and last store, and its best tiles can be
+ * uneven: 3 and 1 of 4 images, whose last store is a quarter of the
+ * batch's (search_is_near_the_optimum_on_small_batches).
+ */
+static unsigned image_tile_choices(unsigned N, unsigned per_pass, bool every, bool whole_subs,
+				   unsigned *out)
+{
+	unsigned kept = 0;
+
+	if (!every || N > TILE_CHOICES)
+		return tile_choices(N, per_pass, true, whole_subs, out, TILE_CHOICES);
+	for (unsigned n = N; n; n--)
+		if (!whole_subs || n % per_pass == 0 || n == N)
+			out[kept++] = n;
+	return kept;
+}
+
+/*
  * Stage 2's passes: at most how many tiles per dimension each tries (with
  * TILE_CHOICES, every balanced split of the spatial ones), and how many of
  * the configurations it takes, ranked by the pass before (the first: by
@@ -1163,7 +1183,8 @@ static void stage2_setup(struct search *s, struct tiling *tl, const struct accel
 	tl->lo.sh = *sh;
 	tl->lo.rch = div_up(sh->R, m->set_rows);
 	tl->lo.sch = div_up(sh->S, m->taps_per_pe);
-	tl->nn = tile_choices(sh->N, m->images_per_pass, true, full, tl->n_opt, TILE_CHOICES);
+	tl->nn = image_tile_choices(sh->N, m->images_per_pass, cap > stage2_passes[0].choices,
+				    full, tl->n_opt);
 	tl->ne = tile_choices(sh->E, m->set_cols, dense, full, tl->e_opt, cap);
 	tl->nf = tile_choices(sh->F, sh->F, dense, false, tl->f_opt, cap);
 	tl->nm = tile_choices(sh->Mg, m->filters_per_pe * m->filter_sets, false, false,

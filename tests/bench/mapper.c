@@ -10,6 +10,9 @@
  *                                 energy, latency) if given
  * MAPPER_SEARCH_ONLY=1 prints the search's figures without the optimum.
  * MAPPER_RANDOM_ONLY=1 skips AlexNet.
+ * MAPPER_LAYER=NAME runs only the layer so named (random33, CONV2).
+ * MAPPER_VERBOSE=1 prints the layer, and the search's and the optimum's
+ * mappings with their estimates.
  * MAPPER_TOLERANCE=0.02 proves a bound instead of finding the optimum: the
  * enumeration prunes what cannot beat its best by more than 2%, and the
  * search's ratio to the optimum's lower bound (printed "<= R") is at least
@@ -99,12 +102,26 @@ static void optima_save(const char *name, unsigned obj, const struct accel_mappi
 	fflush(optima_out);
 }
 
+static void print_mapping(const char *who, const struct accel_mapping *m,
+			  const struct accel_estimate *e)
+{
+	printf("  %-8s set %ux%u p %u q %u t %u r %u taps %u n %u  tile n %u e %u f %u m %u c %u"
+	       "  double %u%u  energy %llu cycles %llu\n", who, m->set_rows, m->set_cols,
+	       m->filters_per_pe, m->channels_per_pe, m->filter_sets, m->channel_sets,
+	       m->taps_per_pe, m->images_per_pass, m->tile_n, m->tile_e, m->tile_f, m->tile_m,
+	       m->tile_c, m->double_ifmap, m->double_psum, (unsigned long long)e->energy,
+	       (unsigned long long)e->cycles);
+}
+
 static void bench_layer(const struct rs_hw_params *hw, const char *name,
 			const struct accel_conv *cv)
 {
 	struct accel_tensor raw = { 0 };
 	const char *search_only = getenv("MAPPER_SEARCH_ONLY");
+	const char *only_layer = getenv("MAPPER_LAYER");
 
+	if (only_layer && strcmp(only_layer, name))
+		return;
 	for (unsigned obj = 0; obj < 3; obj++) {
 		struct accel_map_options opts = { .objective = obj };
 		struct accel_mapping map;
@@ -141,6 +158,16 @@ static void bench_layer(const struct rs_hw_params *hw, const char *name,
 			optima_save(name, obj, &opt.map);
 		}
 		t_enum = now_ms() - t0;
+		if (getenv("MAPPER_VERBOSE")) {
+			printf("%s: N %u C %u M %u groups %u H %u W %u R %u S %u stride %u,%u\n",
+			       name, cv->batch, cv->in_channels, cv->out_channels, cv->groups,
+			       cv->in_height, cv->in_width, cv->kernel_h, cv->kernel_w,
+			       cv->stride_h, cv->stride_w);
+			if (!failed)
+				print_mapping("search", &map, &est);
+			if (opt.found)
+				print_mapping("optimum", &opt.map, &opt.est);
+		}
 		if (failed || !opt.found)
 			printf("%-10s %-7s search %s, optimum %s\n", name, objective_name[obj],
 			       failed ? "found nothing" : "found", opt.found ? "exists" : "none");

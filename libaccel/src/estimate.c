@@ -732,6 +732,27 @@ struct walk {
 	struct tile_class classes[2][WALK_KINDS][WALK_KINDS];
 };
 
+/* The constants of a walk over map's steps. */
+static void walk_init(struct walk *w, const struct rs_hw_params *hw,
+		      const struct accel_mapping *map, const struct accel_layout *lo,
+		      const struct walk_inputs *wi)
+{
+	const struct accel_shape *sh = &lo->sh;
+	double din = wi->hints && wi->hints->ifmap_density > 0 ? wi->hints->ifmap_density : 1;
+	double dout = wi->hints && wi->hints->ofmap_density > 0 ? wi->hints->ofmap_density : 1;
+
+	w->hw = hw;
+	w->map = map;
+	w->lo = lo;
+	w->wi = wi;
+	w->in_segment = !wi->in->rlc ? 0 :
+			accel_rlc_segment_bytes(wi->in->seg_rows == sh->H ? sh->H * sh->W : sh->W,
+						din);
+	w->out_segment = !wi->out->rlc ? 0 :
+			 accel_rlc_segment_bytes(wi->out->seg_rows == sh->E ? sh->E * sh->F :
+						 sh->F, dout);
+}
+
 static double step_load(const struct walk *w, const struct pass_range *st, unsigned cn)
 {
 	const struct accel_shape *sh = &w->lo->sh;
@@ -943,8 +964,6 @@ static bool walk_transfers(const struct rs_hw_params *hw, const struct accel_map
 	const struct accel_shape *sh = &lo->sh;
 	double tiles = (double)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
 	double inner = (double)lo->dm.tiles * lo->dc.tiles;
-	double din = wi->hints && wi->hints->ifmap_density > 0 ? wi->hints->ifmap_density : 1;
-	double dout = wi->hints && wi->hints->ofmap_density > 0 ? wi->hints->ofmap_density : 1;
 	const struct tile_class *first = NULL, *second = NULL, *before = NULL, *prev = NULL;
 	unsigned count = 0;
 	struct walk w;
@@ -952,19 +971,10 @@ static bool walk_transfers(const struct rs_hw_params *hw, const struct accel_map
 
 	if (tiles > WALK_TILES_MAX || inner > WALK_INNER_MAX)
 		return false;
-	w.hw = hw;
-	w.map = map;
-	w.lo = lo;
-	w.wi = wi;
+	walk_init(&w, hw, map, lo, wi);
 	w.inner_count = (unsigned)inner;
 	w.e.count = w.f.count = 0;
 	memset(w.walked, 0, sizeof(w.walked));
-	w.in_segment = !wi->in->rlc ? 0 :
-		       accel_rlc_segment_bytes(wi->in->seg_rows == sh->H ? sh->H * sh->W : sh->W,
-					       din);
-	w.out_segment = !wi->out->rlc ? 0 :
-			accel_rlc_segment_bytes(wi->out->seg_rows == sh->E ? sh->E * sh->F : sh->F,
-						dout);
 	/* The group's spatial tiles in order; tile t - 1's phases once t is known. */
 	for (unsigned na = 0; na < sh->N; na += map->tile_n)
 		for (unsigned ea = 0; ea < sh->E; ea += map->tile_e)
@@ -1094,6 +1104,242 @@ static double decode_cycles(const struct rs_hw_params *hw, const struct accel_ma
 	return layers * (d[ROWSTAT_OP_LAYER] + d[ROWSTAT_OP_MAPPING]) +
 	       (loads + stores) * d[ROWSTAT_OP_DMA] + (double)passes * d[ROWSTAT_OP_PASS] +
 	       barriers * d[ROWSTAT_OP_BARRIER] + d[ROWSTAT_OP_END];
+}
+
+/* Replays no more steps than this: past them, decode is far from pacing the layer. */
+#define REPLAY_STEPS_MAX 4096
+
+/*
+ * The device's clocks as a replay of the stream keeps them (docs/hardware.md
+ * section 8): when the last barrier released, the array and the link are
+ * free, and the decoder's progress.  Without decode costs (d NULL), the
+ * same replay gives the execution alone.
+ */
+struct replay {
+	const uint32_t *d;
+	double sync, array, link, decoded;
+	bool unclassed;		/* a step's passes were too varied to price */
+};
+
+static double later(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static void replay_decode(struct replay *r, unsigned opcode, double count)
+{
+	if (r->d)
+		r->decoded += count * r->d[opcode];
+}
+
+static void replay_dma(struct replay *r, double cycles)
+{
+	replay_decode(r, ROWSTAT_OP_DMA, 1);
+	r->link = later(later(r->sync, r->link), r->decoded) + cycles;
+}
+
+static void replay_barrier(struct replay *r)
+{
+	replay_decode(r, ROWSTAT_OP_BARRIER, 1);
+	r->sync = later(later(r->array, r->link), r->decoded);
+}
+
+/*
+ * A step's passes, alike: each starts once decoded, so the run ends no
+ * sooner than the last one's decode and its share of the time.  Their
+ * filter loads hold the link until `window` before the end.
+ */
+static void replay_passes(struct replay *r, double passes, double time, double window)
+{
+	double first = r->decoded + (r->d ? r->d[ROWSTAT_OP_PASS] : 0);
+	double end = later(later(r->sync, r->array), first) + time;
+
+	replay_decode(r, ROWSTAT_OP_PASS, passes);
+	r->array = later(end, r->decoded + time / passes);
+	r->link = later(r->link, r->array - window);
+}
+
+/* The layer's steps in the emitter's order (emit.c's plan_steps), group by group. */
+struct replay_step {
+	struct pass_range st;
+	unsigned g, part;
+	bool started, first_of_group, load, last_c;
+};
+
+static bool replay_step_next(const struct walk *w, struct replay_step *rs)
+{
+	const struct accel_mapping *map = w->map;
+	const struct accel_shape *sh = &w->lo->sh;
+	struct pass_range *st = &rs->st;
+
+	rs->first_of_group = !rs->started;
+	if (!rs->started) {
+		memset(rs, 0, sizeof(*rs));
+		rs->started = rs->first_of_group = true;
+	} else if ((st->ca = st->cb) < sh->Cg) {
+		/* the next channel tile */
+	} else if ((st->ca = 0, st->ma += map->tile_m) < sh->Mg) {
+		/* the next filter tile */
+	} else if ((st->ma = 0, st->fa += map->tile_f) < sh->F) {
+		/* the next column tile */
+	} else if ((st->fa = 0, st->ea += map->tile_e) < sh->E) {
+		/* the next row tile */
+	} else if ((st->ea = 0, st->na += map->tile_n) < sh->N) {
+		/* the next image tile */
+	} else if (++rs->g < sh->G) {
+		st->na = 0;
+		rs->first_of_group = true;
+	} else {
+		return false;
+	}
+	rs->part = st->ca / sh->P;
+	st->nb = min_u(st->na + map->tile_n, sh->N);
+	st->eb = min_u(st->ea + map->tile_e, sh->E);
+	st->fb = min_u(st->fa + map->tile_f, sh->F);
+	st->mb = min_u(st->ma + map->tile_m, sh->Mg);
+	st->cb = min_u(st->ca + map->tile_c, min_u((rs->part + 1) * sh->P, sh->Cg));
+	st->init = st->ca == 0;
+	rs->load = map->tile_c < sh->Cg || st->ma == 0;
+	rs->last_c = st->cb == sh->Cg;
+	return true;
+}
+
+/*
+ * A step's passes and their array time: their compute, and the loads of
+ * their filter blocks and biases, at the bytes' cycles and half a cycle
+ * more each (filters stay in the spads when a group has one block); and
+ * its window (step_window), or the layer's share when the step's passes
+ * are too varied to class.
+ */
+static bool replay_step_time(const struct walk *w, const struct replay_step *rs,
+			     double window_share, double *passes, double *time, double *window)
+{
+	const struct accel_mapping *map = w->map;
+	const struct accel_layout *lo = w->lo;
+	const struct accel_shape *sh = &lo->sh;
+	const struct pass_range *st = &rs->st;
+	double per_kc = 1000.0 / w->hw->dram_bw;
+	double runs = (double)div_up(st->nb - st->na, map->images_per_pass) *
+		      div_up(st->eb - st->ea, map->set_cols);
+	double msubs = div_up(st->mb - st->ma, map->filters_per_pe * map->filter_sets);
+	double blocks = (double)lo->rch * lo->sch * msubs *
+			div_up(st->cb - st->ca, map->channels_per_pe * map->channel_sets);
+	double compute = range_compute(w->hw, map, sh, st);
+	double links = 0;
+
+	if (compute < 0)
+		return false;
+	if (!w->wi->one_block || rs->first_of_group)
+		links += (double)(st->mb - st->ma) * (st->cb - st->ca) * sh->R * sh->S * sh->wb *
+			 per_kc + 0.5 * (w->wi->one_block ? 1 : blocks);
+	if (w->wi->bias && st->init)
+		links += runs * (st->mb - st->ma) * 4 * per_kc + 0.5 * runs * msubs;
+	*passes = runs * blocks;
+	*time = compute + links;
+	*window = step_window(w, st);
+	if (*window < 0)
+		*window = compute * window_share;
+	return true;
+}
+
+static void replay_step(struct replay *r, const struct walk *w, double window_share,
+			const struct replay_step *cur, const struct replay_step *next,
+			double *pending, unsigned *part)
+{
+	const struct accel_mapping *map = w->map;
+	const struct accel_layout *lo = w->lo;
+	const struct pass_range *st = &cur->st;
+	double passes, time, window;
+	double load_next = next && next->load ?
+			   step_load(w, &next->st, map->tile_c < lo->sh.Cg ?
+				     next->st.cb - next->st.ca : lo->sh.Cg) : 0;
+	double store = cur->last_c ? step_store(w, st) : 0;
+
+	if (cur->part != *part) {
+		replay_decode(r, ROWSTAT_OP_LAYER, 1);
+		replay_decode(r, ROWSTAT_OP_MAPPING, 1);
+		*part = cur->part;
+	}
+	if (replay_step_time(w, cur, window_share, &passes, &time, &window))
+		replay_passes(r, passes, time, window);
+	else
+		r->unclassed = true;
+	if (map->double_ifmap && next && next->load)
+		replay_dma(r, load_next);
+	if (*pending >= 0) {
+		replay_dma(r, *pending);
+		*pending = -1;
+	}
+	replay_barrier(r);
+	if (cur->last_c && map->double_psum) {
+		*pending = store;
+	} else if (cur->last_c) {
+		replay_dma(r, store);
+		replay_barrier(r);
+	}
+	if (!map->double_ifmap && next && next->load) {
+		replay_dma(r, load_next);
+		replay_barrier(r);
+	}
+}
+
+/*
+ * The layer's cycles, replaying its stream (emit.c's emit_schedule) on
+ * the device's clocks step by step, with decode costs d or none; negative
+ * if a step could not be priced.
+ */
+static double replay_layer(const struct walk *w, double window_share, const uint32_t *d)
+{
+	const struct accel_shape *sh = &w->lo->sh;
+	struct replay r = { .d = d };
+	struct replay_step cur = { 0 }, next;
+	double pending = -1;
+	unsigned part = 0;
+	bool more;
+
+	replay_decode(&r, ROWSTAT_OP_LAYER, 1);
+	replay_decode(&r, ROWSTAT_OP_MAPPING, 1);
+	if (!replay_step_next(w, &cur))
+		return 0;
+	if (cur.load) {
+		replay_dma(&r, step_load(w, &cur.st, w->map->tile_c < sh->Cg ?
+					 cur.st.cb - cur.st.ca : sh->Cg));
+		replay_barrier(&r);
+	}
+	do {
+		next = cur;
+		more = replay_step_next(w, &next);
+		replay_step(&r, w, window_share, &cur, more ? &next : NULL, &pending, &part);
+		cur = next;
+	} while (more);
+	if (pending >= 0) {
+		replay_dma(&r, pending);
+		replay_barrier(&r);
+	}
+	replay_decode(&r, ROWSTAT_OP_END, 1);
+	if (r.unclassed)
+		return -1;
+	return later(r.sync, later(later(r.array, r.link), r.decoded));
+}
+
+/*
+ * A layer whose decode is near its execution: a phase of tiny passes
+ * waits for their decode, and its transfers for theirs after the passes',
+ * though the whole stream's decode is within the execution.  The replay
+ * with decode costs (*with) and without; false past REPLAY_STEPS_MAX.
+ */
+static bool decode_replay(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			  const struct accel_layout *lo, const struct walk_inputs *wi,
+			  double steps, double window_share, double *with, double *without)
+{
+	struct walk w;
+
+	if (steps > REPLAY_STEPS_MAX)
+		return false;
+	walk_init(&w, hw, map, lo, wi);
+	*with = replay_layer(&w, window_share, hw->decode_cycles);
+	*without = replay_layer(&w, window_share, NULL);
+	return *with >= 0 && *without >= 0;
 }
 
 /*
@@ -1227,9 +1473,18 @@ static void layout_finish(const struct rs_hw_params *hw, const struct accel_mapp
 	if (decode) {
 		/* Decoding outruns the execution, or paces it to the last store. */
 		double last_store = G * lc->t.ofmap_bytes * 1000.0 / hw->dram_bw / tc->psum_tiles;
+		double bound = later(cycles + head, decode + last_store), with, without;
 
-		cycles = cycles + head > decode + last_store ? cycles + head :
-			 decode + last_store;
+		/*
+		 * Or paces some phases and not others: a walk replays them.  The
+		 * replay takes a step's passes alike, so without decode it errs
+		 * from the walk either way; what decode adds to it is right where
+		 * the execution paces, and its own figure where decode does.
+		 */
+		if (walk && 2 * decode >= cycles &&
+		    decode_replay(hw, map, lo, &lc->wi, tc->steps, lc->a.window, &with, &without))
+			bound = later(bound, fmin(cycles + with - without, with));
+		cycles = bound;
 		if (busy->link < decode)
 			busy->link = decode;
 	}

@@ -6,13 +6,16 @@
  * fresh accel_map_cache (each shape searched once).  Prints figures;
  * asserts nothing.
  *
- *   compile [-v]   -v: one line per layer as well
+ *   compile [-v] [-f IMAGE]   -v: one line per layer as well
+ *                             -f: the device as firmware IMAGE sets it up
+ *                             (its decode costs), as the runtime maps for it
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fw_boot.h"
 #include "networks.h"
 
 static double now_ms(void)
@@ -73,12 +76,29 @@ static double map_batch(const struct rs_hw_params *hw, const struct net_layer *l
 
 int main(int argc, char **argv)
 {
-	bool verbose = argc > 1 && !strcmp(argv[1], "-v");
 	static struct net_layer layers[NET_MAX_LAYERS];
+	const char *image = NULL;
 	struct rs_hw_params hw;
+	bool verbose = false;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-v")) {
+			verbose = true;
+		} else if (!strcmp(argv[i], "-f") && i + 1 < argc) {
+			image = argv[++i];
+		} else {
+			fprintf(stderr, "usage: %s [-v] [-f IMAGE]\n", argv[0]);
+			return 2;
+		}
+	}
 	rs_hw_params_default(&hw);
+	if (image && fw_booted_params(image, &hw)) {
+		fprintf(stderr, "%s: %s: not a firmware image the device boots\n", argv[0], image);
+		return 1;
+	}
+	if (image)
+		printf("compile: the device as %s sets it up\n", image);
 	printf("compile: mapping every conv and FC layer (raw tensors, EDP): each layer,\n"
 	       "         each distinct shape once (cached), and a batch of them on %ld threads\n",
 	       sysconf(_SC_NPROCESSORS_ONLN));

@@ -250,6 +250,8 @@ check-vm: $(VM_GUEST) $(FW_IMAGE)
 		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-hang-job=3 \
 			hang-rings dmesg-clean || exit 1; \
 		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-hang-job=3 \
+			hang-contexts dmesg-clean || exit 1; \
+		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-hang-job=3 \
 			runtime-hang dmesg-clean || exit 1; \
 		tests/vm/run-vm.sh --kernel $$k --device rowstat,fault-fw-crash-job=2 \
 			fwcrash dmesg-clean || exit 1; \

@@ -16,6 +16,7 @@ static struct dentry *rowstat_debugfs_root;
 static void rowstat_fdinfo_engines(struct drm_printer *p, struct rowstat_ctx *ctx)
 {
 	struct rowstat_device *rdev = ctx->rdev;
+	int slot = READ_ONCE(ctx->slot);
 	unsigned int n;
 
 	for (n = 0; n < rdev->rings; n++) {
@@ -25,7 +26,11 @@ static void rowstat_fdinfo_engines(struct drm_printer *p, struct rowstat_ctx *ct
 			   (u64)atomic64_read(&ctx->cycles[n]));
 		drm_printf(p, "drm-maxfreq-ring%u:\t%u kHz\n", n, rdev->hw.clock_khz);
 	}
-	drm_printf(p, "rowstat-context:\t%u\n", ctx->slot);
+	/* The device context it holds now: it takes one when it has jobs. */
+	if (slot >= 0)
+		drm_printf(p, "rowstat-context:\t%d\n", slot);
+	else
+		drm_printf(p, "rowstat-context:\tnone\n");
 	drm_printf(p, "rowstat-jobs:\t%llu\n", (u64)atomic64_read(&ctx->jobs));
 	drm_printf(p, "rowstat-guilty:\t%u\n", READ_ONCE(ctx->guilty));
 }
@@ -88,20 +93,21 @@ DEFINE_SHOW_ATTRIBUTE(rowstat_rings);
 static int rowstat_contexts_show(struct seq_file *m, void *unused)
 {
 	struct rowstat_device *rdev = m->private;
-	unsigned int s;
+	struct rowstat_ctx *ctx;
+	unsigned long flags;
 
-	mutex_lock(&rdev->ctx_lock);
-	for (s = 0; s < rdev->contexts; s++) {
-		struct rowstat_ctx *ctx = rdev->ctx_slot[s];
-
-		if (!ctx)
-			continue;
-		seq_printf(m, "context%u: client %u jobs %llu guilty %u faults %d last-fault-va 0x%llx\n",
-			   s, ctx->client_id, (u64)atomic64_read(&ctx->jobs),
+	spin_lock_irqsave(&rdev->ctx_lock, flags);
+	list_for_each_entry(ctx, &rdev->ctx_list, link) {
+		if (ctx->slot >= 0)
+			seq_printf(m, "context%d: ", ctx->slot);
+		else
+			seq_puts(m, "unbound: ");
+		seq_printf(m, "client %u jobs %llu holders %u guilty %u faults %d last-fault-va 0x%llx\n",
+			   ctx->client_id, (u64)atomic64_read(&ctx->jobs), ctx->slot_users,
 			   READ_ONCE(ctx->guilty), atomic_read(&ctx->faults),
 			   READ_ONCE(ctx->fault_va));
 	}
-	mutex_unlock(&rdev->ctx_lock);
+	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rowstat_contexts);
@@ -112,11 +118,13 @@ static int rowstat_counters_show(struct seq_file *m, void *unused)
 	struct rowstat_counters *c = &rdev->count;
 
 	seq_printf(m, "submitted %llu\ncompleted %llu\nfailed %llu\nmmu-faults %llu\n"
-		   "timeouts %llu\nresets %llu\nfirmware-crashes %llu\n",
+		   "timeouts %llu\nresets %llu\nfirmware-crashes %llu\ncontext-evictions %llu\n"
+		   "context-waits %llu\n",
 		   (u64)atomic64_read(&c->submitted), (u64)atomic64_read(&c->completed),
 		   (u64)atomic64_read(&c->failed), (u64)atomic64_read(&c->faults),
 		   (u64)atomic64_read(&c->timeouts), (u64)atomic64_read(&c->resets),
-		   (u64)atomic64_read(&c->fw_crashes));
+		   (u64)atomic64_read(&c->fw_crashes), (u64)atomic64_read(&c->ctx_evictions),
+		   (u64)atomic64_read(&c->ctx_waits));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rowstat_counters);

@@ -40,9 +40,6 @@ static int rowstat_open(struct drm_device *drm, struct drm_file *file)
 	rfile->ctx = rowstat_ctx_create(rdev);
 	if (IS_ERR(rfile->ctx)) {
 		ret = PTR_ERR(rfile->ctx);
-		if (ret == -EBUSY)
-			drm_dbg_driver(drm, "open: all %u device contexts are in use\n",
-				       rdev->contexts);
 		kfree(rfile);
 		return ret;
 	}
@@ -292,6 +289,7 @@ static int rowstat_rings_init(struct rowstat_device *rdev)
 static void rowstat_sched_release(struct drm_device *drm, void *data)
 {
 	rowstat_sched_fini(data);
+	rowstat_ctx_waiters_fini(data);
 }
 
 /* Brings the device up: it is reset, booted and quiet on failure. */
@@ -372,9 +370,11 @@ static int rowstat_pci_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	rdev->pdev = pdev;
 	rdev->job_timeout_ms = job_timeout_ms;
 	pci_set_drvdata(pdev, rdev);
-	ret = drmm_mutex_init(&rdev->drm, &rdev->ctx_lock);
-	if (!ret)
-		ret = drmm_mutex_init(&rdev->drm, &rdev->reset_lock);
+	spin_lock_init(&rdev->ctx_lock);
+	INIT_LIST_HEAD(&rdev->ctx_lru);
+	INIT_LIST_HEAD(&rdev->ctx_list);
+	rdev->ctx_fence_context = dma_fence_context_alloc(1);
+	ret = drmm_mutex_init(&rdev->drm, &rdev->reset_lock);
 	if (ret)
 		return ret;
 

@@ -68,11 +68,19 @@ struct rowstat_ring {
 	struct list_head pending;	/* jobs on the device, oldest first */
 };
 
-/* A file's device address space, bound to one of the device's contexts. */
+/*
+ * A file's device address space.  It holds one of the device's contexts
+ * only while it has jobs: bound when a job is about to run, and given to
+ * another address space once none of its jobs is left (rowstat_ctx_bind).
+ */
 struct rowstat_ctx {
 	struct kref ref;
 	struct rowstat_device *rdev;
-	unsigned int slot;		/* the hardware context number */
+	/* Under rdev->ctx_lock: the device's context, or -1; the jobs holding it. */
+	int slot;
+	unsigned int slot_users;
+	struct list_head lru;		/* in rdev->ctx_lru while it holds one */
+	struct list_head link;		/* in rdev->ctx_list */
 
 	/* pt_lock guards the page tables and the VA allocator. */
 	struct mutex pt_lock;
@@ -156,6 +164,8 @@ struct rowstat_counters {
 	atomic64_t timeouts;
 	atomic64_t resets;
 	atomic64_t fw_crashes;
+	atomic64_t ctx_evictions;	/* a context taken from an idle address space */
+	atomic64_t ctx_waits;		/* a job waited: every context had jobs */
 };
 
 struct rowstat_device {
@@ -181,9 +191,18 @@ struct rowstat_device {
 	struct rowstat_ring ring[ROWSTAT_MAX_RINGS];
 	unsigned int job_timeout_ms;
 
-	/* ctx_lock guards the context slots. */
-	struct mutex ctx_lock;
+	/*
+	 * ctx_lock guards the device's contexts, which address space holds
+	 * each, and the list of address spaces; taken from the interrupt
+	 * handlers (a job's end releases its context).
+	 */
+	spinlock_t ctx_lock;
 	struct rowstat_ctx *ctx_slot[ROWSTAT_MAX_CONTEXTS];
+	struct list_head ctx_lru;	/* address spaces holding one, least recent first */
+	struct list_head ctx_list;	/* every address space */
+	/* While jobs wait for a device context: signalled when one frees. */
+	struct dma_fence *ctx_freed;
+	u64 ctx_fence_context, ctx_fence_seqno;
 
 	/* reset_lock serialises recovery against itself and against removal. */
 	struct mutex reset_lock;
@@ -259,7 +278,9 @@ void rowstat_fw_fini(struct rowstat_device *rdev);
 /* rowstat_mmu.c */
 struct rowstat_ctx *rowstat_ctx_create(struct rowstat_device *rdev);
 void rowstat_ctx_put(struct rowstat_ctx *ctx);
-void rowstat_ctx_program(struct rowstat_ctx *ctx);
+int rowstat_ctx_bind(struct rowstat_ctx *ctx, struct dma_fence **wait);
+void rowstat_ctx_unbind(struct rowstat_ctx *ctx);
+void rowstat_ctx_waiters_fini(struct rowstat_device *rdev);
 void rowstat_mmu_program_all(struct rowstat_device *rdev);
 int rowstat_mmu_map(struct rowstat_mapping *map);
 void rowstat_mmu_unmap(struct rowstat_mapping *map);

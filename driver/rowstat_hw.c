@@ -182,12 +182,14 @@ static irqreturn_t rowstat_error_irq(int irq, void *data)
 		drm_dbg_driver(&rdev->drm, "MMU fault: context %u VA 0x%llx %s reason %u\n",
 			       slot, va, info & ROWSTAT_FAULT_WRITE ? "write" : "read",
 			       ROWSTAT_FAULT_REASON(info));
-		/* ctx_slot is stable while the context has jobs on the device. */
-		ctx = slot < rdev->contexts ? READ_ONCE(rdev->ctx_slot[slot]) : NULL;
-		if (ctx) {
+		/* A late fault of a context given away since is nobody's. */
+		spin_lock(&rdev->ctx_lock);
+		ctx = slot < rdev->contexts ? rdev->ctx_slot[slot] : NULL;
+		if (ctx && ctx->slot_users) {
 			WRITE_ONCE(ctx->fault_va, va);
 			atomic_inc(&ctx->faults);
 		}
+		spin_unlock(&rdev->ctx_lock);
 		rowstat_health_event(rdev, ROWSTAT_HEALTH_MMU_FAULT, &ev);
 	}
 	rowstat_write(rdev, ROWSTAT_REG_IRQ_STATUS, bits);

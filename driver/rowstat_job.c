@@ -43,6 +43,11 @@ struct rowstat_job {
 	u64 seqno;
 	unsigned int slot;		/* descriptor index */
 	ktime_t start;
+
+	/* It holds its address space's device context (rowstat_ctx_bind). */
+	bool holds_ctx;
+	/* It ended for good: a resubmission after a reset must not run it again. */
+	bool retired;
 };
 
 static inline struct rowstat_job *to_rowstat_job(struct drm_sched_job *job)
@@ -94,6 +99,15 @@ static void rowstat_stats_cancelled(struct rowstat_job_stats *stats)
 	stats->error_offset = cpu_to_le32(ROWSTAT_NO_OFFSET);
 }
 
+/* The job's hold on its device context ends, once: it will not run (again). */
+static void rowstat_job_release_ctx(struct rowstat_job *job)
+{
+	if (job->holds_ctx) {
+		job->holds_ctx = false;
+		rowstat_ctx_unbind(job->ctx);
+	}
+}
+
 /*
  * A job that will not run: the guilty job of a reset, or any job once the
  * device is gone.  It gets a CANCELLED statistics record and a signalled
@@ -106,6 +120,7 @@ static struct dma_fence *rowstat_job_skip(struct rowstat_job *job,
 	struct rowstat_ring *ring = job->ring;
 	struct rowstat_job_stats cancelled = { 0 };
 
+	rowstat_job_release_ctx(job);
 	rowstat_stats_cancelled(&cancelled);
 	if (!iosys_map_is_null(&job->stats_map))
 		iosys_map_memcpy_to(&job->stats_map, 0, &cancelled, sizeof(cancelled));
@@ -120,6 +135,52 @@ static struct dma_fence *rowstat_job_skip(struct rowstat_job *job,
 	return fence;
 }
 
+/*
+ * The scheduler's last wait before run_job: the job's address space needs
+ * one of the device's contexts.  While every one of them has jobs, the job
+ * waits for one to free (rowstat_ctx_bind's fence) and asks again.
+ */
+static struct dma_fence *rowstat_prepare_job(struct drm_sched_job *sched_job,
+					     struct drm_sched_entity *entity)
+{
+	struct rowstat_job *job = to_rowstat_job(sched_job);
+	struct rowstat_device *rdev = job->rdev;
+	struct dma_fence *wait = NULL;
+	int ret;
+
+	if (job->holds_ctx)
+		return NULL;
+#ifndef HAVE_DRM_SCHED_PREPARE_JOB
+	/* 6.1 asks too when it kills a closed file's queued jobs, which never run. */
+	if (current != sched_job->sched->thread)
+		return NULL;
+#endif
+	/* A job that will not run needs none: run_job skips it. */
+	if (sched_job->s_fence->finished.error || drm_dev_is_unplugged(&rdev->drm))
+		return NULL;
+	ret = rowstat_ctx_bind(job->ctx, &wait);
+	if (!ret) {
+		job->holds_ctx = true;
+		return NULL;
+	}
+	atomic64_inc(&rdev->count.ctx_waits);
+	if (wait)
+		return wait;
+	/* No memory for the fence: the oldest job on a ring ends first. */
+	for (unsigned int n = 0; n < rdev->rings && !wait; n++) {
+		struct rowstat_ring *ring = &rdev->ring[n];
+		struct rowstat_job *oldest;
+		unsigned long flags;
+
+		spin_lock_irqsave(&ring->lock, flags);
+		oldest = list_first_entry_or_null(&ring->pending, struct rowstat_job, link);
+		if (oldest)
+			wait = dma_fence_get(oldest->hw_fence);
+		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+	return wait ? wait : dma_fence_get_stub();
+}
+
 static struct dma_fence *rowstat_run_job(struct drm_sched_job *sched_job)
 {
 	struct rowstat_job *job = to_rowstat_job(sched_job);
@@ -129,6 +190,9 @@ static struct dma_fence *rowstat_run_job(struct drm_sched_job *sched_job)
 	unsigned long flags;
 	int idx;
 
+	/* It ended just before a reset stopped its scheduler: ended it stays. */
+	if (job->retired)
+		return dma_fence_get(job->hw_fence);
 	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
 	if (!fence)
 		return ERR_PTR(-ENOMEM);
@@ -137,6 +201,11 @@ static struct dma_fence *rowstat_run_job(struct drm_sched_job *sched_job)
 	/* After removal nothing reaches the device: unplug waits for us. */
 	if (!drm_dev_enter(&job->rdev->drm, &idx))
 		return rowstat_job_skip(job, fence, -ENODEV);
+	/* rowstat_prepare_job bound the context; nothing runs without one. */
+	if (WARN_ON(!job->holds_ctx)) {
+		drm_dev_exit(idx);
+		return rowstat_job_skip(job, fence, -EIO);
+	}
 
 	spin_lock_irqsave(&ring->lock, flags);
 	job->seqno = ++ring->seqno;
@@ -189,6 +258,8 @@ static void rowstat_job_retire(struct rowstat_ring *ring, struct rowstat_job *jo
 		dma_fence_signal_locked(job->hw_fence);
 		return;
 	}
+	job->retired = true;
+	rowstat_job_release_ctx(job);
 	stats = rowstat_stats_slot(ctx, ring->index, job->slot);
 	/* Ended by the kernel (a reset) before the device wrote anything. */
 	if (error && !stats->version)
@@ -500,10 +571,16 @@ static void rowstat_free_job(struct drm_sched_job *sched_job)
 	struct rowstat_job *job = to_rowstat_job(sched_job);
 
 	drm_sched_job_cleanup(sched_job);
+	rowstat_job_release_ctx(job);
 	rowstat_job_put_resources(job);
 }
 
 static const struct drm_sched_backend_ops rowstat_sched_ops = {
+#ifdef HAVE_DRM_SCHED_PREPARE_JOB
+	.prepare_job = rowstat_prepare_job,
+#else
+	.dependency = rowstat_prepare_job,
+#endif
 	.run_job = rowstat_run_job,
 	.timedout_job = rowstat_timedout_job,
 	.free_job = rowstat_free_job,

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * rowstat: per-file device address spaces (docs/hardware.md section 6).
- * Each open file owns one of the device's MMU contexts and a three-level
- * page table that only this file writes; the device can reach nothing that
- * is not mapped there.
+ * Each open file owns a three-level page table that only this file writes;
+ * the device can reach nothing that is not mapped there.  The device has
+ * few MMU contexts (CAP_CONTEXTS), so an address space holds one only while
+ * it has jobs to run: open files cost the device nothing.
  */
+#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -129,17 +131,19 @@ static void rowstat_ctx_free(struct rowstat_ctx *ctx)
 /* fdinfo's drm-client-id where the DRM core has none (6.1). */
 static atomic_t rowstat_next_client_id;
 
-/* Binds a free hardware context to a new address space. */
+/* A new address space; it takes one of the device's contexts at its first job. */
 struct rowstat_ctx *rowstat_ctx_create(struct rowstat_device *rdev)
 {
 	struct rowstat_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
-	unsigned int slot;
+	unsigned long flags;
 	int ret;
 
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&ctx->ref);
 	ctx->rdev = rdev;
+	ctx->slot = -1;
+	INIT_LIST_HEAD(&ctx->lru);
 	ctx->client_id = atomic_inc_return(&rowstat_next_client_id);
 	mutex_init(&ctx->pt_lock);
 	drm_mm_init(&ctx->va, ROWSTAT_VA_START,
@@ -150,46 +154,171 @@ struct rowstat_ctx *rowstat_ctx_create(struct rowstat_device *rdev)
 		rowstat_ctx_free(ctx);
 		return ERR_PTR(ret);
 	}
-
-	mutex_lock(&rdev->ctx_lock);
-	for (slot = 0; slot < rdev->contexts; slot++)
-		if (!rdev->ctx_slot[slot])
-			break;
-	if (slot == rdev->contexts) {
-		mutex_unlock(&rdev->ctx_lock);
-		rowstat_ctx_free(ctx);
-		return ERR_PTR(-EBUSY);
-	}
-	ctx->slot = slot;
-	WRITE_ONCE(rdev->ctx_slot[slot], ctx);
-	rowstat_ctx_program(ctx);
-	mutex_unlock(&rdev->ctx_lock);
+	spin_lock_irqsave(&rdev->ctx_lock, flags);
+	list_add(&ctx->link, &rdev->ctx_list);
+	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
 	return ctx;
 }
 
-/* Writes the context's root and enable (after creation and every reset). */
-void rowstat_ctx_program(struct rowstat_ctx *ctx)
+/* Points the device's context at the address space's tables.  ctx_lock. */
+static void rowstat_ctx_program(struct rowstat_ctx *ctx)
 {
 	struct rowstat_device *rdev = ctx->rdev;
 	unsigned int s = ctx->slot;
 
-	rowstat_write(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_PT_LO),
-		      lower_32_bits(ctx->root->dma));
-	rowstat_write(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_PT_HI),
-		      upper_32_bits(ctx->root->dma));
-	rowstat_write(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_CTRL), ROWSTAT_CTX_CTRL_ENABLE);
-	rowstat_write(rdev, ROWSTAT_REG_MMU_INVALIDATE, s);
+	rowstat_write_live(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_PT_LO),
+			   lower_32_bits(ctx->root->dma));
+	rowstat_write_live(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_PT_HI),
+			   upper_32_bits(ctx->root->dma));
+	rowstat_write_live(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_CTRL),
+			   ROWSTAT_CTX_CTRL_ENABLE);
+	rowstat_write_live(rdev, ROWSTAT_REG_MMU_INVALIDATE, s);
 }
 
-void rowstat_mmu_program_all(struct rowstat_device *rdev)
+/*
+ * Disables the device's context and drops its cached translations, so
+ * that nothing of this address space stays reachable there.  ctx_lock;
+ * no job holds it.
+ */
+static void rowstat_ctx_release_slot(struct rowstat_ctx *ctx)
 {
+	struct rowstat_device *rdev = ctx->rdev;
+	unsigned int s = ctx->slot;
+
+	rowstat_write_live(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_CTRL), 0);
+	rowstat_write_live(rdev, ROWSTAT_REG_MMU_INVALIDATE, s);
+	WRITE_ONCE(rdev->ctx_slot[s], NULL);
+	WRITE_ONCE(ctx->slot, -1);
+	list_del_init(&ctx->lru);
+}
+
+static const char *rowstat_ctx_fence_driver_name(struct dma_fence *fence)
+{
+	return ROWSTAT_DRIVER_NAME;
+}
+
+static const char *rowstat_ctx_fence_timeline_name(struct dma_fence *fence)
+{
+	return "rowstat-contexts";
+}
+
+static const struct dma_fence_ops rowstat_ctx_fence_ops = {
+	.get_driver_name = rowstat_ctx_fence_driver_name,
+	.get_timeline_name = rowstat_ctx_fence_timeline_name,
+};
+
+/* The fence a job waiting for a device context waits on.  ctx_lock. */
+static struct dma_fence *rowstat_ctx_freed_fence(struct rowstat_device *rdev)
+{
+	struct dma_fence *f = rdev->ctx_freed;
+
+	if (!f) {
+		f = kzalloc(sizeof(*f), GFP_ATOMIC);
+		if (!f)
+			return NULL;
+		dma_fence_init(f, &rowstat_ctx_fence_ops, &rdev->ctx_lock,
+			       rdev->ctx_fence_context, ++rdev->ctx_fence_seqno);
+		rdev->ctx_freed = f;
+	}
+	return dma_fence_get(f);
+}
+
+/* A device context may have freed: the waiting jobs ask again.  ctx_lock. */
+static void rowstat_ctx_wake_waiters(struct rowstat_device *rdev)
+{
+	struct dma_fence *f = rdev->ctx_freed;
+
+	if (f) {
+		rdev->ctx_freed = NULL;
+		dma_fence_signal_locked(f);
+		dma_fence_put(f);
+	}
+}
+
+void rowstat_ctx_waiters_fini(struct rowstat_device *rdev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rdev->ctx_lock, flags);
+	rowstat_ctx_wake_waiters(rdev);
+	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
+}
+
+/*
+ * A job of ctx is about to run: ctx keeps the device context it holds,
+ * or takes a free one, or the one of the least recently bound address
+ * space that has no job left.  Each success holds the context until
+ * rowstat_ctx_unbind.  -EBUSY when every context has jobs, with *wait a
+ * fence signalled when one may have freed.  While jobs wait, a context
+ * with jobs takes no more: it drains, so that it frees, and no address
+ * space keeps the others out by never going idle.
+ */
+int rowstat_ctx_bind(struct rowstat_ctx *ctx, struct dma_fence **wait)
+{
+	struct rowstat_device *rdev = ctx->rdev;
+	struct rowstat_ctx *idle = NULL, *c;
+	unsigned long flags;
 	unsigned int s;
 
-	mutex_lock(&rdev->ctx_lock);
+	spin_lock_irqsave(&rdev->ctx_lock, flags);
+	if (ctx->slot >= 0 && ctx->slot_users && rdev->ctx_freed)
+		goto busy;
+	if (ctx->slot < 0) {
+		for (s = 0; s < rdev->contexts && rdev->ctx_slot[s]; s++)
+			;
+		if (s == rdev->contexts) {
+			list_for_each_entry(c, &rdev->ctx_lru, lru) {
+				if (!c->slot_users) {
+					idle = c;
+					break;
+				}
+			}
+			if (!idle)
+				goto busy;
+			s = idle->slot;
+			rowstat_ctx_release_slot(idle);
+			atomic64_inc(&rdev->count.ctx_evictions);
+		}
+		WRITE_ONCE(ctx->slot, s);
+		WRITE_ONCE(rdev->ctx_slot[s], ctx);
+		list_add_tail(&ctx->lru, &rdev->ctx_lru);
+		rowstat_ctx_program(ctx);
+	} else {
+		list_move_tail(&ctx->lru, &rdev->ctx_lru);
+	}
+	ctx->slot_users++;
+	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
+	return 0;
+
+busy:
+	*wait = rowstat_ctx_freed_fence(rdev);
+	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
+	return *wait ? -EBUSY : -ENOMEM;
+}
+
+/* A job's hold on its device context ends; the context stays bound, idle. */
+void rowstat_ctx_unbind(struct rowstat_ctx *ctx)
+{
+	struct rowstat_device *rdev = ctx->rdev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&rdev->ctx_lock, flags);
+	if (!WARN_ON(!ctx->slot_users) && !--ctx->slot_users)
+		rowstat_ctx_wake_waiters(rdev);
+	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
+}
+
+/* After a reset: every bound context again. */
+void rowstat_mmu_program_all(struct rowstat_device *rdev)
+{
+	unsigned long flags;
+	unsigned int s;
+
+	spin_lock_irqsave(&rdev->ctx_lock, flags);
 	for (s = 0; s < rdev->contexts; s++)
 		if (rdev->ctx_slot[s])
 			rowstat_ctx_program(rdev->ctx_slot[s]);
-	mutex_unlock(&rdev->ctx_lock);
+	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
 }
 
 /*
@@ -200,13 +329,14 @@ static void rowstat_ctx_release(struct kref *ref)
 {
 	struct rowstat_ctx *ctx = container_of(ref, struct rowstat_ctx, ref);
 	struct rowstat_device *rdev = ctx->rdev;
-	unsigned int s = ctx->slot;
+	unsigned long flags;
 
-	mutex_lock(&rdev->ctx_lock);
-	rowstat_write_live(rdev, ROWSTAT_REG_CTX(s, ROWSTAT_CTX_CTRL), 0);
-	rowstat_write_live(rdev, ROWSTAT_REG_MMU_INVALIDATE, s);
-	WRITE_ONCE(rdev->ctx_slot[s], NULL);
-	mutex_unlock(&rdev->ctx_lock);
+	spin_lock_irqsave(&rdev->ctx_lock, flags);
+	WARN_ON(ctx->slot_users);
+	if (ctx->slot >= 0)
+		rowstat_ctx_release_slot(ctx);
+	list_del(&ctx->link);
+	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
 	rowstat_ctx_free(ctx);
 }
 
@@ -297,6 +427,18 @@ int rowstat_mmu_map(struct rowstat_mapping *map)
 	return ret;
 }
 
+/* Drops the device's cached translations of ctx, if it holds a device context. */
+static void rowstat_ctx_invalidate(struct rowstat_ctx *ctx)
+{
+	struct rowstat_device *rdev = ctx->rdev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&rdev->ctx_lock, flags);
+	if (ctx->slot >= 0)
+		rowstat_write_live(rdev, ROWSTAT_REG_MMU_INVALIDATE, ctx->slot);
+	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
+}
+
 /* Unmaps, and drops the device's cached translations before the pages go. */
 void rowstat_mmu_unmap(struct rowstat_mapping *map)
 {
@@ -306,7 +448,7 @@ void rowstat_mmu_unmap(struct rowstat_mapping *map)
 		return;
 	mutex_lock(&ctx->pt_lock);
 	rowstat_pt_clear(ctx, map->node.start, map->bo->base.base.size);
-	rowstat_write_live(ctx->rdev, ROWSTAT_REG_MMU_INVALIDATE, ctx->slot);
+	rowstat_ctx_invalidate(ctx);
 	drm_mm_remove_node(&map->node);
 	mutex_unlock(&ctx->pt_lock);
 	map->mapped = false;

@@ -109,7 +109,7 @@ printf '%s\n' "${order[@]}" > "$root/modules.order"
 # The tests to run, from the list.
 list="$top/tests/vm/tests.list"
 if [ ${#tests[@]} -eq 0 ]; then
-	grep -v '^#' "$list" | grep . | grep -v '^stuck \|^hang \|^hang-rings \|^runtime-hang \|^fwcrash \|^runtime-fwcrash \|^bench ' > "$root/tests"
+	grep -v '^#' "$list" | grep . | grep -v '^stuck \|^hang \|^hang-rings \|^hang-contexts \|^runtime-hang \|^fwcrash \|^runtime-fwcrash \|^bench ' > "$root/tests"
 else
 	: > "$root/tests"
 	for t in "${tests[@]}"; do

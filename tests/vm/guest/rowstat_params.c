@@ -73,27 +73,6 @@ static int test_params(void)
 	if (!get_param(fd, ROWSTAT_PARAM_JOB_TIMEOUT_MS) ||
 	    get_param(fd, ROWSTAT_PARAM_VA_START) >= get_param(fd, ROWSTAT_PARAM_VA_END))
 		fail("GET_PARAM: timeout or VA range");
-	/* One device context per open file: the 17th open of 16 is refused. */
-	{
-		int fds[ROWSTAT_DEFAULT_CONTEXTS + 1], n = 1;
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		fds[0] = fd;
-		for (; n < ROWSTAT_DEFAULT_CONTEXTS; n++)
-			if ((fds[n] = open(path, O_RDWR | O_CLOEXEC)) < 0)
-				fail("open %d of %d: %s", n + 1, ROWSTAT_DEFAULT_CONTEXTS,
-				     strerror(errno));
-		if (open(path, O_RDWR | O_CLOEXEC) >= 0 || errno != EBUSY)
-			fail("open past the device's contexts: want EBUSY, got %s",
-			     strerror(errno));
-		while (--n > 0)
-			close(fds[n]);
-		if ((fds[1] = open(path, O_RDWR | O_CLOEXEC)) < 0)
-			fail("a context freed by close is not reused: %s", strerror(errno));
-		close(fds[1]);
-		checks++;
-	}
 	p.param = ROWSTAT_PARAM_COUNT;
 	expect_errno(fd, DRM_IOCTL_ROWSTAT_GET_PARAM, &p, EINVAL, "GET_PARAM unknown");
 	p.param = 0xffffffff;

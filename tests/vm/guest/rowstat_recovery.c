@@ -8,6 +8,9 @@
  *            -ETIMEDOUT, innocent jobs complete exactly
  *   hang-rings N  (the same device) a hang that times out two rings at
  *            once resets the device once
+ *   hang-contexts N  (the same device) more files than the device has
+ *            contexts queue jobs behind a hang: they wait for a context,
+ *            and after the reset every innocent one runs exact
  *   fwcrash  (device with fault-fw-crash-job=2) the firmware crashes; the
  *            driver resets and reboots it
  */
@@ -18,6 +21,8 @@
 #include <unistd.h>
 
 #include <linux/sync_file.h>
+
+#include <rowstat_regs.h>
 
 #include "drm_test.h"
 
@@ -279,6 +284,70 @@ static int test_unbind(void)
 	return 0;
 }
 
+/*
+ * The device hangs on its hang_job-th job, with every other file's job
+ * queued behind it on both rings: nothing ends before the reset, so past
+ * the device's contexts the jobs wait for one.  After the reset the
+ * innocent jobs run again and end, and the waiting ones take the contexts
+ * they leave; the files' buffers share VAs, so a job in a wrong context
+ * would miss the reference.
+ */
+#define HANG_CONTEXT_FILES (3 * ROWSTAT_DEFAULT_CONTEXTS)
+
+static int test_hang_contexts(int hang_job)
+{
+	static struct conv_job cj[HANG_CONTEXT_FILES];
+	int fd[HANG_CONTEXT_FILES];
+	uint32_t sync[HANG_CONTEXT_FILES];
+	long long waits = debugfs_counter("context-waits");
+	long long resets = debugfs_counter("resets");
+	int status;
+
+	if (hang_job < 1)
+		fail("hang-contexts: bad job number");
+	for (unsigned i = 0; i < HANG_CONTEXT_FILES; i++) {
+		fd[i] = open_node();
+		sync[i] = syncobj_new(fd[i]);
+		conv_prepare(fd[i], &cj[i], 500 + i);
+	}
+	for (int k = 1; k < hang_job; k++) {
+		conv_submit(fd[0], &cj[0], sync[0], 0);
+		if ((status = syncobj_wait(fd[0], sync[0], 60)))
+			fail("hang-contexts: job %d before the hang: %d", k, status);
+	}
+	conv_submit(fd[0], &cj[0], sync[0], 0);
+	/* Let the device take it (it is idle), then queue behind it. */
+	usleep(300 * 1000);
+	for (unsigned i = 1; i < HANG_CONTEXT_FILES; i++)
+		conv_submit(fd[i], &cj[i], sync[i], i % 2);
+	status = syncobj_wait(fd[0], sync[0], 60);
+	if (status != -ETIMEDOUT)
+		fail("hang-contexts: the hung job's fence: %d, want -ETIMEDOUT", status);
+	for (unsigned i = 1; i < HANG_CONTEXT_FILES; i++) {
+		if ((status = syncobj_wait(fd[i], sync[i], 60)))
+			fail("hang-contexts: file %u's job: %d", i, status);
+		conv_check(&cj[i]);
+	}
+	if (debugfs_counter("context-waits") <= waits)
+		fail("hang-contexts: %u files' jobs behind a hang, and none waited for a context",
+		     HANG_CONTEXT_FILES - 1);
+	if (debugfs_counter("resets") != resets + 1)
+		fail("hang-contexts: %lld resets, want 1", debugfs_counter("resets") - resets);
+	checks += 2;
+	for (unsigned i = 0; i < HANG_CONTEXT_FILES; i++)
+		close(fd[i]);
+	printf("hang-contexts: %u files' jobs behind a hang on %u contexts, %lld waits; "
+	       "after one reset every innocent one exact\n", HANG_CONTEXT_FILES - 1,
+	       ROWSTAT_DEFAULT_CONTEXTS, debugfs_counter("context-waits") - waits);
+	printf("hang-contexts: %u checks\n", checks);
+	return 0;
+}
+
+static int test_hang_contexts_args(char **args)
+{
+	return test_hang_contexts(atoi(args[0]));
+}
+
 static int test_hang_args(char **args)
 {
 	return test_hang(atoi(args[0]));
@@ -296,6 +365,8 @@ static const struct subtest tests[] = {
 	  .on_request = true },
 	{ .name = "hang-rings", .run_args = test_hang_rings_args, .nargs = 1, .usage = "N",
 	  .on_request = true },
+	{ .name = "hang-contexts", .run_args = test_hang_contexts_args, .nargs = 1,
+	  .usage = "N", .on_request = true },
 	{ .name = "fwcrash", .run = test_fwcrash, .on_request = true },
 };
 

@@ -6,6 +6,8 @@
  *               syncobj on every ring, exact against the reference; fdinfo
  *   isolation   a job reaching into another file's VA range faults; only
  *               its context turns guilty
+ *   contexts    three times more files than the device has contexts, each
+ *               running exact: idle files keep no context
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -217,10 +219,89 @@ static int test_isolation(void)
 	return 0;
 }
 
+#define CONTEXT_FILES (3 * ROWSTAT_DEFAULT_CONTEXTS)
+
+/* The device context fdinfo reports for a file: -1 for none. */
+static int fdinfo_context(int fd)
+{
+	char path[64], text[4096];
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	read_text(path, text, sizeof(text));
+	if (strstr(text, "rowstat-context:\tnone\n"))
+		return -1;
+	return (int)text_value(text, "rowstat-context", ':');
+}
+
+/* Reruns a file's convolution: its ofmap and statistics cleared first. */
+static void conv_resubmit(int fd, struct conv_job *cj, uint32_t prio, uint32_t out_sync)
+{
+	memset(cj->stats.map, 0, 4096);
+	memset(sim_mem_ptr(&cj->lc.mem, cj->lc.out.va), 0xee, 64);
+	conv_submit(fd, cj, out_sync, prio);
+}
+
+/*
+ * The files' buffers sit at the same VAs in their own address spaces, so
+ * a job run in another file's device context would read another's data
+ * and miss the reference.
+ */
+static int test_contexts(void)
+{
+	static struct conv_job cj[CONTEXT_FILES];
+	int fd[CONTEXT_FILES];
+	uint32_t sync[CONTEXT_FILES];
+	long long evictions = debugfs_counter("context-evictions");
+	long long waits = debugfs_counter("context-waits");
+
+	for (unsigned i = 0; i < CONTEXT_FILES; i++) {
+		fd[i] = open_node();
+		sync[i] = syncobj_new(fd[i]);
+		conv_prepare(fd[i], &cj[i], 3000 + i);
+	}
+	if (fdinfo_context(fd[0]) != -1)
+		fail("contexts: a file without jobs holds device context %d", fdinfo_context(fd[0]));
+	checks++;
+	/* Each file runs a job in turn and stays open, idle: past the device's
+	 * contexts, each takes the context of an idle file. */
+	for (unsigned i = 0; i < CONTEXT_FILES; i++) {
+		conv_resubmit(fd[i], &cj[i], 0, sync[i]);
+		if (syncobj_wait(fd[i], sync[i], 30))
+			fail("contexts: file %u's job failed", i);
+		conv_check(&cj[i]);
+		if (fdinfo_context(fd[i]) < 0 || fdinfo_context(fd[i]) >= ROWSTAT_DEFAULT_CONTEXTS)
+			fail("contexts: file %u ran in device context %d", i, fdinfo_context(fd[i]));
+	}
+	if (debugfs_counter("context-evictions") - evictions <
+	    CONTEXT_FILES - ROWSTAT_DEFAULT_CONTEXTS)
+		fail("contexts: %lld evictions for %u files past %u contexts",
+		     debugfs_counter("context-evictions") - evictions, CONTEXT_FILES,
+		     ROWSTAT_DEFAULT_CONTEXTS);
+	checks++;
+	/* Every file at once, on both rings (rowstat-recovery hang-contexts
+	 * makes more files than contexts wait for one, deterministically). */
+	for (unsigned i = 0; i < CONTEXT_FILES; i++)
+		conv_resubmit(fd[i], &cj[i], i % 2, sync[i]);
+	for (unsigned i = 0; i < CONTEXT_FILES; i++) {
+		if (syncobj_wait(fd[i], sync[i], 60))
+			fail("contexts: file %u's job failed with every file busy", i);
+		conv_check(&cj[i]);
+	}
+	for (unsigned i = 0; i < CONTEXT_FILES; i++)
+		close(fd[i]);
+	printf("contexts: %u files on %u device contexts, exact; %lld evictions, %lld waits\n",
+	       CONTEXT_FILES, ROWSTAT_DEFAULT_CONTEXTS,
+	       debugfs_counter("context-evictions") - evictions,
+	       debugfs_counter("context-waits") - waits);
+	printf("contexts: %u checks\n", checks);
+	return 0;
+}
+
 static const struct subtest tests[] = {
 	{ .name = "validation", .run = test_submit },
 	{ .name = "conv", .run = test_conv },
 	{ .name = "isolation", .run = test_isolation },
+	{ .name = "contexts", .run = test_contexts },
 };
 
 int main(int argc, char **argv)

@@ -374,9 +374,22 @@ static void rowstat_sched_start(struct drm_gpu_scheduler *sched)
  */
 static void rowstat_sched_restart(struct rowstat_device *rdev, struct rowstat_job *job)
 {
+	struct drm_gpu_scheduler *sched = &job->ring->sched;
+	struct drm_sched_job *s_job;
+
 	mutex_lock(&rdev->reset_lock);
-	drm_sched_stop(&job->ring->sched, &job->base);
-	rowstat_sched_start(&job->ring->sched);
+	drm_sched_stop(sched, &job->base);
+	/*
+	 * The stop dropped the hardware fence of every job still on the
+	 * device, and a start would end them as if done, their buffers and
+	 * device context freed under the device: give the fences back.
+	 */
+	spin_lock(&sched->job_list_lock);
+	list_for_each_entry(s_job, &sched->pending_list, list)
+		if (!s_job->s_fence->parent)
+			s_job->s_fence->parent = dma_fence_get(to_rowstat_job(s_job)->hw_fence);
+	spin_unlock(&sched->job_list_lock);
+	rowstat_sched_start(sched);
 	mutex_unlock(&rdev->reset_lock);
 }
 

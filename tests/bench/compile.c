@@ -6,11 +6,15 @@
  * fresh accel_map_cache (each shape searched once).  Prints figures;
  * asserts nothing.
  *
- *   compile [-v] [-f IMAGE]   -v: one line per layer as well
- *                             -f: the device as firmware IMAGE sets it up
- *                             (its decode costs), as the runtime maps for it
+ *   compile [-v] [-f IMAGE] [-n NETWORK] [-b BATCH]
+ *     -v  one line per layer as well
+ *     -f  the device as firmware IMAGE sets it up (its decode costs), as
+ *         the runtime maps for it
+ *     -n, -b  only that network (alexnet, vgg16, resnet18, mobilenetv2), or
+ *         that batch (1 or 4): to profile one
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,7 +81,8 @@ static double map_batch(const struct rs_hw_params *hw, const struct net_layer *l
 int main(int argc, char **argv)
 {
 	static struct net_layer layers[NET_MAX_LAYERS];
-	const char *image = NULL;
+	const char *image = NULL, *only_net = NULL;
+	unsigned only_batch = 0;
 	struct rs_hw_params hw;
 	bool verbose = false;
 
@@ -87,8 +92,13 @@ int main(int argc, char **argv)
 			verbose = true;
 		} else if (!strcmp(argv[i], "-f") && i + 1 < argc) {
 			image = argv[++i];
+		} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
+			only_net = argv[++i];
+		} else if (!strcmp(argv[i], "-b") && i + 1 < argc) {
+			only_batch = (unsigned)atoi(argv[++i]);
 		} else {
-			fprintf(stderr, "usage: %s [-v] [-f IMAGE]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-v] [-f IMAGE] [-n NETWORK] [-b BATCH]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -103,13 +113,18 @@ int main(int argc, char **argv)
 	       "         each distinct shape once (cached), and a batch of them on %ld threads\n",
 	       sysconf(_SC_NPROCESSORS_ONLN));
 	for (unsigned id = 0; id < NET_COUNT; id++) {
+		if (only_net && strcmp(only_net, net_name(id)))
+			continue;
 		for (unsigned batch = 1; batch <= 4; batch += 3) {
-			unsigned count = net_layers(id, batch, layers, NET_MAX_LAYERS);
-			struct accel_map_cache *cache = accel_map_cache_create(256);
+			struct accel_map_cache *cache;
 			struct accel_map_cache_stats st;
-			unsigned failed, failed_cached, failed_batch;
+			unsigned count, failed, failed_cached, failed_batch;
 			double plain, cached, batched;
 
+			if (only_batch && batch != only_batch)
+				continue;
+			count = net_layers(id, batch, layers, NET_MAX_LAYERS);
+			cache = accel_map_cache_create(256);
 			if (!cache)
 				return 1;
 			if (verbose)

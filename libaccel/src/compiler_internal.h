@@ -192,15 +192,11 @@ void accel_layout_estimate_averaged(const struct rs_hw_params *hw, const struct 
 				    const struct accel_mapping *map, const struct accel_layout *lo,
 				    const struct accel_tensor *in, const struct accel_tensor *out,
 				    const struct accel_map_hints *hints, struct accel_estimate *est);
-/* The same without glb_bytes_used (0), which costs a GLB plan. */
-void accel_layout_price(const struct rs_hw_params *hw, const struct accel_conv *cv,
-			const struct accel_mapping *map, const struct accel_layout *lo,
-			const struct accel_tensor *in, const struct accel_tensor *out,
-			const struct accel_map_hints *hints, struct accel_estimate *est);
 /*
- * accel_layout_price for each buffering choice db in the mask `choices`
- * (bit db; db & 1: double_ifmap, db & 2: double_psum) into est[db]: the
- * counts they share are computed once.
+ * The search's price: accel_layout_estimate_averaged's figures without
+ * glb_bytes_used (0), which costs a GLB plan, for each buffering choice db
+ * in the mask `choices` (bit db; db & 1: double_ifmap, db & 2:
+ * double_psum) into est[db]; the counts they share are computed once.
  */
 void accel_layout_price_buffers(const struct rs_hw_params *hw, const struct accel_conv *cv,
 				const struct accel_mapping *map, const struct accel_layout *lo,

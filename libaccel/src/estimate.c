@@ -1563,14 +1563,6 @@ void accel_layout_estimate_averaged(const struct rs_hw_params *hw, const struct 
 	layout_cost(hw, cv, map, lo, in, out, hints, true, false, est, NULL);
 }
 
-void accel_layout_price(const struct rs_hw_params *hw, const struct accel_conv *cv,
-			const struct accel_mapping *map, const struct accel_layout *lo,
-			const struct accel_tensor *in, const struct accel_tensor *out,
-			const struct accel_map_hints *hints, struct accel_estimate *est)
-{
-	layout_cost(hw, cv, map, lo, in, out, hints, false, false, est, NULL);
-}
-
 void accel_layout_price_buffers(const struct rs_hw_params *hw, const struct accel_conv *cv,
 				const struct accel_mapping *map, const struct accel_layout *lo,
 				const struct accel_tensor *in, const struct accel_tensor *out,

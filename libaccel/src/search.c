@@ -11,8 +11,8 @@
  * win, walked one dimension at a time (stage2_around), which ranks them by
  * what they really cost; every combination of more tiles on the best
  * ranked, and of every tile choice on the best of those.  All compare
- * accel_layout_price's figures by the objective; the statistics of a tile
- * size are computed once per configuration.
+ * accel_layout_price_buffers' figures by the objective; the statistics of
+ * a tile size are computed once per configuration.
  */
 #include <errno.h>
 #include <math.h>

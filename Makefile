@@ -110,7 +110,11 @@ $$($(1)_DIR)/libaccel.a: $$($(1)_ACCEL_OBJS)
 
 $$($(1)_DIR)/tests/%: $$($(1)_DIR)/tests/unit/%.o $$($(1)_SUPPORT_OBJS) $$($(1)_LIBS)
 	$$(say) LD $$@
-	$$(Q)$$(CC) $$($(1)_CFLAGS) $$^ -o $$@ $$($(1)_LDFLAGS) $$(CHECK_LIBS) $$(ACCEL_LIBS)
+	$$(Q)$$(CC) $$($(1)_CFLAGS) $$^ -o $$@ $$($(1)_LDFLAGS) $$(UNIT_LDFLAGS) $$(CHECK_LIBS) \
+		$$(ACCEL_LIBS)
+# The library's allocations go through the test's own, which fail on demand.
+$$($(1)_DIR)/tests/test_alloc_failures: UNIT_LDFLAGS := \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 -include $$(shell find $$($(1)_DIR) -name '*.d' 2>/dev/null)
 endef

@@ -153,8 +153,9 @@ struct accel_map_options {
 
 /*
  * Searches mappings, pruned by the RF, array and GLB limits, for the best
- * by opts->objective (opts may be NULL: EDP, nothing pinned).  Returns 0, or
- * -ENOSPC if nothing fits the hardware.
+ * by opts->objective (opts may be NULL: EDP, nothing pinned).  Returns 0,
+ * -EINVAL for a layer or tensor format it cannot take, -ENOSPC if nothing
+ * fits the hardware, or -ENOMEM.
  */
 ACCEL_API int accel_map_search(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			       const struct accel_tensor *in,

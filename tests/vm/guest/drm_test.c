@@ -286,6 +286,36 @@ long long debugfs_counter(const char *name)
 	return value;
 }
 
+/* The device context fdinfo reports for a file: -1 for none. */
+int fdinfo_context(int fd)
+{
+	char path[64], text[4096];
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	read_text(path, text, sizeof(text));
+	if (strstr(text, "rowstat-context:\tnone\n"))
+		return -1;
+	return (int)text_value(text, "rowstat-context", ':');
+}
+
+/* How many jobs hold device context `slot` (debugfs contexts); -1: unbound. */
+int debugfs_context_holders(int slot)
+{
+	char text[16384], key[32];
+	const char *line;
+	unsigned holders;
+
+	debugfs_read("contexts", text, sizeof(text));
+	snprintf(key, sizeof(key), "context%d: ", slot);
+	line = strstr(text, key);
+	if (!line)
+		return -1;
+	line = strstr(line, " holders ");
+	if (!line || sscanf(line, " holders %u", &holders) != 1)
+		fail("debugfs contexts: no holders for context %d", slot);
+	return (int)holders;
+}
+
 /* Lines of a debugfs file of the device (0 if it is empty). */
 int debugfs_count_lines(const char *file)
 {

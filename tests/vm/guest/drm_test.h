@@ -64,6 +64,8 @@ long long text_value(const char *text, const char *key, char sep);
 void debugfs_read(const char *file, char *buf, size_t size);
 long long debugfs_counter(const char *name);
 int debugfs_count_lines(const char *file);
+int fdinfo_context(int fd);
+int debugfs_context_holders(int slot);
 void sysfs_write(const char *path, const char *value);
 uint64_t get_param(int fd, uint32_t param);
 struct bo bo_new(int fd, uint64_t size);

@@ -287,21 +287,24 @@ static int test_unbind(void)
 /*
  * The device hangs on its hang_job-th job, with every other file's job
  * queued behind it on both rings: nothing ends before the reset, so past
- * the device's contexts the jobs wait for one.  After the reset the
- * innocent jobs run again and end, and the waiting ones take the contexts
- * they leave; the files' buffers share VAs, so a job in a wrong context
- * would miss the reference.
+ * the device's contexts the jobs wait for one, and a file that holds one
+ * gets no more for its next job until its context drains.  After the
+ * reset the innocent jobs run again and end, and the waiting ones take
+ * the contexts they leave; the files' buffers share VAs, so a job in a
+ * wrong context would miss the reference.
  */
 #define HANG_CONTEXT_FILES (3 * ROWSTAT_DEFAULT_CONTEXTS)
 
 static int test_hang_contexts(int hang_job)
 {
-	static struct conv_job cj[HANG_CONTEXT_FILES];
+	static struct conv_job cj[HANG_CONTEXT_FILES], extra;
 	int fd[HANG_CONTEXT_FILES];
 	uint32_t sync[HANG_CONTEXT_FILES];
 	long long waits = debugfs_counter("context-waits");
 	long long resets = debugfs_counter("resets");
-	int status;
+	long long waits_before_second;
+	uint32_t second;
+	int status, slot;
 
 	if (hang_job < 1)
 		fail("hang-contexts: bad job number");
@@ -310,6 +313,8 @@ static int test_hang_contexts(int hang_job)
 		sync[i] = syncobj_new(fd[i]);
 		conv_prepare(fd[i], &cj[i], 500 + i);
 	}
+	/* File 1's second job: its own buffer, so it does not wait for its first. */
+	conv_prepare(fd[1], &extra, 499);
 	for (int k = 1; k < hang_job; k++) {
 		conv_submit(fd[0], &cj[0], sync[0], 0);
 		if ((status = syncobj_wait(fd[0], sync[0], 60)))
@@ -320,6 +325,25 @@ static int test_hang_contexts(int hang_job)
 	usleep(300 * 1000);
 	for (unsigned i = 1; i < HANG_CONTEXT_FILES; i++)
 		conv_submit(fd[i], &cj[i], sync[i], i % 2);
+	/*
+	 * Jobs wait for a context now, so one that holds one takes no more
+	 * jobs: file 1's second stays out, and its context drains.
+	 */
+	usleep(100 * 1000);
+	slot = fdinfo_context(fd[1]);
+	if (slot < 0 || debugfs_context_holders(slot) != 1)
+		fail("hang-contexts: file 1's context %d has %d jobs before its second", slot,
+		     slot < 0 ? -1 : debugfs_context_holders(slot));
+	waits_before_second = debugfs_counter("context-waits");
+	second = syncobj_new(fd[1]);
+	conv_submit(fd[1], &extra, second, 0);
+	usleep(100 * 1000);
+
+	if (debugfs_context_holders(slot) != 1 ||
+	    debugfs_counter("context-waits") <= waits_before_second)
+		fail("hang-contexts: while jobs wait, file 1's second job took its busy context "
+		     "(%d jobs hold it)", debugfs_context_holders(slot));
+	checks++;
 	status = syncobj_wait(fd[0], sync[0], 60);
 	if (status != -ETIMEDOUT)
 		fail("hang-contexts: the hung job's fence: %d, want -ETIMEDOUT", status);
@@ -328,6 +352,9 @@ static int test_hang_contexts(int hang_job)
 			fail("hang-contexts: file %u's job: %d", i, status);
 		conv_check(&cj[i]);
 	}
+	if ((status = syncobj_wait(fd[1], second, 60)))
+		fail("hang-contexts: file 1's second job: %d", status);
+	conv_check(&extra);
 	if (debugfs_counter("context-waits") <= waits)
 		fail("hang-contexts: %u files' jobs behind a hang, and none waited for a context",
 		     HANG_CONTEXT_FILES - 1);

@@ -221,18 +221,6 @@ static int test_isolation(void)
 
 #define CONTEXT_FILES (3 * ROWSTAT_DEFAULT_CONTEXTS)
 
-/* The device context fdinfo reports for a file: -1 for none. */
-static int fdinfo_context(int fd)
-{
-	char path[64], text[4096];
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	read_text(path, text, sizeof(text));
-	if (strstr(text, "rowstat-context:\tnone\n"))
-		return -1;
-	return (int)text_value(text, "rowstat-context", ':');
-}
-
 /* Reruns a file's convolution: its ofmap and statistics cleared first. */
 static void conv_resubmit(int fd, struct conv_job *cj, uint32_t prio, uint32_t out_sync)
 {

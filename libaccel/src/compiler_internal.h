@@ -102,6 +102,13 @@ static inline unsigned accel_part_channels(const struct accel_shape *sh, unsigne
 	return min_u(sh->P, sh->Cg - k * sh->P);
 }
 
+/* The end of the channel tile from ca: tiles of tile_c, never across a part. */
+static inline unsigned accel_channel_tile_end(const struct accel_shape *sh, unsigned tile_c,
+					      unsigned ca)
+{
+	return min_u(ca + tile_c, min_u((ca / sh->P + 1) * sh->P, sh->Cg));
+}
+
 /* Real input rows read by output rows [ea, eb) over all filter rows. */
 struct span accel_input_rows(const struct accel_shape *sh, unsigned ea, unsigned eb);
 struct span accel_input_cols(const struct accel_shape *sh, unsigned fa, unsigned fb);

@@ -321,7 +321,7 @@ static int plan_tile(const struct emitter *em, struct step_list *l, unsigned g,
 
 		for (unsigned ca = 0; ca < sh->Cg;) {
 			unsigned part = ca / sh->P;
-			unsigned cb = min_u(ca + map->tile_c, min_u((part + 1) * sh->P, sh->Cg));
+			unsigned cb = accel_channel_tile_end(sh, map->tile_c, ca);
 			struct step st = {
 				.na = na, .nb = min_u(na + map->tile_n, sh->N),
 				.ea = ea, .eb = min_u(ea + map->tile_e, sh->E),

@@ -419,8 +419,7 @@ static double pass_compute(const struct rs_hw_params *hw, const struct accel_map
 	for (unsigned ma = 0; ma < sh->Mg; ma += map->tile_m)
 		pieces_subs(&m, ma, min_u(ma + map->tile_m, sh->Mg), pt);
 	for (unsigned ca = 0; ca < sh->Cg;) {
-		unsigned part = ca / sh->P;
-		unsigned cb = min_u(ca + map->tile_c, min_u((part + 1) * sh->P, sh->Cg));
+		unsigned cb = accel_channel_tile_end(sh, map->tile_c, ca);
 
 		pieces_channels(&c, ca, cb, qr, ca == 0);
 		ca = cb;
@@ -753,10 +752,12 @@ static void walk_init(struct walk *w, const struct rs_hw_params *hw,
 						 sh->F, dout);
 }
 
-static double step_load(const struct walk *w, const struct pass_range *st, unsigned cn)
+/* The load of step st's ifmap tile: every channel when they stay resident. */
+static double step_load(const struct walk *w, const struct pass_range *st)
 {
 	const struct accel_shape *sh = &w->lo->sh;
 	const struct accel_tensor *in = w->wi->in;
+	unsigned cn = w->map->tile_c >= sh->Cg ? sh->Cg : st->cb - st->ca;
 	double images = (double)(st->nb - st->na) * cn;
 	unsigned rows = span_len(accel_tile_rows(sh, in, st->ea, st->eb));
 
@@ -876,11 +877,10 @@ static bool tile_walk(struct walk *w, const struct pass_range *st, struct tile_c
 	for (r.ma = 0; r.ma < sh->Mg; r.ma += map->tile_m) {
 		r.mb = min_u(r.ma + map->tile_m, sh->Mg);
 		for (r.ca = 0; r.ca < sh->Cg; r.ca = r.cb, j++) {
-			unsigned part = r.ca / sh->P;
 			struct step_cost cur;
 			unsigned i;
 
-			r.cb = min_u(r.ca + map->tile_c, min_u((part + 1) * sh->P, sh->Cg));
+			r.cb = accel_channel_tile_end(sh, map->tile_c, r.ca);
 			r.init = r.ca == 0;
 			/* Windows differ by the step's filters and channels alone. */
 			for (i = 0; i < seen_count; i++)
@@ -899,8 +899,7 @@ static bool tile_walk(struct walk *w, const struct pass_range *st, struct tile_c
 				seen_count++;
 			}
 			cur.window = seen[i].window;
-			cur.load = !resident || r.ma == 0 ?
-				   step_load(w, &r, resident ? sh->Cg : r.cb - r.ca) : 0;
+			cur.load = !resident || r.ma == 0 ? step_load(w, &r) : 0;
 			cur.store = r.cb == sh->Cg ? step_store(w, &r) : 0;
 			if (j < 2)
 				tc->head[j] = cur;
@@ -1163,7 +1162,7 @@ static void replay_passes(struct replay *r, double passes, double time, double w
 struct replay_step {
 	struct pass_range st;
 	unsigned g, part;
-	bool started, first_of_group, load, last_c;
+	bool started, load, last_c;
 };
 
 static bool replay_step_next(const struct walk *w, struct replay_step *rs)
@@ -1172,10 +1171,9 @@ static bool replay_step_next(const struct walk *w, struct replay_step *rs)
 	const struct accel_shape *sh = &w->lo->sh;
 	struct pass_range *st = &rs->st;
 
-	rs->first_of_group = !rs->started;
 	if (!rs->started) {
 		memset(rs, 0, sizeof(*rs));
-		rs->started = rs->first_of_group = true;
+		rs->started = true;
 	} else if ((st->ca = st->cb) < sh->Cg) {
 		/* the next channel tile */
 	} else if ((st->ca = 0, st->ma += map->tile_m) < sh->Mg) {
@@ -1188,7 +1186,6 @@ static bool replay_step_next(const struct walk *w, struct replay_step *rs)
 		/* the next image tile */
 	} else if (++rs->g < sh->G) {
 		st->na = 0;
-		rs->first_of_group = true;
 	} else {
 		return false;
 	}
@@ -1197,7 +1194,7 @@ static bool replay_step_next(const struct walk *w, struct replay_step *rs)
 	st->eb = min_u(st->ea + map->tile_e, sh->E);
 	st->fb = min_u(st->fa + map->tile_f, sh->F);
 	st->mb = min_u(st->ma + map->tile_m, sh->Mg);
-	st->cb = min_u(st->ca + map->tile_c, min_u((rs->part + 1) * sh->P, sh->Cg));
+	st->cb = accel_channel_tile_end(sh, map->tile_c, st->ca);
 	st->init = st->ca == 0;
 	rs->load = map->tile_c < sh->Cg || st->ma == 0;
 	rs->last_c = st->cb == sh->Cg;
@@ -1225,11 +1222,12 @@ static bool replay_step_time(const struct walk *w, const struct replay_step *rs,
 	double blocks = (double)lo->rch * lo->sch * msubs *
 			div_up(st->cb - st->ca, map->channels_per_pe * map->channel_sets);
 	double compute = range_compute(w->hw, map, sh, st);
+	bool group_first = !(st->na | st->ea | st->fa | st->ma | st->ca);
 	double links = 0;
 
 	if (compute < 0)
 		return false;
-	if (!w->wi->one_block || rs->first_of_group)
+	if (!w->wi->one_block || group_first)
 		links += (double)(st->mb - st->ma) * (st->cb - st->ca) * sh->R * sh->S * sh->wb *
 			 per_kc + 0.5 * (w->wi->one_block ? 1 : blocks);
 	if (w->wi->bias && st->init)
@@ -1247,12 +1245,9 @@ static void replay_step(struct replay *r, const struct walk *w, double window_sh
 			double *pending, unsigned *part)
 {
 	const struct accel_mapping *map = w->map;
-	const struct accel_layout *lo = w->lo;
 	const struct pass_range *st = &cur->st;
 	double passes, time, window;
-	double load_next = next && next->load ?
-			   step_load(w, &next->st, map->tile_c < lo->sh.Cg ?
-				     next->st.cb - next->st.ca : lo->sh.Cg) : 0;
+	double load_next = next && next->load ? step_load(w, &next->st) : 0;
 	double store = cur->last_c ? step_store(w, st) : 0;
 
 	if (cur->part != *part) {
@@ -1290,7 +1285,6 @@ static void replay_step(struct replay *r, const struct walk *w, double window_sh
  */
 static double replay_layer(const struct walk *w, double window_share, const uint32_t *d)
 {
-	const struct accel_shape *sh = &w->lo->sh;
 	struct replay r = { .d = d };
 	struct replay_step cur = { 0 }, next;
 	double pending = -1;
@@ -1302,8 +1296,7 @@ static double replay_layer(const struct walk *w, double window_share, const uint
 	if (!replay_step_next(w, &cur))
 		return 0;
 	if (cur.load) {
-		replay_dma(&r, step_load(w, &cur.st, w->map->tile_c < sh->Cg ?
-					 cur.st.cb - cur.st.ca : sh->Cg));
+		replay_dma(&r, step_load(w, &cur.st));
 		replay_barrier(&r);
 	}
 	do {

@@ -260,6 +260,25 @@ START_TEST(search_is_near_the_optimum)
 END_TEST
 
 /*
+ * The search's value over the exhaustive optimum's by objective obj, on a
+ * layer where both must find a mapping.
+ */
+static double search_over_optimum(const struct rs_hw_params *params, const struct accel_conv *cv,
+				  const struct accel_tensor *in, const struct accel_tensor *out,
+				  unsigned obj)
+{
+	struct accel_map_options opts = { .objective = obj };
+	struct accel_mapping m;
+	struct accel_estimate est;
+	struct map_enum_result opt;
+
+	ck_assert_int_eq(accel_map_search(params, cv, in, out, NULL, &opts, &m, &est), 0);
+	ck_assert_int_eq(map_enum_optimum(params, cv, in, out, NULL, obj, &m, &opt), 0);
+	ck_assert(opt.found);
+	return map_enum_value(obj, &est) / map_enum_value(obj, &opt.est);
+}
+
+/*
  * 3-channel stems, which random_conv does not draw: 7x7/2, 11x11/4 and
  * 3x3/2 over an RGB image, raw and with an RLC output, by every objective.
  */
@@ -291,18 +310,9 @@ START_TEST(search_is_near_the_optimum_on_stems)
 		struct accel_tensor raw = { 0 }, rows = { .rlc = true, .seg_rows = 1 };
 
 		for (unsigned obj = 0; obj < 3; obj++) {
-			struct accel_map_options opts = { .objective = obj };
-			const struct accel_tensor *out = obj == 1 ? &rows : &raw;
-			struct accel_mapping m;
-			struct accel_estimate est;
-			struct map_enum_result opt;
-			double ratio;
+			double ratio = search_over_optimum(&def, &cv, &raw, obj == 1 ? &rows : &raw,
+							   obj);
 
-			ck_assert_int_eq(accel_map_search(&def, &cv, &raw, out, NULL, &opts, &m, &est),
-					 0);
-			ck_assert_int_eq(map_enum_optimum(&def, &cv, &raw, out, NULL, obj, &m, &opt), 0);
-			ck_assert(opt.found);
-			ratio = map_enum_value(obj, &est) / map_enum_value(obj, &opt.est);
 			ck_assert_msg(ratio <= SEARCH_RATIO_LIMIT, "stem %u objective %u: %.4fx", i, obj,
 				      ratio);
 			worst = ratio > worst ? ratio : worst;
@@ -341,18 +351,8 @@ START_TEST(search_is_near_the_optimum_on_small_batches)
 		};
 
 		for (unsigned obj = 0; obj < 3; obj++) {
-			struct accel_map_options opts = { .objective = obj };
-			struct accel_mapping m;
-			struct accel_estimate est;
-			struct map_enum_result opt;
-			double ratio;
+			double ratio = search_over_optimum(&def, &cv, &raw, &raw, obj);
 
-			ck_assert_int_eq(accel_map_search(&def, &cv, &raw, &raw, NULL, &opts, &m, &est),
-					 0);
-			ck_assert_int_eq(map_enum_optimum(&def, &cv, &raw, &raw, NULL, obj, &m, &opt),
-					 0);
-			ck_assert(opt.found);
-			ratio = map_enum_value(obj, &est) / map_enum_value(obj, &opt.est);
 			ck_assert_msg(ratio <= SEARCH_RATIO_LIMIT,
 				      "FC %u (batch %u, %u to %u) objective %u: %.4fx", i, fcs[i].N,
 				      fcs[i].C, fcs[i].M, obj, ratio);

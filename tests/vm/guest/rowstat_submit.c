@@ -45,6 +45,14 @@ static void fdinfo_check(int fd, uint64_t cycles)
 	printf("fdinfo: drm-driver, drm-client-id, drm-engine-* and drm-cycles-* as run\n");
 }
 
+/* Reruns a file's convolution: its ofmap and statistics cleared first. */
+static void conv_resubmit(int fd, struct conv_job *cj, uint32_t prio, uint32_t out_sync)
+{
+	memset(cj->stats.map, 0, 4096);
+	memset(sim_mem_ptr(&cj->lc.mem, cj->lc.out.va), 0xee, 64);
+	conv_submit(fd, cj, out_sync, prio);
+}
+
 static int test_conv(void)
 {
 	int fd = open_node();
@@ -68,9 +76,7 @@ static int test_conv(void)
 
 	/* Every priority (ring), and jobs chained through syncobjs. */
 	for (uint32_t p = 0; p < get_param(fd, ROWSTAT_PARAM_PRIORITIES); p++) {
-		memset(cj.stats.map, 0, 4096);
-		memset(sim_mem_ptr(&cj.lc.mem, cj.lc.out.va), 0xee, 64);
-		conv_submit(fd, &cj, sync, p);
+		conv_resubmit(fd, &cj, p, sync);
 		if (syncobj_wait(fd, sync, 30))
 			fail("priority %u: job failed", p);
 		conv_check(&cj);
@@ -220,14 +226,6 @@ static int test_isolation(void)
 }
 
 #define CONTEXT_FILES (3 * ROWSTAT_DEFAULT_CONTEXTS)
-
-/* Reruns a file's convolution: its ofmap and statistics cleared first. */
-static void conv_resubmit(int fd, struct conv_job *cj, uint32_t prio, uint32_t out_sync)
-{
-	memset(cj->stats.map, 0, 4096);
-	memset(sim_mem_ptr(&cj->lc.mem, cj->lc.out.va), 0xee, 64);
-	conv_submit(fd, cj, out_sync, prio);
-}
 
 /*
  * The files' buffers sit at the same VAs in their own address spaces, so

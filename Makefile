@@ -216,11 +216,13 @@ check-symbols: $(plain_LIBS)
 
 # Each suite prints Check's summary; a failure stops the run.
 # The runtime's sim backend boots the firmware image, as the device does.
-check-plain: $(plain_UNIT_BINS) $(FW_IMAGE) $(ACCELCTL)
+check-plain: $(plain_UNIT_BINS) $(FW_IMAGE) $(ACCELCTL) $(COMPILE_BENCH) $(MAPPER_BENCH)
 	@for t in $(plain_UNIT_BINS); do echo "== $$t"; \
 		ROWSTAT_FIRMWARE=$(FW_IMAGE) $$t || exit 1; done
 	@echo "== tests/tools/test_accelctl.sh"
 	@ROWSTAT_FIRMWARE=$(FW_IMAGE) tests/tools/test_accelctl.sh $(ACCELCTL)
+	@echo "== tests/tools/test_benches.sh"
+	@ROWSTAT_FIRMWARE=$(FW_IMAGE) tests/tools/test_benches.sh $(COMPILE_BENCH) $(MAPPER_BENCH)
 
 check-san: $(san_UNIT_BINS) $(FW_IMAGE)
 	@for t in $(san_UNIT_BINS); do echo "== $$t (ASan+UBSan)"; \

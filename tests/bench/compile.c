@@ -13,6 +13,7 @@
  *     -n, -b  only that network (alexnet, vgg16, resnet18, mobilenetv2), or
  *         that batch (1 or 4): to profile one
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,14 @@ static double map_batch(const struct rs_hw_params *hw, const struct net_layer *l
 	return now_ms() - t0;
 }
 
+static bool network_named(const char *name)
+{
+	for (unsigned id = 0; id < NET_COUNT; id++)
+		if (!strcmp(name, net_name(id)))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static struct net_layer layers[NET_MAX_LAYERS];
@@ -94,8 +103,18 @@ int main(int argc, char **argv)
 			image = argv[++i];
 		} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
 			only_net = argv[++i];
+			if (!network_named(only_net)) {
+				fprintf(stderr, "%s: -n %s: no such network (alexnet, vgg16, "
+					"resnet18, mobilenetv2)\n", argv[0], only_net);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "-b") && i + 1 < argc) {
-			only_batch = (unsigned)atoi(argv[++i]);
+			i++;
+			if (strcmp(argv[i], "1") && strcmp(argv[i], "4")) {
+				fprintf(stderr, "%s: -b %s: the batch is 1 or 4\n", argv[0], argv[i]);
+				return 2;
+			}
+			only_batch = (unsigned)atoi(argv[i]);
 		} else {
 			fprintf(stderr, "usage: %s [-v] [-f IMAGE] [-n NETWORK] [-b BATCH]\n",
 				argv[0]);

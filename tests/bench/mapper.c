@@ -113,6 +113,25 @@ static void print_mapping(const char *who, const struct accel_mapping *m,
 	       (unsigned long long)e->cycles);
 }
 
+/* MAPPER_VERBOSE: the layer, and the search's mapping and the optimum's where found. */
+static void print_mappings(const char *name, const struct accel_conv *cv,
+			   const struct accel_mapping *map, const struct accel_estimate *est,
+			   const struct map_enum_result *opt)
+{
+	if (!getenv("MAPPER_VERBOSE"))
+		return;
+	printf("%s: N %u C %u M %u groups %u H %u W %u R %u S %u stride %u,%u\n", name,
+	       cv->batch, cv->in_channels, cv->out_channels, cv->groups, cv->in_height,
+	       cv->in_width, cv->kernel_h, cv->kernel_w, cv->stride_h, cv->stride_w);
+	if (map)
+		print_mapping("search", map, est);
+	if (opt && opt->found)
+		print_mapping("optimum", &opt->map, &opt->est);
+}
+
+/* Layers run, to tell a MAPPER_LAYER that names none. */
+static unsigned layers_run;
+
 static void bench_layer(const struct rs_hw_params *hw, const char *name,
 			const struct accel_conv *cv)
 {
@@ -122,6 +141,7 @@ static void bench_layer(const struct rs_hw_params *hw, const char *name,
 
 	if (only_layer && strcmp(only_layer, name))
 		return;
+	layers_run++;
 	for (unsigned obj = 0; obj < 3; obj++) {
 		struct accel_map_options opts = { .objective = obj };
 		struct accel_mapping map;
@@ -135,6 +155,7 @@ static void bench_layer(const struct rs_hw_params *hw, const char *name,
 		if (only_objective && strcmp(only_objective, objective_name[obj]))
 			continue;
 		if (search_only && *search_only == '1') {
+			print_mappings(name, cv, failed ? NULL : &map, &est, NULL);
 			printf("%-10s %-7s search %8.2f ms: energy %llu cycles %llu\n", name,
 			       objective_name[obj], t_search, (unsigned long long)est.energy,
 			       (unsigned long long)est.cycles);
@@ -158,16 +179,7 @@ static void bench_layer(const struct rs_hw_params *hw, const char *name,
 			optima_save(name, obj, &opt.map);
 		}
 		t_enum = now_ms() - t0;
-		if (getenv("MAPPER_VERBOSE")) {
-			printf("%s: N %u C %u M %u groups %u H %u W %u R %u S %u stride %u,%u\n",
-			       name, cv->batch, cv->in_channels, cv->out_channels, cv->groups,
-			       cv->in_height, cv->in_width, cv->kernel_h, cv->kernel_w,
-			       cv->stride_h, cv->stride_w);
-			if (!failed)
-				print_mapping("search", &map, &est);
-			if (opt.found)
-				print_mapping("optimum", &opt.map, &opt.est);
-		}
+		print_mappings(name, cv, failed ? NULL : &map, &est, &opt);
 		if (failed || !opt.found)
 			printf("%-10s %-7s search %s, optimum %s\n", name, objective_name[obj],
 			       failed ? "found nothing" : "found", opt.found ? "exists" : "none");
@@ -230,5 +242,11 @@ int main(int argc, char **argv)
 	if (optima_out)
 		fclose(optima_out);
 	free(stored);
+	if (!layers_run && getenv("MAPPER_LAYER")) {
+		fprintf(stderr, "mapper: MAPPER_LAYER=%s: no layer of that name among AlexNet's "
+			"CONV1-5 and the %u random layers (random0 on)\n", getenv("MAPPER_LAYER"),
+			layers);
+		return 2;
+	}
 	return 0;
 }

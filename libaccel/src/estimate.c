@@ -561,8 +561,12 @@ struct tile_counts {
 	double second_loaded, before_last_outputs;	/* when every step loads and stores */
 };
 
+/*
+ * both_buffers: whether a mapping with both buffers is to be estimated;
+ * only its overlap reads the second and last but one steps.
+ */
 static void tile_counts_get(const struct accel_mapping *map, const struct accel_layout *lo,
-			    const struct accel_tensor *in, struct tile_counts *tc)
+			    const struct accel_tensor *in, bool both_buffers, struct tile_counts *tc)
 {
 	const struct accel_shape *sh = &lo->sh;
 	double per_group;
@@ -583,7 +587,7 @@ static void tile_counts_get(const struct accel_mapping *map, const struct accel_
 			   (sh->Mg - (lo->dm.tiles - 1) * map->tile_m) *
 			   (sh->E - (lo->rows.tiles - 1) * map->tile_e) *
 			   (sh->F - (lo->cols.tiles - 1) * map->tile_f);
-	if (tc->loads == tc->steps && tc->psum_tiles == tc->steps) {
+	if (both_buffers && tc->loads == tc->steps && tc->psum_tiles == tc->steps) {
 		tile_values(map, lo, in, per_group > 1 ? 1 : 0, &tc->second_loaded, NULL);
 		tile_values(map, lo, in, per_group > 1 ? per_group - 2 : 0, NULL,
 			    &tc->before_last_outputs);
@@ -1036,6 +1040,40 @@ struct busy {
 	double link;		/* every transfer */
 };
 
+/* A layer's parts before any overlap, in cycles. */
+struct layer_times {
+	double compute;		/* the passes, their fill included */
+	double filters;		/* filter and bias loads, which stall the array */
+	double load, store;	/* of the ifmap tiles and the psum tiles */
+};
+
+static void layer_times_get(const struct rs_hw_params *hw, const struct accel_layout *lo,
+			    const struct tile_counts *tc, const struct array_counts *a,
+			    const struct tensor_traffic *t, double passes_time,
+			    struct layer_times *lt, struct busy *busy)
+{
+	double G = lo->sh.G, per_kc = 1000.0 / hw->dram_bw;
+	uint64_t glb_array = a->psum_wr + a->psum_rd + a->glb_ifmap;
+	/* floor(glb_array / glb_bw), exact in doubles below 2^53 */
+	uint64_t glb_cycles = (uint64_t)((double)glb_array / hw->glb_bw);
+	/* The passes' MACs against their GLB accesses: class by class, or in total. */
+	double longer = passes_time >= 0 ? passes_time :
+			(double)(a->mac_cycles > glb_cycles ? a->mac_cycles : glb_cycles);
+
+	lt->compute = G * (longer + a->fill);
+	/* Every transfer takes whole cycles: half a cycle more each, on average. */
+	lt->filters = G * (a->filter_bytes * per_kc + 0.5 * a->filter_transfers);
+	lt->load = G * t->ifmap_bytes * per_kc + 0.5 * tc->loads;
+	lt->store = G * t->ofmap_bytes * per_kc + 0.5 * tc->psum_tiles;
+	/*
+	 * A bound takes every transfer at its bytes' cycles, which a walk's
+	 * whole cycles never go below (it rounds each up, where the averages
+	 * add half a cycle); nor does the layer take less than the link.
+	 */
+	busy->array = lt->compute + lt->filters;
+	busy->link = lt->filters + lt->load + lt->store - 0.5 * (tc->loads + tc->psum_tiles);
+}
+
 /*
  * The layer's cycles: the array, stalled by its filter loads, against the
  * link.
@@ -1046,36 +1084,18 @@ static double layer_cycles(const struct rs_hw_params *hw, const struct accel_map
 			   const struct walk_inputs *wi, bool walk, double passes_time,
 			   struct busy *busy)
 {
-	double G = lo->sh.G, per_kc = 1000.0 / hw->dram_bw;
-	uint64_t glb_array = a->psum_wr + a->psum_rd + a->glb_ifmap;
-	/* floor(glb_array / glb_bw), exact in doubles below 2^53 */
-	uint64_t glb_cycles = (uint64_t)((double)glb_array / hw->glb_bw);
-	/* The passes' MACs against their GLB accesses: class by class, or in total. */
-	double longer = passes_time >= 0 ? passes_time :
-			(double)(a->mac_cycles > glb_cycles ? a->mac_cycles : glb_cycles);
-	double compute = G * (longer + a->fill);
-	/* Every transfer takes whole cycles: half a cycle more each, on average. */
-	double filter_cycles = G * (a->filter_bytes * per_kc + 0.5 * a->filter_transfers);
-	double load = G * t->ifmap_bytes * per_kc + 0.5 * tc->loads;
-	double store = G * t->ofmap_bytes * per_kc + 0.5 * tc->psum_tiles;
-	double array_time = compute + filter_cycles;
-	double serial = (map->double_ifmap ? 0 : load) + (map->double_psum ? 0 : store);
+	struct layer_times lt;
 	struct buffered b;
-	double total;
+	double serial, total;
 
+	layer_times_get(hw, lo, tc, a, t, passes_time, &lt, busy);
+	serial = (map->double_ifmap ? 0 : lt.load) + (map->double_psum ? 0 : lt.store);
 	/* Transfers follow the last filter block's load: its passes hide them. */
 	if (!walk || (!map->double_ifmap && !map->double_psum) ||
 	    !walk_transfers(hw, map, lo, wi, &b))
-		buffered_transfers(map, lo, tc, t, load, store, compute, a->window, &b);
+		buffered_transfers(map, lo, tc, t, lt.load, lt.store, lt.compute, a->window, &b);
 	/* Without double buffers, max(a, f) + l + s >= max(a, f + l + s). */
-	/*
-	 * A bound takes every transfer at its bytes' cycles, which a walk's
-	 * whole cycles never go below (it rounds each up, where the averages
-	 * add half a cycle); nor does the layer take less than the link.
-	 */
-	busy->array = array_time;
-	busy->link = filter_cycles + load + store - 0.5 * (tc->loads + tc->psum_tiles);
-	total = array_time + serial + b.first + b.last + b.exposed;
+	total = busy->array + serial + b.first + b.last + b.exposed;
 	return total > busy->link ? total : busy->link;
 }
 
@@ -1099,6 +1119,11 @@ static double decode_cycles(const struct rs_hw_params *hw, const struct accel_ma
 	double barriers = 1 + steps + (map->double_psum ? 1 : stores) +
 			  (map->double_ifmap ? 0 : loads - 1);
 
+	/* A device without decode costs (the default's) paces nothing. */
+	*head = 0;
+	if (!(d[ROWSTAT_OP_END] | d[ROWSTAT_OP_LAYER] | d[ROWSTAT_OP_MAPPING] | d[ROWSTAT_OP_DMA] |
+	      d[ROWSTAT_OP_PASS] | d[ROWSTAT_OP_BARRIER]))
+		return 0;
 	*head = (double)d[ROWSTAT_OP_LAYER] + d[ROWSTAT_OP_MAPPING] + d[ROWSTAT_OP_DMA];
 	return layers * (d[ROWSTAT_OP_LAYER] + d[ROWSTAT_OP_MAPPING]) +
 	       (loads + stores) * d[ROWSTAT_OP_DMA] + (double)passes * d[ROWSTAT_OP_PASS] +
@@ -1423,12 +1448,13 @@ struct layout_counts {
 static void layout_counts_get(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			      const struct accel_mapping *map, const struct accel_layout *lo,
 			      const struct accel_tensor *in, const struct accel_tensor *out,
-			      const struct accel_map_hints *hints, struct layout_counts *lc)
+			      const struct accel_map_hints *hints, bool both_buffers,
+			      struct layout_counts *lc)
 {
 	const struct array_counts *a = &lc->a;
 	uint64_t ungated;
 
-	tile_counts_get(map, lo, in, &lc->tc);
+	tile_counts_get(map, lo, in, both_buffers, &lc->tc);
 	array_counts(cv, map, lo, &lc->a);
 	lc->wi = (struct walk_inputs){ .in = in, .out = out, .hints = hints, .bias = cv->bias,
 				       .one_block = lc->a.one_block };
@@ -1446,6 +1472,22 @@ static void layout_counts_get(const struct rs_hw_params *hw, const struct accel_
 		     rs_hw_level_energy(ROWSTAT_LEVEL_GLB, lc->glb_total, hw->energy);
 }
 
+/* The estimate's counts and energy, which no buffering choice changes. */
+static void layout_totals(const struct rs_hw_params *hw, const struct accel_mapping *map,
+			  const struct accel_layout *lo, const struct layout_counts *lc,
+			  uint64_t dram_more, struct accel_estimate *est)
+{
+	uint64_t G = lo->sh.G, dram = lc->dram + dram_more;
+
+	memset(est, 0, sizeof(*est));
+	est->passes = G * lc->a.passes;
+	est->dram_bytes = G * dram;
+	est->glb_accesses = G * lc->glb_total;
+	est->energy = G * (lc->energy + rs_hw_level_energy(ROWSTAT_LEVEL_DRAM, dram, hw->energy));
+	est->pe_active = (unsigned)(lo->dm.max_sets * lo->dc.max_sets *
+				    min_u(map->set_rows, lo->sh.R) * lo->rows.first_max);
+}
+
 /*
  * The estimate from the counts, for map's buffering; dram_more: bytes a
  * bound adds; passes_time: pass_compute's, or negative for the totals'.
@@ -1457,10 +1499,10 @@ static void layout_finish(const struct rs_hw_params *hw, const struct accel_mapp
 			  struct accel_estimate *est, struct busy *busy)
 {
 	const struct tile_counts *tc = &lc->tc;
-	uint64_t G = lo->sh.G, dram = lc->dram + dram_more;
+	uint64_t G = lo->sh.G;
 	double cycles, decode, head;
 
-	memset(est, 0, sizeof(*est));
+	layout_totals(hw, map, lo, lc, dram_more, est);
 	cycles = layer_cycles(hw, map, lo, tc, &lc->a, &lc->t, &lc->wi, walk, passes_time, busy);
 	decode = decode_cycles(hw, map, lo, tc, G * lc->a.passes, &head);
 	if (decode) {
@@ -1482,23 +1524,19 @@ static void layout_finish(const struct rs_hw_params *hw, const struct accel_mapp
 			busy->link = decode;
 	}
 	est->cycles = (uint64_t)cycles;
-	est->passes = G * lc->a.passes;
-	est->dram_bytes = G * dram;
-	est->glb_accesses = G * lc->glb_total;
-	est->energy = G * (lc->energy + rs_hw_level_energy(ROWSTAT_LEVEL_DRAM, dram, hw->energy));
-	est->pe_active = (unsigned)(lo->dm.max_sets * lo->dc.max_sets *
-				    min_u(map->set_rows, lo->sh.R) * lo->rows.first_max);
 }
 
 /*
  * The estimate, with the GLB bytes if glb; with bt, the bound's terms too.
  * The search prices most mappings only to compare them, and a GLB plan
- * costs as much as the rest.
+ * costs as much as the rest.  A bound that needs no estimate of the
+ * cycles (est_cycles false) leaves them 0: it takes only what no
+ * buffering hides, and skips the transfers' overlap.
  */
 static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			const struct accel_mapping *map, const struct accel_layout *lo,
 			const struct accel_tensor *in, const struct accel_tensor *out,
-			const struct accel_map_hints *hints, bool glb, bool walk,
+			const struct accel_map_hints *hints, bool glb, bool walk, bool est_cycles,
 			struct accel_estimate *est, struct bound_terms *bt)
 {
 	struct layout_counts lc;
@@ -1508,7 +1546,8 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	double link_kc;
 	struct busy busy;
 
-	layout_counts_get(hw, cv, map, lo, in, out, hints, &lc);
+	layout_counts_get(hw, cv, map, lo, in, out, hints,
+			  est_cycles && map->double_ifmap && map->double_psum, &lc);
 	if (bt)
 		glb_floor_get(hw, map, lo, &lc.a, &lc.t, &fl);
 	/*
@@ -1516,8 +1555,19 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	 * the totals, which never exceed it (the longer of sums is no more
 	 * than the sum of the longer), for speed.
 	 */
-	layout_finish(hw, map, lo, &lc, (uint64_t)fl.bytes, glb ? pass_compute(hw, map, lo) : -1,
-		      walk, est, &busy);
+	if (est_cycles) {
+		layout_finish(hw, map, lo, &lc, (uint64_t)fl.bytes,
+			      glb ? pass_compute(hw, map, lo) : -1, walk, est, &busy);
+	} else {
+		struct layer_times lt;
+		double head, decode;
+
+		layout_totals(hw, map, lo, &lc, (uint64_t)fl.bytes, est);
+		layer_times_get(hw, lo, &lc.tc, &lc.a, &lc.t, -1, &lt, &busy);
+		decode = decode_cycles(hw, map, lo, &lc.tc, est->passes, &head);
+		if (busy.link < decode)
+			busy.link = decode;
+	}
 	if (glb) {
 		accel_glb_plan_held(&lo->sh, map, lo->rows.held_max, lo->cols.held_max, &plan);
 		est->glb_bytes_used = plan.total;
@@ -1545,7 +1595,7 @@ void accel_layout_estimate(const struct rs_hw_params *hw, const struct accel_con
 			   const struct accel_tensor *in, const struct accel_tensor *out,
 			   const struct accel_map_hints *hints, struct accel_estimate *est)
 {
-	layout_cost(hw, cv, map, lo, in, out, hints, true, true, est, NULL);
+	layout_cost(hw, cv, map, lo, in, out, hints, true, true, true, est, NULL);
 }
 
 void accel_layout_estimate_averaged(const struct rs_hw_params *hw, const struct accel_conv *cv,
@@ -1553,7 +1603,7 @@ void accel_layout_estimate_averaged(const struct rs_hw_params *hw, const struct 
 				    const struct accel_tensor *in, const struct accel_tensor *out,
 				    const struct accel_map_hints *hints, struct accel_estimate *est)
 {
-	layout_cost(hw, cv, map, lo, in, out, hints, true, false, est, NULL);
+	layout_cost(hw, cv, map, lo, in, out, hints, true, false, true, est, NULL);
 }
 
 void accel_layout_price_buffers(const struct rs_hw_params *hw, const struct accel_conv *cv,
@@ -1566,7 +1616,7 @@ void accel_layout_price_buffers(const struct rs_hw_params *hw, const struct acce
 	struct layout_counts lc;
 	struct busy busy;
 
-	layout_counts_get(hw, cv, map, lo, in, out, hints, &lc);
+	layout_counts_get(hw, cv, map, lo, in, out, hints, choices & 8, &lc);
 	for (unsigned db = 0; db < 4; db++) {
 		if (!(choices & 1u << db))
 			continue;
@@ -1587,7 +1637,8 @@ void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *
 	struct bound_terms bt;
 
 	both.double_ifmap = both.double_psum = true;
-	layout_cost(hw, cv, &both, lo, in, out, hints, false, false, &est, &bt);
+	layout_cost(hw, cv, &both, lo, in, out, hints, false, false, whole_cycles != NULL, &est,
+		    &bt);
 	*energy = (double)(est.energy - bt.filter_energy);
 	/* The estimate truncates cycles to an integer: one less bounds it. */
 	*cycles = bt.busy_cycles > 1 ? bt.busy_cycles - 1 : 0;

@@ -135,6 +135,13 @@ void accel_glb_plan(const struct accel_shape *sh, const struct accel_tensor *in,
 /* The same, given the most ifmap rows and columns any tile holds. */
 void accel_glb_plan_held(const struct accel_shape *sh, const struct accel_mapping *map,
 			 unsigned rows, unsigned cols, struct accel_glb_plan *plan);
+/*
+ * The largest tile_m that fits a GLB of glb_bytes beside an ifmap tile of
+ * ifmap_bytes, with map's buffers (accel_glb_plan_held solved for it): of
+ * whole p*t sets, or of any size; 0 if none.
+ */
+unsigned accel_glb_most_filters(const struct accel_shape *sh, const struct accel_mapping *map,
+				uint64_t glb_bytes, uint64_t ifmap_bytes, bool whole);
 
 /*
  * How one group's work splits, per dimension.  A dimension of `total` is
@@ -230,6 +237,18 @@ void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *
 			const struct accel_tensor *in, const struct accel_tensor *out,
 			const struct accel_map_hints *hints, double *energy, double *cycles,
 			double *whole_cycles);
+
+/*
+ * The same for every tiling with lo's tiles of the other dimensions and
+ * filter tiles of at most most_m: whole filters have the least statistics,
+ * but such a tiling has at least Mg / most_m filter tiles (rounded up),
+ * each a sub at least.
+ */
+void accel_layout_bound_filters(const struct rs_hw_params *hw, const struct accel_conv *cv,
+				const struct accel_mapping *map, const struct accel_layout *lo,
+				const struct accel_tensor *in, const struct accel_tensor *out,
+				const struct accel_map_hints *hints, unsigned most_m,
+				double *energy, double *cycles);
 
 /*
  * Lowers the ifmap rows (columns) a whole-dimension layout holds to the

@@ -934,26 +934,11 @@ static uint64_t tile_ifmap_bytes(const struct search *s, const struct tiling *tl
 	return plan.ifmap_bytes;
 }
 
-/*
- * The largest tile_m that fits the GLB (accel_glb_plan_held solved for
- * it, given its ifmap tile's bytes): of whole p*t sets, or of any size; 0
- * if none.
- */
+/* The largest tile_m that fits beside an ifmap tile of ifmap_bytes, with m's buffers. */
 static unsigned largest_tile_m(const struct search *s, const struct accel_mapping *m,
 			       uint64_t ifmap_bytes, bool whole)
 {
-	uint64_t budget = ifmap_bytes * (m->double_ifmap ? 2 : 1), per_filter, fit;
-	unsigned pt = m->filters_per_pe * m->filter_sets;
-
-	if (budget >= s->hw->glb_bytes)
-		return 0;
-	/* align8(tile_m * per_filter) * buffers <= what is left */
-	budget = (s->hw->glb_bytes - budget) / (m->double_psum ? 2 : 1) / 8 * 8;
-	per_filter = (uint64_t)m->tile_n * m->tile_e * m->tile_f * 4;
-	fit = budget / per_filter;
-	if (fit >= s->sh.Mg)
-		return s->sh.Mg;
-	return (unsigned)(whole ? fit / pt * pt : fit);
+	return accel_glb_most_filters(&s->sh, m, s->hw->glb_bytes, ifmap_bytes, whole);
 }
 
 /*
@@ -1140,9 +1125,38 @@ enum chosen {
 };
 
 /*
+ * The largest filter tile of any tiling that keeps tl's tiles of the
+ * dimensions already chosen: what fits beside the smallest ifmap tile
+ * left to choose, unbuffered.  0 if none fits.
+ */
+static unsigned most_filters(const struct search *s, const struct tiling *tl,
+			     enum chosen chosen)
+{
+	struct accel_mapping one = tl->m;
+	unsigned cols = tl->lo.cols.held_max;
+	struct accel_glb_plan plan;
+
+	/* The choices descend: the last is the smallest. */
+	if (chosen < CHOSEN_CHANNELS)
+		one.tile_c = tl->c_opt[tl->nc - 1];
+	if (chosen < CHOSEN_COLS) {
+		one.tile_f = tl->f_opt[tl->nf - 1];
+		cols = tl->cols[tl->nf - 1].held_max;
+	}
+	one.tile_m = 1;
+	one.double_ifmap = one.double_psum = false;
+	accel_glb_plan_held(&s->sh, &one, tl->lo.rows.held_max, cols, &plan);
+	return largest_tile_m(s, &one, plan.ifmap_bytes, false);
+}
+
+/*
  * May a tiling that keeps tl's tiles of the dimensions already chosen beat
  * the best?  The others are taken whole: their statistics are then least,
- * and the bound (accel_layout_bound) holds for every choice of them.
+ * and the bound (accel_layout_bound) holds for every choice of them.  The
+ * GLB caps the filter tile, so a large layer has several filter tiles
+ * (accel_layout_bound_filters): without them the bound saw none of the
+ * ifmap reloads and stores they cost, and priced in vain the tilings whose
+ * only fitting filter tiles are small.
  */
 static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 				enum chosen chosen)
@@ -1150,11 +1164,11 @@ static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 	const struct accel_shape *sh = &s->sh;
 	struct accel_mapping m = tl->m;
 	struct accel_layout lo = tl->lo;
+	unsigned most_m = most_filters(s, tl, chosen);
 	struct candidate c;
 
-	m.tile_m = sh->Mg;
-	accel_split_get(sh->Mg, sh->Mg, m.filters_per_pe * m.filter_sets, m.filters_per_pe,
-			&lo.dm);
+	if (!most_m)
+		return false;
 	if (chosen < CHOSEN_CHANNELS) {
 		m.tile_c = sh->P;
 		lo.dc = tl->dc[0];	/* tile_c = P comes first */
@@ -1164,8 +1178,8 @@ static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 		lo.cols = tl->cols[0];
 		accel_layout_least_held(sh, s->in, NULL, &lo.cols);
 	}
-	accel_layout_bound(s->hw, s->cv, &m, &lo, s->in, s->out, s->hints, &c.energy, &c.cycles,
-			   NULL);
+	accel_layout_bound_filters(s->hw, s->cv, &m, &lo, s->in, s->out, s->hints, most_m,
+				   &c.energy, &c.cycles);
 	return may_improve(s, &c);
 }
 
@@ -1226,7 +1240,7 @@ static void stage2_product(struct search *s, struct tiling *tl)
 				for (unsigned d = 0; d < tl->nc; d++) {
 					tl->m.tile_c = tl->c_opt[d];
 					tl->lo.dc = tl->dc[d];
-					if (d && !partial_may_improve(s, tl, CHOSEN_CHANNELS))
+					if (!partial_may_improve(s, tl, CHOSEN_CHANNELS))
 						continue;
 					stage2_buffers(s, tl);
 				}

@@ -188,6 +188,23 @@ void accel_glb_plan_held(const struct accel_shape *sh, const struct accel_mappin
 	plan->total = plan->ifmap_addr[1] + plan->ifmap_bytes;
 }
 
+unsigned accel_glb_most_filters(const struct accel_shape *sh, const struct accel_mapping *map,
+				uint64_t glb_bytes, uint64_t ifmap_bytes, bool whole)
+{
+	uint64_t budget = ifmap_bytes * (map->double_ifmap ? 2 : 1), per_filter, fit;
+	unsigned pt = map->filters_per_pe * map->filter_sets;
+
+	if (budget >= glb_bytes)
+		return 0;
+	/* align8(tile_m * per_filter) * buffers <= what is left */
+	budget = (glb_bytes - budget) / (map->double_psum ? 2 : 1) / 8 * 8;
+	per_filter = (uint64_t)map->tile_n * map->tile_e * map->tile_f * 4;
+	fit = budget / per_filter;
+	if (fit >= sh->Mg)
+		return sh->Mg;
+	return (unsigned)(whole ? fit / pt * pt : fit);
+}
+
 void accel_glb_plan(const struct accel_shape *sh, const struct accel_tensor *in,
 		    const struct accel_mapping *map, struct accel_glb_plan *plan)
 {

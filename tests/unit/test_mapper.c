@@ -530,6 +530,68 @@ START_TEST(config_bound_holds_for_every_tiling)
 }
 END_TEST
 
+/*
+ * The search's partial bounds take the filters whole but at least as many
+ * filter tiles as the GLB forces.  On random layers and legal mappings,
+ * on the default GLB and the 4 KiB one: the filter tile fits what
+ * accel_glb_most_filters allows beside its ifmap tile unbuffered, and the
+ * bound for filter tiles up to the mapping's, or up to that most, never
+ * exceeds the mapping's estimate.
+ */
+START_TEST(filter_tiles_bound_holds_for_every_tiling)
+{
+	struct rs_hw_params def;
+	struct rng r = { 4242 };
+	unsigned checked = 0, several = 0;
+
+	rs_hw_params_default(&def);
+	for (unsigned i = 0; i < 120; i++) {
+		const struct rs_hw_params *h = i < 60 ? &def : &hw;
+		struct accel_conv cv;
+		struct accel_tensor in, out;
+
+		random_conv(&r, 2, &cv, &in, &out);
+		for (unsigned j = 0; j < 40; j++) {
+			struct accel_mapping m, one;
+			struct accel_estimate est;
+			struct accel_layout lo;
+			struct accel_glb_plan plan;
+			double energy[2], cycles[2];
+			unsigned most;
+
+			if (random_mapping(&r, h, &cv, &in, &out, &m))
+				continue;
+			accel_mapping_estimate(h, &cv, &m, &in, &out, NULL, &est);
+			accel_layout_get(&cv, &in, &m, &lo);
+			one = m;
+			one.tile_m = 1;
+			one.double_ifmap = one.double_psum = false;
+			accel_glb_plan(&lo.sh, &in, &one, &plan);
+			most = accel_glb_most_filters(&lo.sh, &one, h->glb_bytes, plan.ifmap_bytes,
+						      false);
+			ck_assert_msg(m.tile_m <= most, "layer %u mapping %u: tile_m %u fits, "
+				      "most %u", i, j, m.tile_m, most);
+			accel_layout_bound_filters(h, &cv, &m, &lo, &in, &out, NULL, m.tile_m,
+						   &energy[0], &cycles[0]);
+			accel_layout_bound_filters(h, &cv, &m, &lo, &in, &out, NULL, most,
+						   &energy[1], &cycles[1]);
+			for (unsigned k = 0; k < 2; k++)
+				ck_assert_msg(energy[k] <= (double)est.energy &&
+					      cycles[k] <= (double)est.cycles,
+					      "layer %u mapping %u (tile_m %u of %u, most %u): bound "
+					      "energy %.0f cycles %.0f above the estimate's %llu, %llu",
+					      i, j, m.tile_m, lo.sh.Mg, k ? most : m.tile_m,
+					      energy[k], cycles[k], (unsigned long long)est.energy,
+					      (unsigned long long)est.cycles);
+			several += m.tile_m < lo.sh.Mg;
+			checked++;
+		}
+	}
+	ck_assert_uint_gt(checked, 2000);
+	ck_assert_uint_gt(several, 500);
+}
+END_TEST
+
 START_TEST(enumerator_refuses_bad_layers)
 {
 	struct accel_conv cv = small_conv(1, 2, 8, 2, 3, 1, 0, 1);
@@ -596,6 +658,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, enumerator_refuses_bad_layers);
 	tcase_add_test(tc, split_statistics_match_a_walk);
 	tcase_add_test(tc, config_bound_holds_for_every_tiling);
+	tcase_add_test(tc, filter_tiles_bound_holds_for_every_tiling);
 	tcase_add_test(tc, a_price_never_exceeds_its_estimate);
 	tcase_add_loop_test(tc, search_is_near_the_optimum, 0, 2);
 	tcase_add_test(tc, search_is_near_the_optimum_on_stems);

@@ -240,12 +240,12 @@ void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *
 
 /*
  * The same for every tiling with lo's tiles of the other dimensions and
- * filter tiles of at most most_m: whole filters have the least statistics,
- * but such a tiling has at least Mg / most_m filter tiles (rounded up),
- * each a sub at least.
+ * filter tiles of at most most_m.  lo->dm, the whole filters' split, has
+ * the least statistics, but such a tiling has at least Mg / most_m filter
+ * tiles (rounded up), each a sub at least: lo->dm is raised to them.
  */
 void accel_layout_bound_filters(const struct rs_hw_params *hw, const struct accel_conv *cv,
-				const struct accel_mapping *map, const struct accel_layout *lo,
+				const struct accel_mapping *map, struct accel_layout *lo,
 				const struct accel_tensor *in, const struct accel_tensor *out,
 				const struct accel_map_hints *hints, unsigned most_m,
 				double *energy, double *cycles);

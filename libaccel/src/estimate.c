@@ -1647,23 +1647,20 @@ void accel_layout_bound(const struct rs_hw_params *hw, const struct accel_conv *
 }
 
 void accel_layout_bound_filters(const struct rs_hw_params *hw, const struct accel_conv *cv,
-				const struct accel_mapping *map, const struct accel_layout *lo,
+				const struct accel_mapping *map, struct accel_layout *lo,
 				const struct accel_tensor *in, const struct accel_tensor *out,
 				const struct accel_map_hints *hints, unsigned most_m,
 				double *energy, double *cycles)
 {
-	unsigned mg = lo->sh.Mg, tiles = div_up(mg, most_m);
+	unsigned tiles = div_up(lo->sh.Mg, most_m);
 	struct accel_mapping whole = *map;
-	struct accel_layout l = *lo;
 
-	whole.tile_m = mg;
-	accel_split_get(mg, mg, map->filters_per_pe * map->filter_sets, map->filters_per_pe,
-			&l.dm);
-	if (l.dm.tiles < tiles)
-		l.dm.tiles = tiles;
-	if (l.dm.subs < tiles)
-		l.dm.subs = tiles;
-	accel_layout_bound(hw, cv, &whole, &l, in, out, hints, energy, cycles, NULL);
+	whole.tile_m = lo->sh.Mg;
+	if (lo->dm.tiles < tiles)
+		lo->dm.tiles = tiles;
+	if (lo->dm.subs < tiles)
+		lo->dm.subs = tiles;
+	accel_layout_bound(hw, cv, &whole, lo, in, out, hints, energy, cycles, NULL);
 }
 
 void accel_layout_least_held(const struct accel_shape *sh, const struct accel_tensor *in,

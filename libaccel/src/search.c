@@ -914,6 +914,7 @@ struct tiling {
 	unsigned m_opt[TILE_CHOICES], n_opt[TILE_CHOICES], e_opt[TILE_CHOICES], f_opt[TILE_CHOICES];
 	unsigned c_opt[TILE_CHOICES];
 	struct accel_split dn[TILE_CHOICES], dc[TILE_CHOICES];
+	struct accel_split dm_whole;	/* the filters in one tile */
 	struct accel_rows rows[TILE_CHOICES];
 	struct accel_cols cols[TILE_CHOICES];
 	/* stage2_buffers' tries, and each tile size priced */
@@ -1169,6 +1170,7 @@ static bool partial_may_improve(const struct search *s, const struct tiling *tl,
 
 	if (!most_m)
 		return false;
+	lo.dm = tl->dm_whole;
 	if (chosen < CHOSEN_CHANNELS) {
 		m.tile_c = sh->P;
 		lo.dc = tl->dc[0];	/* tile_c = P comes first */
@@ -1209,6 +1211,8 @@ static void stage2_setup(struct search *s, struct tiling *tl, const struct accel
 		tl->nf = 1;
 	if (s->out->rlc && s->out->seg_rows == sh->E)
 		tl->ne = 1;
+	accel_split_get(sh->Mg, sh->Mg, m->filters_per_pe * m->filter_sets, m->filters_per_pe,
+			&tl->dm_whole);
 	for (unsigned i = 0; i < tl->nn; i++)
 		accel_split_get(sh->N, tl->n_opt[i], m->images_per_pass, m->images_per_pass,
 				&tl->dn[i]);

@@ -554,7 +554,7 @@ START_TEST(filter_tiles_bound_holds_for_every_tiling)
 		for (unsigned j = 0; j < 40; j++) {
 			struct accel_mapping m, one;
 			struct accel_estimate est;
-			struct accel_layout lo;
+			struct accel_layout lo, whole, bound;
 			struct accel_glb_plan plan;
 			double energy[2], cycles[2];
 			unsigned most;
@@ -571,9 +571,14 @@ START_TEST(filter_tiles_bound_holds_for_every_tiling)
 						      false);
 			ck_assert_msg(m.tile_m <= most, "layer %u mapping %u: tile_m %u fits, "
 				      "most %u", i, j, m.tile_m, most);
-			accel_layout_bound_filters(h, &cv, &m, &lo, &in, &out, NULL, m.tile_m,
+			/* The whole filters' split, the other tiles the mapping's. */
+			one.tile_m = lo.sh.Mg;
+			accel_layout_get(&cv, &in, &one, &whole);
+			bound = whole;
+			accel_layout_bound_filters(h, &cv, &m, &bound, &in, &out, NULL, m.tile_m,
 						   &energy[0], &cycles[0]);
-			accel_layout_bound_filters(h, &cv, &m, &lo, &in, &out, NULL, most,
+			bound = whole;
+			accel_layout_bound_filters(h, &cv, &m, &bound, &in, &out, NULL, most,
 						   &energy[1], &cycles[1]);
 			for (unsigned k = 0; k < 2; k++)
 				ck_assert_msg(energy[k] <= (double)est.energy &&

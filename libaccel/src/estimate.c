@@ -169,11 +169,7 @@ struct array_counts {
 	uint64_t filter_bytes;		/* over the link: filters and biases */
 	double filter_transfers;	/* passes that load filters */
 	bool one_block;			/* one block, kept in the spads */
-	/*
-	 * Of a step's compute, the part after its last use of the link (its
-	 * last filter block's load, or a bias load): see last_block_share.
-	 */
-	double window;
+	double window;			/* step_window_share's, if asked for */
 };
 
 /* Of the work of `len` values in subs of `sub`, by min(sub, per_pe): the last sub's share. */
@@ -204,8 +200,36 @@ static double last_block_share(const struct accel_mapping *map, const struct acc
 			      map->filters_per_pe);
 }
 
+/*
+ * A step's share of compute after its last use of the link: its last
+ * filter block's load (last_block_share), or a bias load.
+ */
+static double step_window_share(const struct accel_conv *cv, const struct accel_mapping *map,
+				const struct accel_layout *lo, bool one_block)
+{
+	uint64_t blocks = (uint64_t)lo->dn.subs * lo->rows.subs * lo->cols.tiles * lo->dm.subs;
+	double loads_per_step = (double)lo->rch * lo->sch * lo->dc.subs * lo->dm.subs /
+				((double)lo->dc.tiles * lo->dm.tiles);
+	double passes_per_step = (double)blocks /
+				 ((double)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles * lo->dm.tiles);
+	double first_steps = 1.0 / lo->dc.tiles;
+	double window = one_block || loads_per_step <= 1 ? 1 : last_block_share(map, lo);
+
+	/*
+	 * The passes that start a psum tile load its biases over the link
+	 * too.  They are a step's first reduction step, so the last of them
+	 * is the last pass when a step has one (in the steps of the first
+	 * channel tile).
+	 */
+	if (cv->bias && lo->rch == 1 && lo->sch == 1 && lo->dc.subs == lo->dc.tiles &&
+	    passes_per_step > 1)
+		window = first_steps / passes_per_step + (1 - first_steps) * window;
+	return window;
+}
+
+/* With overlap, a->window too: only the transfers' overlap reads it. */
 static void array_counts(const struct accel_conv *cv, const struct accel_mapping *map,
-			 const struct accel_layout *lo, struct array_counts *a)
+			 const struct accel_layout *lo, bool overlap, struct array_counts *a)
 {
 	const struct accel_shape *sh = &lo->sh;
 	uint64_t red_steps = (uint64_t)lo->dc.subs * lo->rch * lo->sch;
@@ -218,22 +242,8 @@ static void array_counts(const struct accel_conv *cv, const struct accel_mapping
 	bool one_block = lo->rch == 1 && lo->sch == 1 && lo->dm.subs == 1 && lo->dc.subs == 1;
 	uint64_t loads = one_block ? 1 :
 			 (uint64_t)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles;
-	double loads_per_step = (double)lo->rch * lo->sch * lo->dc.subs * lo->dm.subs /
-				((double)lo->dc.tiles * lo->dm.tiles);
-	double passes_per_step = (double)blocks /
-				 ((double)lo->dn.tiles * lo->rows.tiles * lo->cols.tiles * lo->dm.tiles);
-	double first_steps = 1.0 / lo->dc.tiles;
 
-	a->window = one_block || loads_per_step <= 1 ? 1 : last_block_share(map, lo);
-	/*
-	 * The passes that start a psum tile load its biases over the link
-	 * too.  They are a step's first reduction step, so the last of them
-	 * is the last pass when a step has one (in the steps of the first
-	 * channel tile).
-	 */
-	if (cv->bias && lo->rch == 1 && lo->sch == 1 && lo->dc.subs == lo->dc.tiles &&
-	    passes_per_step > 1)
-		a->window = first_steps / passes_per_step + (1 - first_steps) * a->window;
+	a->window = overlap ? step_window_share(cv, map, lo, one_block) : 1;
 	a->filter_transfers = one_block ? 1 :
 		(double)loads * lo->rch * lo->sch * lo->dc.subs * lo->dm.subs;
 	a->one_block = one_block;
@@ -1448,14 +1458,14 @@ struct layout_counts {
 static void layout_counts_get(const struct rs_hw_params *hw, const struct accel_conv *cv,
 			      const struct accel_mapping *map, const struct accel_layout *lo,
 			      const struct accel_tensor *in, const struct accel_tensor *out,
-			      const struct accel_map_hints *hints, bool both_buffers,
+			      const struct accel_map_hints *hints, bool overlap, bool both_buffers,
 			      struct layout_counts *lc)
 {
 	const struct array_counts *a = &lc->a;
 	uint64_t ungated;
 
 	tile_counts_get(map, lo, in, both_buffers, &lc->tc);
-	array_counts(cv, map, lo, &lc->a);
+	array_counts(cv, map, lo, overlap, &lc->a);
 	lc->wi = (struct walk_inputs){ .in = in, .out = out, .hints = hints, .bias = cv->bias,
 				       .one_block = lc->a.one_block };
 	tensor_traffic(map, lo, in, out, hints, &lc->t);
@@ -1546,7 +1556,7 @@ static void layout_cost(const struct rs_hw_params *hw, const struct accel_conv *
 	double link_kc;
 	struct busy busy;
 
-	layout_counts_get(hw, cv, map, lo, in, out, hints,
+	layout_counts_get(hw, cv, map, lo, in, out, hints, est_cycles,
 			  est_cycles && map->double_ifmap && map->double_psum, &lc);
 	if (bt)
 		glb_floor_get(hw, map, lo, &lc.a, &lc.t, &fl);
@@ -1616,7 +1626,7 @@ void accel_layout_price_buffers(const struct rs_hw_params *hw, const struct acce
 	struct layout_counts lc;
 	struct busy busy;
 
-	layout_counts_get(hw, cv, map, lo, in, out, hints, choices & 8, &lc);
+	layout_counts_get(hw, cv, map, lo, in, out, hints, choices & ~1u, choices & 8, &lc);
 	for (unsigned db = 0; db < 4; db++) {
 		if (!(choices & 1u << db))
 			continue;

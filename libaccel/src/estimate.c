@@ -1124,16 +1124,16 @@ static double decode_cycles(const struct rs_hw_params *hw, const struct accel_ma
 	const uint32_t *d = hw->decode_cycles;
 	const struct accel_shape *sh = &lo->sh;
 	double stores = tc->psum_tiles, steps = tc->steps, loads = tc->loads;
-	/* A split layer changes part at every channel part of every psum tile. */
-	double layers = sh->parts > 1 ? stores * sh->parts : 1;
-	double barriers = 1 + steps + (map->double_psum ? 1 : stores) +
-			  (map->double_ifmap ? 0 : loads - 1);
+	double layers, barriers;
 
 	/* A device without decode costs (the default's) paces nothing. */
 	*head = 0;
 	if (!(d[ROWSTAT_OP_END] | d[ROWSTAT_OP_LAYER] | d[ROWSTAT_OP_MAPPING] | d[ROWSTAT_OP_DMA] |
 	      d[ROWSTAT_OP_PASS] | d[ROWSTAT_OP_BARRIER]))
 		return 0;
+	/* A split layer changes part at every channel part of every psum tile. */
+	layers = sh->parts > 1 ? stores * sh->parts : 1;
+	barriers = 1 + steps + (map->double_psum ? 1 : stores) + (map->double_ifmap ? 0 : loads - 1);
 	*head = (double)d[ROWSTAT_OP_LAYER] + d[ROWSTAT_OP_MAPPING] + d[ROWSTAT_OP_DMA];
 	return layers * (d[ROWSTAT_OP_LAYER] + d[ROWSTAT_OP_MAPPING]) +
 	       (loads + stores) * d[ROWSTAT_OP_DMA] + (double)passes * d[ROWSTAT_OP_PASS] +

@@ -532,11 +532,15 @@ END_TEST
 
 /*
  * The search's partial bounds take the filters whole but at least as many
- * filter tiles as the GLB forces.  On random layers and legal mappings,
- * on the default GLB and the 4 KiB one: the filter tile fits what
- * accel_glb_most_filters allows beside its ifmap tile unbuffered, and the
- * bound for filter tiles up to the mapping's, or up to that most, never
- * exceeds the mapping's estimate.
+ * filter tiles as the GLB forces, at each point of its loops: every tile
+ * chosen but the filters'; the channel tile left to choose (taken whole);
+ * the columns too (whole, with the fewest columns any tiling holds).  The
+ * most filters are then those that fit beside the smallest ifmap tile
+ * left, unbuffered: one channel, one column.  On random layers and legal
+ * mappings, on the default GLB and the 4 KiB one: the mapping's filter
+ * tile fits that most, and the bound for filter tiles up to it never
+ * exceeds the mapping's estimate; nor, with every tile chosen, does the
+ * bound for filter tiles up to the mapping's own.
  */
 START_TEST(filter_tiles_bound_holds_for_every_tiling)
 {
@@ -549,46 +553,57 @@ START_TEST(filter_tiles_bound_holds_for_every_tiling)
 		const struct rs_hw_params *h = i < 60 ? &def : &hw;
 		struct accel_conv cv;
 		struct accel_tensor in, out;
+		struct accel_shape sh;
 
 		random_conv(&r, 2, &cv, &in, &out);
+		accel_shape_get(&cv, &sh);
 		for (unsigned j = 0; j < 40; j++) {
-			struct accel_mapping m, one;
+			struct accel_mapping m;
 			struct accel_estimate est;
-			struct accel_layout lo, whole, bound;
-			struct accel_glb_plan plan;
-			double energy[2], cycles[2];
-			unsigned most;
 
 			if (random_mapping(&r, h, &cv, &in, &out, &m))
 				continue;
 			accel_mapping_estimate(h, &cv, &m, &in, &out, NULL, &est);
-			accel_layout_get(&cv, &in, &m, &lo);
-			one = m;
-			one.tile_m = 1;
-			one.double_ifmap = one.double_psum = false;
-			accel_glb_plan(&lo.sh, &in, &one, &plan);
-			most = accel_glb_most_filters(&lo.sh, &one, h->glb_bytes, plan.ifmap_bytes,
-						      false);
-			ck_assert_msg(m.tile_m <= most, "layer %u mapping %u: tile_m %u fits, "
-				      "most %u", i, j, m.tile_m, most);
-			/* The whole filters' split, the other tiles the mapping's. */
-			one.tile_m = lo.sh.Mg;
-			accel_layout_get(&cv, &in, &one, &whole);
-			bound = whole;
-			accel_layout_bound_filters(h, &cv, &m, &bound, &in, &out, NULL, m.tile_m,
-						   &energy[0], &cycles[0]);
-			bound = whole;
-			accel_layout_bound_filters(h, &cv, &m, &bound, &in, &out, NULL, most,
-						   &energy[1], &cycles[1]);
-			for (unsigned k = 0; k < 2; k++)
-				ck_assert_msg(energy[k] <= (double)est.energy &&
-					      cycles[k] <= (double)est.cycles,
-					      "layer %u mapping %u (tile_m %u of %u, most %u): bound "
-					      "energy %.0f cycles %.0f above the estimate's %llu, %llu",
-					      i, j, m.tile_m, lo.sh.Mg, k ? most : m.tile_m,
-					      energy[k], cycles[k], (unsigned long long)est.energy,
+			for (unsigned level = 0; level < 4; level++) {
+				/* level 3: every tile chosen, filter tiles up to the mapping's */
+				struct accel_mapping left = m, least = m;
+				struct accel_layout bound;
+				struct accel_glb_plan plan;
+				double energy, cycles;
+				unsigned most;
+
+				least.tile_m = 1;
+				least.double_ifmap = least.double_psum = false;
+				if (level == 1 || level == 2) {
+					left.tile_c = sh.P;
+					least.tile_c = 1;
+				}
+				if (level == 2) {
+					left.tile_f = sh.F;
+					least.tile_f = 1;
+				}
+				accel_glb_plan(&sh, &in, &least, &plan);
+				most = accel_glb_most_filters(&sh, &least, h->glb_bytes,
+							      plan.ifmap_bytes, false);
+				ck_assert_msg(m.tile_m <= most, "layer %u mapping %u level %u: "
+					      "tile_m %u fits, most %u", i, j, level, m.tile_m, most);
+				if (level == 3)
+					most = m.tile_m;
+				left.tile_m = sh.Mg;
+				accel_layout_get(&cv, &in, &left, &bound);
+				if (level == 2)
+					accel_layout_least_held(&sh, &in, NULL, &bound.cols);
+				accel_layout_bound_filters(h, &cv, &left, &bound, &in, &out, NULL, most,
+							   &energy, &cycles);
+				ck_assert_msg(energy <= (double)est.energy &&
+					      cycles <= (double)est.cycles,
+					      "layer %u mapping %u level %u (tile_m %u of %u, most %u): "
+					      "bound energy %.0f cycles %.0f above the estimate's "
+					      "%llu, %llu", i, j, level, m.tile_m, sh.Mg, most, energy,
+					      cycles, (unsigned long long)est.energy,
 					      (unsigned long long)est.cycles);
-			several += m.tile_m < lo.sh.Mg;
+			}
+			several += m.tile_m < sh.Mg;
 			checked++;
 		}
 	}

@@ -1386,8 +1386,14 @@ static int search_run(struct search *s)
 				stage2_around(s, tl, &c->map);
 			}
 			c->passes = k + 1;
-			c->tried = tl->found;
-			c->tried_score = tl->best_score;
+			/*
+			 * A later pass whose bounds cut every tiling leaves the
+			 * configuration its rank: the best tiling it had stands.
+			 */
+			if (tl->found || !k) {
+				c->tried = tl->found;
+				c->tried_score = tl->best_score;
+			}
 			if (s->runners && tl->found) {
 				struct accel_estimate est;
 

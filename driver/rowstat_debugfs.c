@@ -95,19 +95,25 @@ static int rowstat_contexts_show(struct seq_file *m, void *unused)
 	struct rowstat_device *rdev = m->private;
 	struct rowstat_ctx *ctx;
 	unsigned long flags;
+	unsigned int users;
+	int slot;
 
-	spin_lock_irqsave(&rdev->ctx_lock, flags);
+	mutex_lock(&rdev->ctx_list_lock);
 	list_for_each_entry(ctx, &rdev->ctx_list, link) {
-		if (ctx->slot >= 0)
-			seq_printf(m, "context%d: ", ctx->slot);
+		spin_lock_irqsave(&rdev->ctx_lock, flags);
+		slot = ctx->slot;
+		users = ctx->slot_users;
+		spin_unlock_irqrestore(&rdev->ctx_lock, flags);
+		if (slot >= 0)
+			seq_printf(m, "context%d: ", slot);
 		else
 			seq_puts(m, "unbound: ");
 		seq_printf(m, "client %u jobs %llu holders %u guilty %u faults %d last-fault-va 0x%llx\n",
-			   ctx->client_id, (u64)atomic64_read(&ctx->jobs), ctx->slot_users,
+			   ctx->client_id, (u64)atomic64_read(&ctx->jobs), users,
 			   READ_ONCE(ctx->guilty), atomic_read(&ctx->faults),
 			   READ_ONCE(ctx->fault_va));
 	}
-	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
+	mutex_unlock(&rdev->ctx_list_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rowstat_contexts);

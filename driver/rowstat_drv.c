@@ -377,6 +377,9 @@ static int rowstat_pci_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	ret = drmm_mutex_init(&rdev->drm, &rdev->reset_lock);
 	if (ret)
 		return ret;
+	ret = drmm_mutex_init(&rdev->drm, &rdev->ctx_list_lock);
+	if (ret)
+		return ret;
 
 	ret = pcim_enable_device(pdev);
 	if (ret)

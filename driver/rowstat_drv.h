@@ -192,13 +192,16 @@ struct rowstat_device {
 	unsigned int job_timeout_ms;
 
 	/*
-	 * ctx_lock guards the device's contexts, which address space holds
-	 * each, and the list of address spaces; taken from the interrupt
-	 * handlers (a job's end releases its context).
+	 * ctx_lock guards the device's contexts and which address space holds
+	 * each; taken from the interrupt handlers (a job's end releases its
+	 * context).  ctx_list_lock guards the list of every address space,
+	 * which debugfs walks: a walk as long as the open files are many
+	 * keeps interrupts on.
 	 */
 	spinlock_t ctx_lock;
 	struct rowstat_ctx *ctx_slot[ROWSTAT_MAX_CONTEXTS];
 	struct list_head ctx_lru;	/* address spaces holding one, least recent first */
+	struct mutex ctx_list_lock;
 	struct list_head ctx_list;	/* every address space */
 	/* While jobs wait for a device context: signalled when one frees. */
 	struct dma_fence *ctx_freed;

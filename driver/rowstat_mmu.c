@@ -135,7 +135,6 @@ static atomic_t rowstat_next_client_id;
 struct rowstat_ctx *rowstat_ctx_create(struct rowstat_device *rdev)
 {
 	struct rowstat_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
-	unsigned long flags;
 	int ret;
 
 	if (!ctx)
@@ -154,9 +153,9 @@ struct rowstat_ctx *rowstat_ctx_create(struct rowstat_device *rdev)
 		rowstat_ctx_free(ctx);
 		return ERR_PTR(ret);
 	}
-	spin_lock_irqsave(&rdev->ctx_lock, flags);
+	mutex_lock(&rdev->ctx_list_lock);
 	list_add(&ctx->link, &rdev->ctx_list);
-	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
+	mutex_unlock(&rdev->ctx_list_lock);
 	return ctx;
 }
 
@@ -335,8 +334,10 @@ static void rowstat_ctx_release(struct kref *ref)
 	WARN_ON(ctx->slot_users);
 	if (ctx->slot >= 0)
 		rowstat_ctx_release_slot(ctx);
-	list_del(&ctx->link);
 	spin_unlock_irqrestore(&rdev->ctx_lock, flags);
+	mutex_lock(&rdev->ctx_list_lock);
+	list_del(&ctx->link);
+	mutex_unlock(&rdev->ctx_list_lock);
 	rowstat_ctx_free(ctx);
 }
 

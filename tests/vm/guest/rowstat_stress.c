@@ -116,6 +116,25 @@ static void stress_submit(struct stress_file *f, struct rng *r)
 	}
 }
 
+/* Each line of debugfs "contexts" is an address space, bound or not. */
+static void stress_check_contexts(void)
+{
+	char text[8192], *line, *save;
+	int lines = 0;
+
+	debugfs_read("contexts", text, sizeof(text));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int slot;
+
+		lines++;
+		if (strncmp(line, "unbound: client ", 16) &&
+		    !(sscanf(line, "context%d: client ", &slot) == 1 && slot >= 0))
+			fail("stress: debugfs contexts: line \"%s\"", line);
+	}
+	if (lines < 3)
+		fail("stress: debugfs contexts lists %d address spaces, not the 3 files'", lines);
+}
+
 /*
  * A bounded random run of every ioctl, valid and not, over three files;
  * the kernel must stay clean (dmesg-clean) and every context must be gone
@@ -136,6 +155,13 @@ static int test_stress(long calls, uint64_t seed)
 		counts[op]++;
 		if (n % 20000 == 0)
 			printf("stress: %ld calls\n", n);
+		/*
+		 * debugfs walks every address space while jobs end and files
+		 * reopen: the three files' (and those closed but still with
+		 * jobs) are listed, and nothing else.
+		 */
+		if (n % 64 == 0)
+			stress_check_contexts();
 		switch (op) {
 		case 0: {
 			struct drm_rowstat_get_param p = {

@@ -23,6 +23,7 @@
  * A search that beats a stored optimum means the estimate has changed
  * since: delete the file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,20 +210,58 @@ static void bench_layer(const struct rs_hw_params *hw, const char *name,
 	}
 }
 
+/* The arguments and MAPPER_TOLERANCE, each refused by name if malformed; 0 or 2. */
+static int options_get(int argc, char **argv, unsigned *layers)
+{
+	const char *tol = getenv("MAPPER_TOLERANCE");
+	unsigned long n = 12;
+	char *end;
+
+	if (argc > 3) {
+		fprintf(stderr, "usage: %s [LAYERS [OBJECTIVE]]\n", argv[0]);
+		return 2;
+	}
+	if (argc > 1) {
+		errno = 0;
+		n = strtoul(argv[1], &end, 10);
+		if (errno || end == argv[1] || *end || argv[1][0] == '-' || n > 100000) {
+			fprintf(stderr, "%s: LAYERS %s: a count of random layers, 0 to 100000\n",
+				argv[0], argv[1]);
+			return 2;
+		}
+	}
+	*layers = (unsigned)n;
+	only_objective = argc > 2 ? argv[2] : NULL;
+	if (only_objective && strcmp(only_objective, "edp") && strcmp(only_objective, "energy") &&
+	    strcmp(only_objective, "latency")) {
+		fprintf(stderr, "%s: OBJECTIVE %s: edp, energy or latency\n", argv[0],
+			only_objective);
+		return 2;
+	}
+	if (tol) {
+		errno = 0;
+		tolerance = strtod(tol, &end);
+		if (errno || end == tol || *end || !(tolerance >= 0 && tolerance < 1)) {
+			fprintf(stderr, "%s: MAPPER_TOLERANCE=%s: a fraction from 0 to below 1 "
+				"(0.01: within 1%%)\n", argv[0], tol);
+			return 2;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned layers = argc > 1 ? (unsigned)atoi(argv[1]) : 12;
-
-	only_objective = argc > 2 ? argv[2] : NULL;
 	struct rs_hw_params hw;
 	struct rng r = { 2026 };
+	unsigned layers;
 
+	if (options_get(argc, argv, &layers))
+		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rs_hw_params_default(&hw);
 	if (getenv("MAPPER_OPTIMA"))
 		optima_load(getenv("MAPPER_OPTIMA"));
-	if (getenv("MAPPER_TOLERANCE"))
-		tolerance = atof(getenv("MAPPER_TOLERANCE"));
 	printf("mapper: the search's objective over the exhaustive optimum (1.000x is optimal)\n");
 	for (unsigned i = 0; !getenv("MAPPER_RANDOM_ONLY") && i < ALEXNET_LAYERS; i++) {
 		struct alexnet_layer l;

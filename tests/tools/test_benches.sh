@@ -1,8 +1,8 @@
 #!/bin/bash
 # The benchmarks' options: one network, batch or layer picked, and a bad
 # option, a batch other than 1 or 4, an unknown network, a layer no run
-# has, or a file that is no firmware image refused with its name (exit 2,
-# or 1 for the image).  The benchmarks themselves print figures and assert
+# has, a malformed layer count, objective or tolerance, or a file that is
+# no firmware image refused with its name (exit 2, or 1 for the image).  The benchmarks themselves print figures and assert
 # nothing.  Usage: test_benches.sh COMPILE MAPPER (ROWSTAT_FIRMWARE set).
 set -uo pipefail
 compile=$1 mapper=$2
@@ -43,6 +43,15 @@ fi
 expect 0 "  search   set " env MAPPER_SEARCH_ONLY=1 MAPPER_LAYER=random1 MAPPER_VERBOSE=1 "$mapper" 2 edp
 expect 2 "MAPPER_LAYER=random9: no layer of that name" \
 	env MAPPER_SEARCH_ONLY=1 MAPPER_LAYER=random9 "$mapper" 2
+expect 2 "LAYERS x: a count of random layers" "$mapper" x
+expect 2 "LAYERS 3x: a count of random layers" "$mapper" 3x
+expect 2 "LAYERS -1: a count of random layers" "$mapper" -1
+expect 2 "OBJECTIVE edpx: edp, energy or latency" "$mapper" 2 edpx
+expect 2 "usage:" "$mapper" 2 edp more
+expect 2 "MAPPER_TOLERANCE=abc: a fraction" env MAPPER_TOLERANCE=abc "$mapper" 0
+expect 2 "MAPPER_TOLERANCE=1.5: a fraction" env MAPPER_TOLERANCE=1.5 "$mapper" 0
+expect 0 "random0    latency" env MAPPER_SEARCH_ONLY=1 MAPPER_RANDOM_ONLY=1 \
+	MAPPER_TOLERANCE=0.01 "$mapper" 1 latency
 
 [ "$failed" -eq 0 ] && echo "benches: pass"
 exit "$failed"

@@ -666,25 +666,37 @@ START_TEST(a_price_never_exceeds_its_estimate)
 }
 END_TEST
 
+/*
+ * Three cases, each to run alone by CK_RUN_CASE: the enumerator against
+ * brute force takes most of the time, the bounds a second, the search
+ * some seconds.
+ */
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("mapper");
-	TCase *tc = tcase_create("enumerator");
+	TCase *en = tcase_create("enumerator"), *bounds = tcase_create("bounds");
+	TCase *search = tcase_create("search");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_set_timeout(tc, 600);
-	tcase_add_test(tc, enumerator_matches_brute_force_raw);
-	tcase_add_test(tc, enumerator_matches_brute_force_rlc);
-	tcase_add_test(tc, enumerator_refuses_bad_layers);
-	tcase_add_test(tc, split_statistics_match_a_walk);
-	tcase_add_test(tc, config_bound_holds_for_every_tiling);
-	tcase_add_test(tc, filter_tiles_bound_holds_for_every_tiling);
-	tcase_add_test(tc, a_price_never_exceeds_its_estimate);
-	tcase_add_loop_test(tc, search_is_near_the_optimum, 0, 2);
-	tcase_add_test(tc, search_is_near_the_optimum_on_stems);
-	tcase_add_test(tc, search_is_near_the_optimum_on_small_batches);
-	tcase_add_test(tc, search_finds_a_mapping_whenever_one_exists);
-	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(en, setup, NULL);
+	tcase_set_timeout(en, 600);
+	tcase_add_test(en, enumerator_matches_brute_force_raw);
+	tcase_add_test(en, enumerator_matches_brute_force_rlc);
+	tcase_add_test(en, enumerator_refuses_bad_layers);
+	suite_add_tcase(s, en);
+	tcase_add_checked_fixture(bounds, setup, NULL);
+	tcase_set_timeout(bounds, 600);
+	tcase_add_test(bounds, split_statistics_match_a_walk);
+	tcase_add_test(bounds, config_bound_holds_for_every_tiling);
+	tcase_add_test(bounds, filter_tiles_bound_holds_for_every_tiling);
+	tcase_add_test(bounds, a_price_never_exceeds_its_estimate);
+	suite_add_tcase(s, bounds);
+	tcase_add_checked_fixture(search, setup, NULL);
+	tcase_set_timeout(search, 600);
+	tcase_add_loop_test(search, search_is_near_the_optimum, 0, 2);
+	tcase_add_test(search, search_is_near_the_optimum_on_stems);
+	tcase_add_test(search, search_is_near_the_optimum_on_small_batches);
+	tcase_add_test(search, search_finds_a_mapping_whenever_one_exists);
+	suite_add_tcase(s, search);
 	return s;
 }
 

@@ -598,9 +598,15 @@ static void tile_counts_get(const struct accel_mapping *map, const struct accel_
 			   (sh->E - (lo->rows.tiles - 1) * map->tile_e) *
 			   (sh->F - (lo->cols.tiles - 1) * map->tile_f);
 	if (both_buffers && tc->loads == tc->steps && tc->psum_tiles == tc->steps) {
-		tile_values(map, lo, in, per_group > 1 ? 1 : 0, &tc->second_loaded, NULL);
-		tile_values(map, lo, in, per_group > 1 ? per_group - 2 : 0, NULL,
-			    &tc->before_last_outputs);
+		/* Step 0's are the first tiles' above (a whole layer's, in stage 1). */
+		if (per_group > 1)
+			tile_values(map, lo, in, 1, &tc->second_loaded, NULL);
+		else
+			tc->second_loaded = tc->first_loaded;
+		if (per_group > 2)
+			tile_values(map, lo, in, per_group - 2, NULL, &tc->before_last_outputs);
+		else
+			tc->before_last_outputs = tc->first_outputs;
 	}
 }
 

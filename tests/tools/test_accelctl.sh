@@ -5,24 +5,11 @@
 # arguments named.  Usage: test_accelctl.sh ACCELCTL (ROWSTAT_FIRMWARE set).
 set -uo pipefail
 ctl=$1
-failed=0
-out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+. "$(dirname "$0")/expect.sh"
 
 # expect STATUS NEEDLE(in stdout+stderr, may be empty) ARGS...
 expect() {
-	local want=$1 needle=$2
-	shift 2
-	"$ctl" "$@" > "$out" 2> "$err"
-	local got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "FAIL accelctl $*: exit $got, want $want"; cat "$err"; failed=1; return
-	fi
-	if [ -n "$needle" ] && ! grep -qF -- "$needle" "$out" "$err"; then
-		echo "FAIL accelctl $*: no \"$needle\" in its output"; cat "$out" "$err"; failed=1
-		return
-	fi
-	echo "ok   accelctl $* (exit $got)"
+	run_expect "$1" "$2" "$ctl" "${@:3}"
 }
 
 expect 0 "PE array 12 x 14" info

@@ -924,15 +924,16 @@ struct tiling {
 	struct accel_estimate priced_est[FILTER_SLOTS][4];
 };
 
-/* The GLB bytes of one ifmap tile of tl's tiling: tile_m does not change them. */
-static uint64_t tile_ifmap_bytes(const struct search *s, const struct tiling *tl)
+/*
+ * The GLB bytes of one ifmap tile of m's tiles, holding rows x cols: its
+ * tile_m and buffers do not change them.
+ */
+static uint64_t tile_ifmap_bytes(const struct search *s, const struct accel_mapping *m,
+				 unsigned rows, unsigned cols)
 {
-	struct accel_mapping one = tl->m;
 	struct accel_glb_plan plan;
 
-	one.tile_m = 1;
-	one.double_ifmap = one.double_psum = false;
-	accel_glb_plan_held(&s->sh, &one, tl->lo.rows.held_max, tl->lo.cols.held_max, &plan);
+	accel_glb_plan_held(&s->sh, m, rows, cols, &plan);
 	return plan.ifmap_bytes;
 }
 
@@ -1069,7 +1070,8 @@ static void stage2_buffers(struct search *s, struct tiling *tl)
 {
 	struct accel_mapping m = tl->m;
 	struct filter_tries *ft = &tl->tries;
-	uint64_t ifmap_bytes = tile_ifmap_bytes(s, tl);
+	uint64_t ifmap_bytes = tile_ifmap_bytes(s, &tl->m, tl->lo.rows.held_max,
+						tl->lo.cols.held_max);
 	unsigned slots = tl->nm + 8;
 
 	ft->count = 0;
@@ -1136,7 +1138,6 @@ static unsigned most_filters(const struct search *s, const struct tiling *tl,
 {
 	struct accel_mapping one = tl->m;
 	unsigned cols = tl->lo.cols.held_max;
-	struct accel_glb_plan plan;
 
 	/* The choices descend: the last is the smallest. */
 	if (chosen < CHOSEN_CHANNELS)
@@ -1145,10 +1146,9 @@ static unsigned most_filters(const struct search *s, const struct tiling *tl,
 		one.tile_f = tl->f_opt[tl->nf - 1];
 		cols = tl->cols[tl->nf - 1].held_max;
 	}
-	one.tile_m = 1;
 	one.double_ifmap = one.double_psum = false;
-	accel_glb_plan_held(&s->sh, &one, tl->lo.rows.held_max, cols, &plan);
-	return largest_tile_m(s, &one, plan.ifmap_bytes, false);
+	return largest_tile_m(s, &one, tile_ifmap_bytes(s, &one, tl->lo.rows.held_max, cols),
+			      false);
 }
 
 /*
